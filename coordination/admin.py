@@ -1,0 +1,86 @@
+from django.contrib import admin
+
+from .models import Answer, Attendee, Event, Invitation, Meeting, Membership, Party, Slot
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "email"]
+    search_fields = ["name", "short_name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "party", "role", "title"]
+    list_filter = ["party", "role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "party__name"]
+    autocomplete_fields = ["user", "party"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    autocomplete_fields = ["party"]
+
+
+class SlotInline(admin.TabularInline):
+    model = Slot
+    extra = 0
+    fields = ["start", "end", "proposed_by_party", "proposed_by", "withdrawn_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "answer_deadline", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]
+    readonly_fields = ["uid", "sequence", "confirmed_slot", "created_by", "created_at", "updated_at"]
+    inlines = [InvitationInline, SlotInline]
+
+
+@admin.register(Attendee)
+class AttendeeAdmin(admin.ModelAdmin):
+    list_display = ["name", "party", "meeting", "kind", "status"]
+    list_filter = ["status", "kind"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    list_display = ["slot", "party", "value", "answered_by", "answered_at"]
+
+    # Answers change only through the app, where every change is logged.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The event log is the record: readable in the admin, never edited or deleted."""
+
+    list_display = ["created_at", "meeting", "actor_name", "party", "action", "subject"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "subject", "meeting__title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

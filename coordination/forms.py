@@ -1,0 +1,298 @@
+"""Forms validate and convert what people type; they never change anything."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import times
+from .models import Answer, Attendee, Meeting, Membership, Party
+from .templatetags.samrad import slot_label
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class PartyChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class MeetingForm(forms.ModelForm):
+    convening = PartyChoiceField(
+        queryset=Party.objects.all(),
+        label=_("Convening parties"),
+        help_text=_("The parties that call the meeting. Their coordinators confirm the time."),
+    )
+    required_parties = PartyChoiceField(
+        queryset=Party.objects.all(), required=False, label=_("Invited parties (required)")
+    )
+    optional_parties = PartyChoiceField(
+        queryset=Party.objects.all(), required=False, label=_("Invited parties (optional)")
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline"]
+        widgets = {"answer_deadline": DateInput(), "purpose": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["duration_minutes"].min_value = 15
+        self.fields["duration_minutes"].widget.attrs.update(min=15, max=600)
+        if self.instance.pk:
+            invitations = list(self.instance.invitations.all())
+            self.initial["convening"] = [i.party_id for i in invitations if i.is_convening]
+            self.initial["required_parties"] = [i.party_id for i in invitations if not i.is_convening and i.required]
+            self.initial["optional_parties"] = [
+                i.party_id for i in invitations if not i.is_convening and not i.required
+            ]
+        else:
+            self.initial.setdefault("convening", list(self.coordinator_party_ids()))
+
+    def coordinator_party_ids(self):
+        return set(
+            Membership.objects.filter(user=self.user, role=Membership.Role.COORDINATOR).values_list(
+                "party_id", flat=True
+            )
+        )
+
+    def clean_duration_minutes(self):
+        minutes = self.cleaned_data["duration_minutes"]
+        if not 15 <= minutes <= 600:
+            raise forms.ValidationError(_("The planned duration must be between 15 and 600 minutes."))
+        return minutes
+
+    def clean_answer_deadline(self):
+        deadline = self.cleaned_data.get("answer_deadline")
+        if deadline and deadline < timezone.localdate() and deadline != self.initial.get("answer_deadline"):
+            raise forms.ValidationError(_("The answer deadline cannot be in the past."))
+        return deadline
+
+    def clean(self):
+        cleaned = super().clean()
+        convening = set(cleaned.get("convening") or [])
+        required = set(cleaned.get("required_parties") or [])
+        optional = set(cleaned.get("optional_parties") or [])
+        if (convening & required) or (convening & optional) or (required & optional):
+            raise forms.ValidationError(_("A party can only have one place in the meeting."))
+        if convening and not {p.pk for p in convening} & self.coordinator_party_ids():
+            self.add_error("convening", _("One of the convening parties must be a party you coordinate."))
+        return cleaned
+
+
+class SlotForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
+    end_time = forms.TimeField(
+        label=_("End"), widget=TimeInput(), required=False, help_text=_("Empty: the planned duration.")
+    )
+    repeated_hour = forms.ChoiceField(
+        label=_("If the time falls in the hour that repeats when summer time ends"),
+        choices=[
+            ("", _("Not applicable")),
+            (times.SUMMER_TIME, _("The first time (summer time, UTC+2)")),
+            (times.STANDARD_TIME, _("The second time (standard time, UTC+1)")),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+
+    def _aware(self, field, date, time, repeated_hour):
+        try:
+            return times.stockholm_datetime(date, time, repeated_hour)
+        except times.NonexistentTime:
+            self.add_error(
+                field,
+                _(
+                    "%(time)s does not exist on %(date)s: the clocks jump from 02.00 to 03.00 when summer "
+                    "time begins. Choose another time."
+                )
+                % {"time": time.strftime("%H.%M"), "date": date.isoformat()},
+            )
+        except times.AmbiguousTime:
+            self.add_error(
+                "repeated_hour",
+                _(
+                    "%(time)s occurs twice on %(date)s because summer time ends. Choose which of the two "
+                    "you mean."
+                )
+                % {"time": time.strftime("%H.%M"), "date": date.isoformat()},
+            )
+        return None
+
+    def clean(self):
+        cleaned = super().clean()
+        date, start_time = cleaned.get("date"), cleaned.get("start_time")
+        if date is None or start_time is None:
+            return cleaned
+        repeated_hour = cleaned.get("repeated_hour")
+        start = self._aware("start_time", date, start_time, repeated_hour)
+        if start is None:
+            return cleaned
+        if cleaned.get("end_time"):
+            end = self._aware("end_time", date, cleaned["end_time"], repeated_hour)
+        else:
+            end = start + datetime.timedelta(minutes=self.meeting.duration_minutes)
+        if end is None:
+            return cleaned
+        if end <= start:
+            self.add_error("end_time", _("The end must be after the start."))
+        elif start <= timezone.now():
+            self.add_error("start_time", _("The time has already passed. Propose a time in the future."))
+        elif self.meeting.slots.active().filter(start=start, end=end).exists():
+            self.add_error("start_time", _("This time has already been proposed."))
+        else:
+            cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+
+class BaseSlotFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            times_ = (form.cleaned_data.get("start"), form.cleaned_data.get("end"))
+            if times_[0] is None:
+                continue
+            if times_ in seen:
+                raise forms.ValidationError(_("The same time is listed twice."))
+            seen.add(times_)
+        if not seen:
+            raise forms.ValidationError(_("Fill in at least one time."))
+
+    @property
+    def times(self):
+        return [(f.cleaned_data["start"], f.cleaned_data["end"]) for f in self.forms if f.cleaned_data.get("start")]
+
+
+SlotFormSet = forms.formset_factory(SlotForm, formset=BaseSlotFormSet, extra=3, max_num=10, validate_max=True)
+
+
+class AnswerForm(forms.Form):
+    """One party's answers to every open slot at once: a radio group and a comment per slot."""
+
+    def __init__(self, *args, slots, current, party, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = slots
+        for slot in slots:
+            answer = current.get(slot.pk)
+            label = slot_label(slot)
+            self.fields[f"answer_{slot.pk}"] = forms.ChoiceField(
+                label=_("%(slot)s, %(party)s") % {"slot": label, "party": party.short_name},
+                choices=Answer.Value.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=answer.value if answer else None,
+            )
+            self.fields[f"comment_{slot.pk}"] = forms.CharField(
+                label=_("Comment on %(slot)s") % {"slot": label},
+                max_length=500,
+                required=False,
+                initial=answer.comment if answer else "",
+            )
+
+    @property
+    def rows(self):
+        return [(slot, self[f"answer_{slot.pk}"], self[f"comment_{slot.pk}"]) for slot in self.slots]
+
+    def clean(self):
+        cleaned = super().clean()
+        for slot in self.slots:
+            if cleaned.get(f"comment_{slot.pk}") and not cleaned.get(f"answer_{slot.pk}"):
+                self.add_error(f"answer_{slot.pk}", _("Choose an answer for the time you commented on."))
+        return cleaned
+
+    @property
+    def answers(self):
+        """slot id -> (value, comment) for the slots that got an answer."""
+        return {
+            slot.pk: (self.cleaned_data[f"answer_{slot.pk}"], self.cleaned_data[f"comment_{slot.pk}"].strip())
+            for slot in self.slots
+            if self.cleaned_data.get(f"answer_{slot.pk}")
+        }
+
+
+class ConfirmForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for confirming although a required party cannot attend"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, reason_needed, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_needed
+        if not reason_needed:
+            self.fields["reason"].widget = forms.HiddenInput()
+
+
+class RescheduleForm(forms.Form):
+    POLLING = "polling"
+    target = forms.ChoiceField(label=_("New time"), widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = {str(slot.pk): slot for slot in slots}
+        self.fields["target"].choices = [(self.POLLING, _("Back to polling: the parties answer again"))] + [
+            (pk, slot_label(slot)) for pk, slot in self.slots.items()
+        ]
+
+    @property
+    def slot(self):
+        return self.slots.get(self.cleaned_data["target"])
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class AttendeeForm(forms.Form):
+    user = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        label=_("Person in the party"),
+        help_text=_("Or leave empty and write the name and e-mail of someone without an account."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("Principal or deputy"), choices=Attendee.Kind.choices)
+
+    def __init__(self, *args, party, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = party.memberships.select_related("user").order_by("user__first_name")
+        self.fields["user"].label_from_instance = lambda m: m.user.get_full_name() or m.user.get_username()
+
+    def clean(self):
+        cleaned = super().clean()
+        membership = cleaned.get("user")
+        if membership:
+            user = membership.user
+            cleaned["user"] = user
+            cleaned["name"] = cleaned.get("name") or user.get_full_name() or user.get_username()
+            cleaned["email"] = cleaned.get("email") or user.email
+            cleaned["title"] = cleaned.get("title") or membership.title
+        elif not cleaned.get("name"):
+            self.add_error("name", _("Choose a person or write a name."))
+        return cleaned

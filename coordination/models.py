@@ -1,0 +1,313 @@
+"""Samråd's data: parties, meetings and everything parties say about them.
+
+Names follow the glossary in DESIGN.md. State changes are not made here but
+in ``services.py``; rights live in ``rules.py``.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Party(models.Model):
+    """An organisation taking part: the municipality, the county board, the police..."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=60)
+    email = models.EmailField(
+        _("functional mailbox"),
+        blank=True,
+        help_text=_("Used as the organiser address in calendar invites."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("coordinator")
+        MEMBER = "member", _("member")
+        SECRETARY = "secretary", _("secretary")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "party"], name="one_membership_per_party")]
+
+    def __str__(self):
+        return f"{self.user} – {self.party} ({self.get_role_display()})"
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Meetings the user may see: those of their parties; drafts only for the convening parties."""
+        if not user.is_authenticated:
+            return self.none()
+        party_ids = Membership.objects.filter(user=user).values("party_id")
+        invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
+        convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
+        meeting_ids = Meeting.objects.filter(invited | convening).values("pk")
+        return self.filter(pk__in=meeting_ids)
+
+    def for_dashboard(self, user):
+        """The "Mina möten" list with everything its rows need, in a fixed number of queries."""
+        return (
+            self.visible_to(user)
+            .select_related("confirmed_slot")
+            .prefetch_related(
+                models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")),
+                models.Prefetch("slots", queryset=Slot.objects.active().prefetch_related("answers")),
+                "attendees",
+            )
+            .order_by("-created_at")
+        )
+
+    def for_meeting_page(self):
+        return self.select_related("confirmed_slot", "created_by").prefetch_related(
+            models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")),
+            models.Prefetch(
+                "slots",
+                queryset=Slot.objects.select_related("proposed_by_party", "proposed_by").prefetch_related(
+                    models.Prefetch("answers", queryset=Answer.objects.select_related("answered_by"))
+                ),
+            ),
+            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
+        )
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        POLLING = "polling", _("polling")
+        SCHEDULED = "scheduled", _("scheduled")
+        CANCELLED = "cancelled", _("cancelled")
+        HELD = "held", _("held")
+
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), max_length=5000, blank=True)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    video_link = models.URLField(_("video link"), max_length=500, blank=True)
+    duration_minutes = models.PositiveIntegerField(_("planned duration (minutes)"), default=120)
+    answer_deadline = models.DateField(_("answer deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    confirmed_slot = models.ForeignKey(
+        "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed time")
+    )
+    confirmation_reason = models.TextField(_("reason for confirming despite a no"), blank=True)
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # Calendar identity: the UID never changes; SEQUENCE rises with every change sent out.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="scheduled", confirmed_slot__isnull=False)
+                | ~Q(status="scheduled"),
+                name="scheduled_meeting_has_slot",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def calendar_uid(self):
+        return f"{self.uid}@samrad"
+
+    @property
+    def is_open(self):
+        """Draft and polling meetings still take slots and answers."""
+        return self.status in (self.Status.DRAFT, self.Status.POLLING)
+
+
+class Invitation(models.Model):
+    class Role(models.TextChoices):
+        CONVENING = "convening", _("convening")
+        INVITED = "invited", _("invited")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="invitations")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.INVITED)
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["role", "party__name"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(fields=["meeting", "party"], name="one_invitation_per_party")]
+
+    def __str__(self):
+        return f"{self.party} – {self.get_role_display()}"
+
+    @property
+    def is_convening(self):
+        return self.role == self.Role.CONVENING
+
+
+class SlotQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Slot(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="slots")
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    proposed_by_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "end"]
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="slot_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["meeting", "start", "end"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_active_slot_per_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
+
+
+class Answer(models.Model):
+    """A party's current availability for a slot; earlier answers live on in the event log."""
+
+    class Value(models.TextChoices):
+        YES = "yes", _("Yes")
+        IF_NEED_BE = "if_need_be", _("If need be")
+        NO = "no", _("No")
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="answers")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(_("answer"), max_length=20, choices=Value.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [models.UniqueConstraint(fields=["slot", "party"], name="one_answer_per_slot_and_party")]
+
+    def __str__(self):
+        return f"{self.party}: {self.get_value_display()}"
+
+    @property
+    def is_available(self):
+        return self.value in (self.Value.YES, self.Value.IF_NEED_BE)
+
+
+class Attendee(models.Model):
+    class Kind(models.TextChoices):
+        PRINCIPAL = "principal", _("principal")
+        DEPUTY = "deputy", _("deputy")
+
+    class Status(models.TextChoices):
+        NAMED = "named", _("named")
+        CONFIRMED = "confirmed", _("confirmed")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    kind = models.CharField(_("principal or deputy"), max_length=20, choices=Kind.choices, default=Kind.PRINCIPAL)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NAMED)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["party__name", "kind", "name"]
+        verbose_name = _("attendee")
+        verbose_name_plural = _("attendees")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_confirmed(self):
+        return self.status == self.Status.CONFIRMED
+
+
+class Event(models.Model):
+    """One row per change: who did what, when, with the values before and after. Never edited."""
+
+    class Action(models.TextChoices):
+        MEETING_CREATED = "meeting_created", _("created the meeting")
+        MEETING_EDITED = "meeting_edited", _("edited the meeting")
+        POLLING_OPENED = "polling_opened", _("opened the meeting for answers")
+        PARTY_INVITED = "party_invited", _("invited a party")
+        PARTY_UNINVITED = "party_uninvited", _("removed a party")
+        SLOT_PROPOSED = "slot_proposed", _("proposed a time")
+        SLOT_WITHDRAWN = "slot_withdrawn", _("withdrew a time")
+        ANSWER_GIVEN = "answer_given", _("answered")
+        ANSWER_CHANGED = "answer_changed", _("changed an answer")
+        SLOT_CONFIRMED = "slot_confirmed", _("confirmed a time")
+        MEETING_RESCHEDULED = "meeting_rescheduled", _("rescheduled the meeting")
+        MEETING_CANCELLED = "meeting_cancelled", _("cancelled the meeting")
+        MEETING_HELD = "meeting_held", _("marked the meeting as held")
+        ATTENDEE_NAMED = "attendee_named", _("named an attendee")
+        ATTENDEE_REMOVED = "attendee_removed", _("removed an attendee")
+        ATTENDANCE_CONFIRMED = "attendance_confirmed", _("confirmed attendance")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # Kept as text so the record stays readable after the account is gone.
+    actor_name = models.CharField(max_length=200)
+    party = models.ForeignKey(Party, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=40, choices=Action.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("event")
+        verbose_name_plural = _("event log")
+
+    def __str__(self):
+        return f"{self.actor_name} {self.get_action_display()}"

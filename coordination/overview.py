@@ -1,0 +1,142 @@
+"""Plain values for the pages: the slot × party grid and the "Mina möten" list.
+
+Built in Python from prefetched rows, so a template never queries and the
+number of queries does not grow with slots, parties or answers.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from . import rules
+from .models import Answer, Attendee, Invitation, Meeting, Membership
+from .times import holiday_name, to_stockholm
+
+
+@dataclass
+class SlotRow:
+    slot: object
+    cells: list  # (invitation, Answer or None) per party, in the grid's party order
+    yes: int = 0
+    if_need_be: int = 0
+    no: int = 0
+    missing: int = 0
+    confirmable: bool = False
+    needs_reason: bool = False
+    best: bool = False
+    holiday: str | None = None
+    can_withdraw: bool = False
+
+    @property
+    def available(self):
+        return self.yes + self.if_need_be
+
+
+@dataclass
+class Grid:
+    invitations: list
+    rows: list
+    withdrawn: list
+    unanswered: dict = field(default_factory=dict)  # party id -> number of open slots without an answer
+
+    @property
+    def parties(self):
+        return [inv.party for inv in self.invitations]
+
+    @property
+    def party_status(self):
+        """(invitation, number of open slots it has not answered) per party."""
+        return [(inv, self.unanswered[inv.party_id]) for inv in self.invitations]
+
+
+def ordered_invitations(meeting):
+    return sorted(meeting.invitations.all(), key=lambda inv: (inv.role != Invitation.Role.CONVENING, inv.party.name))
+
+
+def build_grid(meeting, access=None):
+    """The slot × party matrix with counts; the best slot is marked.
+
+    Best: the slot every required party can attend, then the most parties
+    available, then the most plain yeses, then the earliest.
+    """
+    invitations = ordered_invitations(meeting)
+    required = [inv.party_id for inv in invitations if inv.required]
+    active = [slot for slot in meeting.slots.all() if not slot.is_withdrawn]
+    rows = []
+    unanswered = {inv.party_id: 0 for inv in invitations}
+    for slot in active:
+        answers = {answer.party_id: answer for answer in slot.answers.all()}
+        row = SlotRow(slot=slot, cells=[(inv, answers.get(inv.party_id)) for inv in invitations])
+        for inv, answer in row.cells:
+            if answer is None:
+                row.missing += 1
+                unanswered[inv.party_id] += 1
+            elif answer.value == Answer.Value.YES:
+                row.yes += 1
+            elif answer.value == Answer.Value.IF_NEED_BE:
+                row.if_need_be += 1
+            else:
+                row.no += 1
+        said_no, missing = rules.blocking_answers(slot, required)
+        row.confirmable = not missing and not said_no
+        row.needs_reason = not missing and bool(said_no)
+        row.holiday = holiday_name(to_stockholm(slot.start).date())
+        row.can_withdraw = access is not None and rules.can_withdraw_slot(access, slot)
+        rows.append(row)
+    answered_rows = [row for row in rows if row.available]
+    if answered_rows:
+        best = max(
+            answered_rows,
+            key=lambda r: (r.confirmable, r.available, r.yes, -r.slot.start.timestamp()),
+        )
+        best.best = True
+    withdrawn = [slot for slot in meeting.slots.all() if slot.is_withdrawn]
+    return Grid(invitations=invitations, rows=rows, withdrawn=withdrawn, unanswered=unanswered)
+
+
+@dataclass
+class DashboardRow:
+    meeting: Meeting
+    access: rules.MeetingAccess
+    unanswered: list  # (party, number of open slots without its answer) for parties the user answers for
+    ready_to_confirm: int = 0
+    attendance_to_confirm: int = 0
+    deadline_passed: bool = False
+
+    @property
+    def waiting(self):
+        return bool(self.unanswered or self.ready_to_confirm or self.attendance_to_confirm)
+
+
+def dashboard_rows(user):
+    """Every meeting the user sees, with what waits for them; waiting ones first."""
+    roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+    today = timezone.localdate()
+    rows = []
+    for meeting in Meeting.objects.for_dashboard(user):
+        access = rules.MeetingAccess.from_roles(user, meeting, roles)
+        grid = build_grid(meeting)
+        parties = {inv.party_id: inv.party for inv in grid.invitations}
+        unanswered = [
+            (parties[party_id], grid.unanswered[party_id])
+            for party_id in rules.answerable_party_ids(access)
+            if grid.unanswered[party_id]
+        ]
+        rows.append(
+            DashboardRow(
+                meeting=meeting,
+                access=access,
+                unanswered=unanswered,
+                ready_to_confirm=sum(row.confirmable for row in grid.rows) if rules.can_confirm(access) else 0,
+                attendance_to_confirm=(
+                    sum(1 for a in meeting.attendees.all() if a.status == Attendee.Status.NAMED)
+                    if rules.can_confirm_attendance(access)
+                    else 0
+                ),
+                deadline_passed=bool(
+                    meeting.answer_deadline and meeting.answer_deadline < today and meeting.is_open
+                ),
+            )
+        )
+    rows.sort(key=lambda row: not row.waiting)
+    return rows

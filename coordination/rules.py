@@ -1,0 +1,175 @@
+"""Who may do what with a meeting: one named predicate per right.
+
+Views, templates and services all ask these functions, so each right is
+decided in exactly one place. A predicate takes a ``MeetingAccess`` — the
+user's roles in the meeting's parties, computed once per request.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Answer, Meeting, Membership
+
+Role = Membership.Role
+Status = Meeting.Status
+
+
+@dataclass(frozen=True)
+class MeetingAccess:
+    user: object
+    meeting: Meeting
+    # party id -> the user's role in that party, for the meeting's parties only.
+    roles: dict = field(default_factory=dict)
+    convening_ids: frozenset = frozenset()
+    parties: dict = field(default_factory=dict)
+
+    @classmethod
+    def for_user(cls, user, meeting):
+        roles = {}
+        if user.is_authenticated:
+            roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+        return cls.from_roles(user, meeting, roles)
+
+    @classmethod
+    def from_roles(cls, user, meeting, roles):
+        """Build from all of the user's roles (party id -> role); keeps those of the meeting's parties."""
+        invitations = list(meeting.invitations.all())
+        return cls(
+            user=user,
+            meeting=meeting,
+            roles={inv.party_id: roles[inv.party_id] for inv in invitations if inv.party_id in roles},
+            convening_ids=frozenset(inv.party_id for inv in invitations if inv.is_convening),
+            parties={inv.party_id: inv.party for inv in invitations},
+        )
+
+    def party_ids_with_role(self, *roles):
+        return {party_id for party_id, role in self.roles.items() if role in roles}
+
+    @property
+    def my_party_ids(self):
+        return set(self.roles)
+
+    def acting_party(self, *roles, convening=False):
+        """The party the user acts for in a meeting-wide action (the first, if several qualify)."""
+        candidates = self.party_ids_with_role(*roles)
+        if convening:
+            candidates &= self.convening_ids
+        return self.parties[min(candidates)] if candidates else None
+
+    def rights(self):
+        """Every meeting-wide right as a plain boolean, for templates."""
+        return {
+            "can_edit": can_edit_meeting(self),
+            "can_open_polling": can_open_polling(self),
+            "can_propose_slot": can_propose_slot(self),
+            "can_confirm": can_confirm(self),
+            "can_reschedule": can_reschedule(self),
+            "can_cancel": can_cancel(self),
+            "can_mark_held": can_mark_held(self),
+            "can_confirm_attendance": can_confirm_attendance(self),
+            "can_download_ics": can_download_ics(self),
+            "answer_party_ids": answerable_party_ids(self),
+            "attendee_party_ids": attendee_party_ids(self),
+        }
+
+
+def _convening_coordinator(access):
+    return bool(access.party_ids_with_role(Role.COORDINATOR) & access.convening_ids)
+
+
+def can_edit_meeting(access):
+    return _convening_coordinator(access) and access.meeting.status in (Status.DRAFT, Status.POLLING, Status.SCHEDULED)
+
+
+def can_open_polling(access):
+    return _convening_coordinator(access) and access.meeting.status == Status.DRAFT
+
+
+def can_propose_slot(access):
+    """Coordinators of any party of the meeting propose times while it is open."""
+    return bool(access.party_ids_with_role(Role.COORDINATOR)) and access.meeting.is_open
+
+
+def can_withdraw_slot(access, slot):
+    """Only the proposing party's coordinators withdraw, and only before a time is fixed."""
+    return (
+        slot.proposed_by_party_id in access.party_ids_with_role(Role.COORDINATOR)
+        and access.meeting.is_open
+        and not slot.is_withdrawn
+    )
+
+
+def can_answer_for(access, party_id):
+    """Every party answers for itself: any member of that party, while the meeting polls."""
+    return party_id in access.roles and access.meeting.status == Status.POLLING
+
+
+def answerable_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_answer_for(access, party_id))
+
+
+def can_confirm(access):
+    return _convening_coordinator(access) and access.meeting.status == Status.POLLING
+
+
+def can_reschedule(access):
+    return _convening_coordinator(access) and access.meeting.status == Status.SCHEDULED
+
+
+def can_cancel(access):
+    return _convening_coordinator(access) and access.meeting.status in (Status.DRAFT, Status.POLLING, Status.SCHEDULED)
+
+
+def can_mark_held(access):
+    return _convening_coordinator(access) and access.meeting.status == Status.SCHEDULED
+
+
+def can_name_attendees_for(access, party_id):
+    """A party's coordinators and secretaries name who attends for it."""
+    return party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) and access.meeting.status in (
+        Status.POLLING,
+        Status.SCHEDULED,
+    )
+
+
+def attendee_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_name_attendees_for(access, party_id))
+
+
+def can_confirm_attendance(access):
+    """A convening party's secretary confirms who attends."""
+    return bool(access.party_ids_with_role(Role.SECRETARY) & access.convening_ids) and access.meeting.status in (
+        Status.POLLING,
+        Status.SCHEDULED,
+    )
+
+
+def can_download_ics(access):
+    return access.meeting.status in (Status.SCHEDULED, Status.CANCELLED, Status.HELD)
+
+
+# Rules about slots rather than people.
+
+
+def blocking_answers(slot, required_party_ids):
+    """Why a slot is not plainly confirmable: required parties that said no or have not answered."""
+    answers = {answer.party_id: answer for answer in slot.answers.all()}
+    said_no = [pid for pid in required_party_ids if pid in answers and answers[pid].value == Answer.Value.NO]
+    missing = [pid for pid in required_party_ids if pid not in answers]
+    return said_no, missing
+
+
+def confirmation_problem(slot, required_party_ids, reason):
+    """The message that stops a confirmation, or None if the slot may be confirmed.
+
+    A slot is confirmable when every required party has answered yes or if
+    need be. Against a "no" a reason is needed, shown to all; a party that has
+    not answered at all blocks the confirmation.
+    """
+    said_no, missing = blocking_answers(slot, required_party_ids)
+    if missing:
+        return _("Every required party must answer this time before it can be confirmed.")
+    if said_no and not (reason or "").strip():
+        return _("A required party cannot attend at this time. Give a reason to confirm it anyway.")
+    return None

@@ -1,0 +1,419 @@
+"""Every change to a meeting goes through one of these functions.
+
+Each checks its rule, writes the event log and, where calendars must follow,
+raises the meeting's calendar sequence — all in one transaction. Views and
+forms never change meeting state themselves.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import rules
+from .models import Answer, Attendee, Event, Invitation, Meeting, Slot
+from .times import to_stockholm
+
+
+class RuleError(Exception):
+    """A change the rules refuse; the message is meant for the user."""
+
+
+# Fields of a meeting that calendars show: changing one of them is sent out.
+CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
+DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
+
+
+def log_event(*, meeting, by, party, action, subject="", before=None, after=None):
+    return Event.objects.create(
+        meeting=meeting,
+        actor=by,
+        actor_name=by.get_full_name() or by.get_username(),
+        party=party,
+        action=action,
+        subject=subject[:300],
+        before=before,
+        after=after,
+    )
+
+
+def describe_slot(slot):
+    """A language-neutral label for the event log: Stockholm wall-clock times."""
+    start, end = to_stockholm(slot.start), to_stockholm(slot.end)
+    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+def _slot_json(slot):
+    return {"start": slot.start.isoformat(), "end": slot.end.isoformat()}
+
+
+def _json_value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _locked(meeting):
+    """Re-read the meeting under a row lock so concurrent changes queue up behind each other."""
+    return Meeting.objects.select_for_update().get(pk=meeting.pk)
+
+
+@transaction.atomic
+def save_meeting(*, by, party, details, convening, required, optional, meeting=None):
+    """Create a meeting (as a draft) or edit one, with its invited parties.
+
+    ``convening``, ``required`` and ``optional`` are sets of parties. Side
+    effects: event rows for the creation or each changed field and each party
+    invited or removed; the calendar sequence rises when a scheduled meeting's
+    calendar fields change.
+    """
+    if meeting is None:
+        meeting = Meeting.objects.create(created_by=by, **details)
+        log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_CREATED, subject=meeting.title)
+    else:
+        meeting = _locked(meeting)
+        before = {name: getattr(meeting, name) for name in DETAIL_FIELDS}
+        changed = [name for name in DETAIL_FIELDS if before[name] != details[name]]
+        if changed:
+            for name in changed:
+                setattr(meeting, name, details[name])
+            if meeting.status == Meeting.Status.SCHEDULED and set(changed) & set(CALENDAR_FIELDS):
+                meeting.sequence += 1
+            meeting.save()
+            log_event(
+                meeting=meeting,
+                by=by,
+                party=party,
+                action=Event.Action.MEETING_EDITED,
+                subject=meeting.title,
+                before={name: _json_value(before[name]) for name in changed},
+                after={name: _json_value(details[name]) for name in changed},
+            )
+    _set_invitations(meeting=meeting, by=by, party=party, convening=convening, required=required, optional=optional)
+    return meeting
+
+
+def _set_invitations(*, meeting, by, party, convening, required, optional):
+    wanted = {p.pk: (p, Invitation.Role.CONVENING, True) for p in convening}
+    wanted.update({p.pk: (p, Invitation.Role.INVITED, True) for p in required})
+    wanted.update({p.pk: (p, Invitation.Role.INVITED, False) for p in optional})
+    current = {inv.party_id: inv for inv in meeting.invitations.select_related("party")}
+    for party_id, invitation in current.items():
+        if party_id not in wanted:
+            invitation.delete()
+            log_event(
+                meeting=meeting,
+                by=by,
+                party=party,
+                action=Event.Action.PARTY_UNINVITED,
+                subject=invitation.party.name,
+                before={"role": invitation.role, "required": invitation.required},
+            )
+    for party_id, (invited, role, required_flag) in wanted.items():
+        invitation = current.get(party_id)
+        state = {"role": role, "required": required_flag}
+        if invitation and (invitation.role, invitation.required) == (role, required_flag):
+            continue
+        before = {"role": invitation.role, "required": invitation.required} if invitation else None
+        Invitation.objects.update_or_create(meeting=meeting, party=invited, defaults=state)
+        log_event(
+            meeting=meeting,
+            by=by,
+            party=party,
+            action=Event.Action.PARTY_INVITED,
+            subject=invited.name,
+            before=before,
+            after=state,
+        )
+
+
+@transaction.atomic
+def open_polling(*, meeting, by, party):
+    """Open a draft for answers: the invited parties now see it. Side effect: one event."""
+    meeting = _locked(meeting)
+    if meeting.status != Meeting.Status.DRAFT:
+        raise RuleError(_("The meeting is already open for answers."))
+    if not meeting.slots.active().exists():
+        raise RuleError(_("Propose at least one time before opening the meeting for answers."))
+    meeting.status = Meeting.Status.POLLING
+    meeting.save(update_fields=["status", "updated_at"])
+    log_event(meeting=meeting, by=by, party=party, action=Event.Action.POLLING_OPENED, subject=meeting.title)
+    return meeting
+
+
+@transaction.atomic
+def propose_slots(*, meeting, party, by, times):
+    """Add proposed times (pairs of aware start/end) for ``party``.
+
+    A party proposes times it can attend, so its answer "yes" is recorded with
+    each slot (it may change it like any answer). Side effects: one event per
+    slot and one per answer. A time already proposed and not withdrawn is
+    refused, even when two people propose it at the same moment (the
+    database's unique constraint decides).
+    """
+    meeting = _locked(meeting)
+    if not meeting.is_open:
+        raise RuleError(_("Times can only be proposed while the meeting is being planned."))
+    slots = []
+    for start, end in times:
+        try:
+            with transaction.atomic():
+                slot = Slot.objects.create(meeting=meeting, start=start, end=end, proposed_by_party=party, proposed_by=by)
+        except IntegrityError:
+            raise RuleError(_("This time has already been proposed.")) from None
+        log_event(
+            meeting=meeting,
+            by=by,
+            party=party,
+            action=Event.Action.SLOT_PROPOSED,
+            subject=describe_slot(slot),
+            after=_slot_json(slot),
+        )
+        _record_answer(meeting=meeting, slot=slot, party=party, by=by, value=Answer.Value.YES, comment="")
+        slots.append(slot)
+    return slots
+
+
+@transaction.atomic
+def withdraw_slot(*, slot, by, party):
+    """Withdraw a proposed time. The row and its answers stay; the event log says who and when."""
+    meeting = _locked(slot.meeting)
+    slot = Slot.objects.select_for_update().get(pk=slot.pk)
+    if slot.is_withdrawn:
+        return slot
+    if not meeting.is_open:
+        raise RuleError(_("A time can only be withdrawn while the meeting is being planned."))
+    slot.withdrawn_at = timezone.now()
+    slot.save(update_fields=["withdrawn_at"])
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.SLOT_WITHDRAWN,
+        subject=describe_slot(slot),
+        before=_slot_json(slot),
+    )
+    return slot
+
+
+@transaction.atomic
+def answer_slots(*, meeting, party, by, answers):
+    """Record ``party``'s answers: a dict of slot id -> (value, comment).
+
+    Unchanged answers are skipped; a replaced answer keeps its old value in the
+    event log. Answering a withdrawn or unknown slot is refused.
+    Returns the number of answers that changed.
+    """
+    meeting = _locked(meeting)
+    if meeting.status != Meeting.Status.POLLING:
+        raise RuleError(_("The meeting no longer takes answers."))
+    slots = {slot.pk: slot for slot in meeting.slots.filter(pk__in=answers)}
+    if len(slots) != len(answers) or any(slot.is_withdrawn for slot in slots.values()):
+        raise RuleError(_("One of the times has been withdrawn. Look at the times again and answer anew."))
+    current = {a.slot_id: a for a in Answer.objects.select_for_update().filter(slot__in=slots.values(), party=party)}
+    changed = 0
+    for slot_id, (value, comment) in answers.items():
+        previous = current.get(slot_id)
+        if previous and (previous.value, previous.comment) == (value, comment):
+            continue
+        _record_answer(
+            meeting=meeting, slot=slots[slot_id], party=party, by=by, value=value, comment=comment, previous=previous
+        )
+        changed += 1
+    return changed
+
+
+def _record_answer(*, meeting, slot, party, by, value, comment, previous=None):
+    """Write the party's current answer; the one it replaces lives on in the event row."""
+    Answer.objects.update_or_create(
+        slot=slot, party=party, defaults={"value": value, "comment": comment, "answered_by": by}
+    )
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.ANSWER_CHANGED if previous else Event.Action.ANSWER_GIVEN,
+        subject=describe_slot(slot),
+        before={"value": previous.value, "comment": previous.comment} if previous else None,
+        after={"value": value, "comment": comment},
+    )
+
+
+def required_party_ids(meeting):
+    return [inv.party_id for inv in meeting.invitations.all() if inv.required]
+
+
+@transaction.atomic
+def confirm_slot(*, meeting, slot, by, party, reason=""):
+    """Fix ``slot`` as the meeting's time; the meeting becomes scheduled.
+
+    Idempotent: confirming the slot that is already confirmed changes nothing
+    (a double click gives one event). Side effects: status, the reason shown to
+    all, calendar sequence +1, one event. Returns True if it changed anything.
+    """
+    meeting = _locked(meeting)
+    if meeting.status == Meeting.Status.SCHEDULED and meeting.confirmed_slot_id == slot.pk:
+        return False
+    if meeting.status != Meeting.Status.POLLING:
+        raise RuleError(_("The meeting is not open for confirmation; it may already have a confirmed time."))
+    slot = meeting.slots.prefetch_related("answers").get(pk=slot.pk)
+    if slot.is_withdrawn:
+        raise RuleError(_("This time has been withdrawn."))
+    problem = rules.confirmation_problem(slot, required_party_ids(meeting), reason)
+    if problem:
+        raise RuleError(problem)
+    meeting.status = Meeting.Status.SCHEDULED
+    meeting.confirmed_slot = slot
+    meeting.confirmation_reason = reason.strip()
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "confirmed_slot", "confirmation_reason", "sequence", "updated_at"])
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.SLOT_CONFIRMED,
+        subject=describe_slot(slot),
+        after={**_slot_json(slot), "reason": meeting.confirmation_reason},
+    )
+    return True
+
+
+@transaction.atomic
+def reschedule(*, meeting, by, party, reason, slot=None):
+    """Move a scheduled meeting: back to polling (answers kept) or straight to another slot.
+
+    Side effects: calendar sequence +1 so sent invites update, one event.
+    """
+    meeting = _locked(meeting)
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise RuleError(_("Only a scheduled meeting can be rescheduled."))
+    previous = meeting.confirmed_slot
+    if slot is not None:
+        slot = meeting.slots.get(pk=slot.pk)
+        if slot.is_withdrawn or slot.pk == previous.pk:
+            raise RuleError(_("Choose another proposed time."))
+        meeting.confirmed_slot = slot
+    else:
+        meeting.status = Meeting.Status.POLLING
+        meeting.confirmed_slot = None
+    meeting.confirmation_reason = ""
+    meeting.sequence += 1
+    meeting.save()
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.MEETING_RESCHEDULED,
+        subject=describe_slot(slot) if slot else describe_slot(previous),
+        before=_slot_json(previous),
+        after={**(_slot_json(slot) if slot else {"status": Meeting.Status.POLLING}), "reason": reason},
+    )
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting, by, party, reason):
+    """Cancel the meeting at any point before it is held. Side effects: sequence +1, one event."""
+    meeting = _locked(meeting)
+    if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.HELD):
+        raise RuleError(_("The meeting is already cancelled or held."))
+    before = meeting.status
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.cancellation_reason = reason.strip()
+    meeting.sequence += 1
+    meeting.save()
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.MEETING_CANCELLED,
+        subject=meeting.title,
+        before={"status": before},
+        after={"status": meeting.status, "reason": meeting.cancellation_reason},
+    )
+    return meeting
+
+
+@transaction.atomic
+def mark_held(*, meeting, by, party):
+    meeting = _locked(meeting)
+    if meeting.status != Meeting.Status.SCHEDULED:
+        raise RuleError(_("Only a scheduled meeting can be marked as held."))
+    if meeting.confirmed_slot.start > timezone.now():
+        raise RuleError(_("The meeting has not started yet."))
+    meeting.status = Meeting.Status.HELD
+    meeting.save(update_fields=["status", "updated_at"])
+    log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_HELD, subject=meeting.title)
+    return meeting
+
+
+def _attendee_json(attendee):
+    return {
+        "name": attendee.name,
+        "email": attendee.email,
+        "title": attendee.title,
+        "kind": attendee.kind,
+        "status": attendee.status,
+    }
+
+
+@transaction.atomic
+def name_attendee(*, meeting, party, by, name, email="", title="", kind=Attendee.Kind.PRINCIPAL, user=None):
+    """Name a person who attends for ``party``. Side effects: one event; calendar sequence +1 once scheduled."""
+    meeting = _locked(meeting)
+    if email and meeting.attendees.filter(email__iexact=email).exists():
+        raise RuleError(_("This person is already an attendee."))
+    attendee = Attendee.objects.create(
+        meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind
+    )
+    _bump_if_scheduled(meeting)
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.ATTENDEE_NAMED,
+        subject=name,
+        after=_attendee_json(attendee),
+    )
+    return attendee
+
+
+@transaction.atomic
+def remove_attendee(*, attendee, by):
+    meeting = _locked(attendee.meeting)
+    before = _attendee_json(attendee)
+    party = attendee.party
+    attendee.delete()
+    _bump_if_scheduled(meeting)
+    log_event(
+        meeting=meeting, by=by, party=party, action=Event.Action.ATTENDEE_REMOVED, subject=before["name"], before=before
+    )
+
+
+@transaction.atomic
+def confirm_attendance(*, attendee, by, party):
+    """The secretary's confirmation that a named person attends. Idempotent; one event."""
+    meeting = _locked(attendee.meeting)
+    attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
+    if attendee.is_confirmed:
+        return attendee
+    before = _attendee_json(attendee)
+    attendee.status = Attendee.Status.CONFIRMED
+    attendee.confirmed_by = by
+    attendee.confirmed_at = timezone.now()
+    attendee.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    _bump_if_scheduled(meeting)
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.ATTENDANCE_CONFIRMED,
+        subject=attendee.name,
+        before=before,
+        after=_attendee_json(attendee),
+    )
+    return attendee
+
+
+def _bump_if_scheduled(meeting):
+    """The attendee list is part of the invite, so a sent invite must update."""
+    if meeting.status == Meeting.Status.SCHEDULED:
+        meeting.sequence += 1
+        meeting.save(update_fields=["sequence", "updated_at"])

@@ -1,0 +1,61 @@
+"""Formatting for people: Stockholm times in the active language, answer labels."""
+
+from django import template
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from ..models import Answer
+from ..times import holiday_name, to_stockholm
+
+register = template.Library()
+
+
+def _time(moment):
+    # Swedish writes 10.00, English 10:00.
+    return dateformat.format(moment, pgettext("time of day format", "H:i"))
+
+
+@register.filter
+def stockholm_date(moment):
+    """"tisdag 4 december 2018" in Swedish, "Tuesday 4 December 2018" in English."""
+    return dateformat.format(to_stockholm(moment), pgettext("long date format", "l j F Y"))
+
+
+@register.filter
+def stockholm_time(moment):
+    return _time(to_stockholm(moment))
+
+
+@register.filter
+def slot_label(slot):
+    """"tisdag 4 december 2018 kl. 10.00–12.00": the way a person names a slot."""
+    start, end = to_stockholm(slot.start), to_stockholm(slot.end)
+    return _("%(date)s at %(start)s–%(end)s") % {
+        "date": stockholm_date(start),
+        "start": _time(start),
+        "end": _time(end),
+    }
+
+
+@register.filter
+def iso_week(moment):
+    return _("wk %(week)s") % {"week": to_stockholm(moment).isocalendar().week}
+
+
+@register.filter
+def holiday(moment):
+    return holiday_name(to_stockholm(moment).date())
+
+
+ANSWER_SYMBOLS = {
+    Answer.Value.YES: "✓",
+    Answer.Value.IF_NEED_BE: "(✓)",
+    Answer.Value.NO: "✗",
+}
+
+
+@register.filter
+def answer_symbol(value):
+    """A symbol that carries the answer beside its text, so colour is never the only sign."""
+    return ANSWER_SYMBOLS.get(value, "–")

@@ -1,0 +1,380 @@
+"""Thin views: look the meeting up through the access helper, bind a form, call one service, redirect."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import ics, rules, services
+from .forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
+from .models import Answer, Meeting, Membership
+from .overview import build_grid, dashboard_rows, ordered_invitations
+from .templatetags.samrad import slot_label
+
+Role = Membership.Role
+
+
+def get_meeting_for_user(request, pk, queryset=None):
+    """The access helper: the meeting and the user's rights in it.
+
+    A meeting the user may not see is a 404 — the same answer as one that does
+    not exist, so nothing about it leaks.
+    """
+    queryset = (queryset if queryset is not None else Meeting.objects).visible_to(request.user)
+    meeting = get_object_or_404(queryset, pk=pk)
+    return meeting, rules.MeetingAccess.for_user(request.user, meeting)
+
+
+def require(allowed):
+    """One way to say no to a user who may see the meeting but not do this."""
+    if not allowed:
+        raise PermissionDenied
+
+
+def _refused(request, meeting, error):
+    messages.error(request, str(error))
+    return redirect(meeting_url(meeting))
+
+
+def meeting_url(meeting):
+    return reverse("meeting_detail", args=[meeting.pk])
+
+
+@login_required
+def my_meetings(request):
+    rows = dashboard_rows(request.user)
+    can_create = Membership.objects.filter(user=request.user, role=Role.COORDINATOR).exists()
+    return render(request, "coordination/my_meetings.html", {"rows": rows, "can_create": can_create})
+
+
+@login_required
+def meeting_create(request):
+    require(Membership.objects.filter(user=request.user, role=Role.COORDINATOR).exists())
+    form = MeetingForm(request.POST or None, user=request.user)
+    if form.is_valid():
+        meeting = services.save_meeting(
+            by=request.user,
+            party=_creating_party(request.user, form.cleaned_data["convening"]),
+            details={name: form.cleaned_data[name] for name in services.DETAIL_FIELDS},
+            convening=form.cleaned_data["convening"],
+            required=form.cleaned_data["required_parties"],
+            optional=form.cleaned_data["optional_parties"],
+        )
+        messages.success(request, _("The meeting was created as a draft. Propose times, then open it for answers."))
+        return redirect(meeting_url(meeting))
+    return render(request, "coordination/meeting_form.html", {"form": form})
+
+
+def _creating_party(user, convening):
+    memberships = Membership.objects.filter(user=user, role=Role.COORDINATOR, party__in=convening)
+    return memberships.select_related("party").order_by("party_id").first().party
+
+
+@login_required
+def meeting_edit(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_edit_meeting(access))
+    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
+    if form.is_valid():
+        services.save_meeting(
+            meeting=meeting,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            details={name: form.cleaned_data[name] for name in services.DETAIL_FIELDS},
+            convening=form.cleaned_data["convening"],
+            required=form.cleaned_data["required_parties"],
+            optional=form.cleaned_data["optional_parties"],
+        )
+        messages.success(request, _("The meeting was saved."))
+        return redirect(meeting_url(meeting))
+    return render(request, "coordination/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    grid = build_grid(meeting, access)
+    context = {
+        "meeting": meeting,
+        "grid": grid,
+        "rights": access.rights(),
+        "answer_parties": [access.parties[pid] for pid in rules.answerable_party_ids(access)],
+        "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
+        "attendees": meeting.attendees.all(),
+    }
+    return render(request, "coordination/meeting_detail.html", context)
+
+
+@login_required
+@require_POST
+def open_polling(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_open_polling(access))
+    try:
+        services.open_polling(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR))
+    except services.RuleError as error:
+        return _refused(request, meeting, error)
+    messages.success(request, _("The meeting is open for answers."))
+    return redirect(meeting_url(meeting))
+
+
+@login_required
+def propose_slots(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_propose_slot(access))
+    formset = SlotFormSet(request.POST or None, form_kwargs={"meeting": meeting}, prefix="slots")
+    if formset.is_valid():
+        try:
+            slots = services.propose_slots(
+                meeting=meeting,
+                party=access.acting_party(Role.COORDINATOR),
+                by=request.user,
+                times=formset.times,
+            )
+        except services.RuleError as error:
+            return _refused(request, meeting, error)
+        messages.success(request, _("%(count)d time(s) proposed.") % {"count": len(slots)})
+        return redirect(meeting_url(meeting))
+    return render(request, "coordination/slot_form.html", {"meeting": meeting, "formset": formset})
+
+
+@login_required
+def withdraw_slot(request, pk, slot_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    slot = get_object_or_404(meeting.slots, pk=slot_pk)
+    require(rules.can_withdraw_slot(access, slot))
+    if request.method == "POST":
+        try:
+            services.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
+        except services.RuleError as error:
+            return _refused(request, meeting, error)
+        messages.success(request, _("The time was withdrawn."))
+        return redirect(meeting_url(meeting))
+    return _confirm_page(
+        request,
+        meeting,
+        heading=_("Withdraw time"),
+        question=_("Withdraw the proposed time %(slot)s? The answers given to it are kept in the event log.")
+        % {"slot": slot_label(slot)},
+        button=_("Withdraw time"),
+    )
+
+
+def _form_page(request, meeting, form, *, heading, button, intro="", danger=False):
+    context = {"meeting": meeting, "form": form, "heading": heading, "intro": intro, "button": button, "danger": danger}
+    return render(request, "coordination/form_page.html", context)
+
+
+def _confirm_page(request, meeting, *, heading, question, button):
+    """The step before a destructive action: the same URL, asked with POST, does it."""
+    context = {"meeting": meeting, "heading": heading, "question": question, "button": button}
+    return render(request, "coordination/confirm_action.html", context)
+
+
+@login_required
+def answer(request, pk, party_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_answer_for(access, party_pk))
+    party = access.parties[party_pk]
+    slots = list(meeting.slots.active())
+    current = {a.slot_id: a for a in Answer.objects.filter(slot__meeting=meeting, party=party)}
+    form = AnswerForm(request.POST or None, slots=slots, current=current, party=party)
+    if form.is_valid():
+        try:
+            changed = services.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
+        except services.RuleError as error:
+            return _refused(request, meeting, error)
+        messages.success(request, _("%(party)s's answers were saved (%(count)d changed).") % {
+            "party": party.short_name,
+            "count": changed,
+        })
+        return redirect(meeting_url(meeting))
+    return render(request, "coordination/answer_form.html", {"meeting": meeting, "party": party, "form": form})
+
+
+@login_required
+def confirm(request, pk, slot_pk):
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    require(rules.can_confirm(access))
+    grid = build_grid(meeting, access)
+    row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
+    if row is None:
+        return _refused(request, meeting, _("This time has been withdrawn."))
+    form = ConfirmForm(request.POST or None, reason_needed=row.needs_reason)
+    if form.is_valid():
+        try:
+            services.confirm_slot(
+                meeting=meeting,
+                slot=row.slot,
+                by=request.user,
+                party=access.acting_party(Role.COORDINATOR, convening=True),
+                reason=form.cleaned_data["reason"],
+            )
+        except services.RuleError as error:
+            return _refused(request, meeting, error)
+        messages.success(request, _("The time is confirmed. The meeting is scheduled."))
+        return redirect(meeting_url(meeting))
+    context = {"meeting": meeting, "grid": grid, "row": row, "form": form}
+    return render(request, "coordination/confirm.html", context)
+
+
+@login_required
+def reschedule(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_reschedule(access))
+    slots = meeting.slots.active().exclude(pk=meeting.confirmed_slot_id)
+    form = RescheduleForm(request.POST or None, slots=slots)
+    if form.is_valid():
+        try:
+            services.reschedule(
+                meeting=meeting,
+                by=request.user,
+                party=access.acting_party(Role.COORDINATOR, convening=True),
+                reason=form.cleaned_data["reason"],
+                slot=form.slot,
+            )
+        except services.RuleError as error:
+            return _refused(request, meeting, error)
+        messages.success(request, _("The meeting was rescheduled."))
+        return redirect(meeting_url(meeting))
+    return _form_page(
+        request,
+        meeting,
+        form,
+        heading=_("Reschedule"),
+        intro=_("Move the meeting to another proposed time, or back to polling. The parties' answers are kept."),
+        button=_("Reschedule"),
+    )
+
+
+@login_required
+def cancel(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_cancel(access))
+    form = CancelForm(request.POST or None)
+    if form.is_valid():
+        services.cancel_meeting(
+            meeting=meeting,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("The meeting was cancelled."))
+        return redirect(meeting_url(meeting))
+    return _form_page(
+        request,
+        meeting,
+        form,
+        heading=_("Cancel meeting"),
+        intro=_("The reason is shown to every party. A cancelled meeting cannot be reopened."),
+        button=_("Cancel meeting"),
+        danger=True,
+    )
+
+
+@login_required
+@require_POST
+def mark_held(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_mark_held(access))
+    try:
+        services.mark_held(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR))
+    except services.RuleError as error:
+        return _refused(request, meeting, error)
+    messages.success(request, _("The meeting is marked as held."))
+    return redirect(meeting_url(meeting))
+
+
+@login_required
+def attendee_create(request, pk, party_pk):
+    """Name an attendee for one of my parties."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_name_attendees_for(access, party_pk))
+    party = access.parties[party_pk]
+    form = AttendeeForm(request.POST or None, party=party)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.name_attendee(
+                meeting=meeting,
+                party=party,
+                by=request.user,
+                user=data["user"],
+                name=data["name"],
+                email=data["email"],
+                title=data["title"],
+                kind=data["kind"],
+            )
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
+            return redirect(meeting_url(meeting) + "#attendees")
+    return _form_page(
+        request,
+        meeting,
+        form,
+        heading=_("Name attendee for %(party)s") % {"party": party.short_name},
+        button=_("Name attendee"),
+    )
+
+
+@login_required
+def attendee_remove(request, pk, attendee_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
+    require(rules.can_name_attendees_for(access, attendee.party_id))
+    if request.method == "POST":
+        services.remove_attendee(attendee=attendee, by=request.user)
+        messages.success(request, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
+        return redirect(meeting_url(meeting) + "#attendees")
+    return _confirm_page(
+        request,
+        meeting,
+        heading=_("Remove attendee"),
+        question=_("Remove %(name)s (%(party)s) from the attendees?")
+        % {"name": attendee.name, "party": attendee.party.short_name},
+        button=_("Remove attendee"),
+    )
+
+
+@login_required
+@require_POST
+def attendee_confirm(request, pk, attendee_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
+    require(rules.can_confirm_attendance(access))
+    services.confirm_attendance(
+        attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
+    )
+    messages.success(request, _("The attendance of %(name)s is confirmed.") % {"name": attendee.name})
+    return redirect(meeting_url(meeting) + "#attendees")
+
+
+@login_required
+def event_log(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    events = meeting.events.select_related("party")
+    return render(request, "coordination/event_log.html", {"meeting": meeting, "events": events})
+
+
+@login_required
+def meeting_ics(request, pk):
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    require(rules.can_download_ics(access))
+    body = ics.build_meeting_calendar(
+        meeting,
+        invitations=ordered_invitations(meeting),
+        attendees=meeting.attendees.all(),
+        meeting_url=settings.SITE_URL + meeting_url(meeting),
+        now=timezone.now(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="samrad-{meeting.pk}.ics"'
+    return response
