@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import times
 from .models import Answer, Attendee, Meeting, Membership, Party
-from .templatetags.samrad import slot_label
+from .templatetags.samrad import format_date, format_time, slot_label
 
 
 class DateInput(forms.DateInput):
@@ -41,6 +41,8 @@ class MeetingForm(forms.ModelForm):
     optional_parties = PartyChoiceField(
         queryset=Party.objects.all(), required=False, label=_("Invited parties (optional)")
     )
+    # A link typed without a scheme is a video meeting address: https, as Django 6 will assume.
+    video_link = forms.URLField(label=_("video link"), max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = Meeting
@@ -113,6 +115,12 @@ class SlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.meeting = meeting
 
+    @staticmethod
+    def _describe(date, time):
+        """The date and wall-clock time as the user reads them, for error messages."""
+        wall_clock = datetime.datetime.combine(date, time)
+        return {"date": format_date(wall_clock), "time": format_time(wall_clock)}
+
     def _aware(self, field, date, time, repeated_hour):
         try:
             return times.stockholm_datetime(date, time, repeated_hour)
@@ -120,10 +128,10 @@ class SlotForm(forms.Form):
             self.add_error(
                 field,
                 _(
-                    "%(time)s does not exist on %(date)s: the clocks jump from 02.00 to 03.00 when summer "
+                    "%(time)s does not exist on %(date)s: the clocks are put forward one hour when summer "
                     "time begins. Choose another time."
                 )
-                % {"time": time.strftime("%H.%M"), "date": date.isoformat()},
+                % self._describe(date, time),
             )
         except times.AmbiguousTime:
             self.add_error(
@@ -132,7 +140,7 @@ class SlotForm(forms.Form):
                     "%(time)s occurs twice on %(date)s because summer time ends. Choose which of the two "
                     "you mean."
                 )
-                % {"time": time.strftime("%H.%M"), "date": date.isoformat()},
+                % self._describe(date, time),
             )
         return None
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Party(models.Model):
@@ -67,18 +68,21 @@ class MeetingQuerySet(models.QuerySet):
         """The "Mina möten" list with everything its rows need, in a fixed number of queries."""
         return (
             self.visible_to(user)
+            .with_parties()
             .select_related("confirmed_slot")
             .prefetch_related(
-                models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")),
                 models.Prefetch("slots", queryset=Slot.objects.active().prefetch_related("answers")),
                 "attendees",
             )
             .order_by("-created_at")
         )
 
+    def with_parties(self):
+        """What every meeting view needs to decide rights: the invitations and their parties."""
+        return self.prefetch_related(models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")))
+
     def for_meeting_page(self):
-        return self.select_related("confirmed_slot", "created_by").prefetch_related(
-            models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")),
+        return self.with_parties().select_related("confirmed_slot", "created_by").prefetch_related(
             models.Prefetch(
                 "slots",
                 queryset=Slot.objects.select_related("proposed_by_party", "proposed_by").prefetch_related(
@@ -210,9 +214,10 @@ class Answer(models.Model):
     """A party's current availability for a slot; earlier answers live on in the event log."""
 
     class Value(models.TextChoices):
-        YES = "yes", _("Yes")
-        IF_NEED_BE = "if_need_be", _("If need be")
-        NO = "no", _("No")
+        # A context of their own: "Yes" as an answer is "Kan" in Swedish, not "Ja".
+        YES = "yes", pgettext_lazy("answer", "Yes")
+        IF_NEED_BE = "if_need_be", pgettext_lazy("answer", "If need be")
+        NO = "no", pgettext_lazy("answer", "No")
 
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="answers")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import ics, rules, services
@@ -26,7 +27,7 @@ def get_meeting_for_user(request, pk, queryset=None):
     A meeting the user may not see is a 404 — the same answer as one that does
     not exist, so nothing about it leaks.
     """
-    queryset = (queryset if queryset is not None else Meeting.objects).visible_to(request.user)
+    queryset = (queryset if queryset is not None else Meeting.objects.with_parties()).visible_to(request.user)
     meeting = get_object_or_404(queryset, pk=pk)
     return meeting, rules.MeetingAccess.for_user(request.user, meeting)
 
@@ -139,7 +140,10 @@ def propose_slots(request, pk):
             )
         except services.RuleError as error:
             return _refused(request, meeting, error)
-        messages.success(request, _("%(count)d time(s) proposed.") % {"count": len(slots)})
+        messages.success(
+            request,
+            ngettext("%(count)d time proposed.", "%(count)d times proposed.", len(slots)) % {"count": len(slots)},
+        )
         return redirect(meeting_url(meeting))
     return render(request, "coordination/slot_form.html", {"meeting": meeting, "formset": formset})
 
@@ -190,10 +194,10 @@ def answer(request, pk, party_pk):
             changed = services.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
         except services.RuleError as error:
             return _refused(request, meeting, error)
-        messages.success(request, _("%(party)s's answers were saved (%(count)d changed).") % {
-            "party": party.short_name,
-            "count": changed,
-        })
+        message = ngettext(
+            "Answers for %(party)s saved: %(count)d change.", "Answers for %(party)s saved: %(count)d changes.", changed
+        )
+        messages.success(request, message % {"party": party.short_name, "count": changed})
         return redirect(meeting_url(meeting))
     return render(request, "coordination/answer_form.html", {"meeting": meeting, "party": party, "form": form})
 

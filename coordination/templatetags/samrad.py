@@ -11,20 +11,24 @@ from ..times import holiday_name, to_stockholm
 register = template.Library()
 
 
-def _time(moment):
-    # Swedish writes 10.00, English 10:00.
+def format_time(moment):
+    """A wall-clock time as the language writes it: 10.00 in Swedish, 10:00 in English."""
     return dateformat.format(moment, pgettext("time of day format", "H:i"))
+
+
+def format_date(moment):
+    """"tisdag 4 december 2018" in Swedish, "Tuesday 4 December 2018" in English."""
+    return dateformat.format(moment, pgettext("long date format", "l j F Y"))
 
 
 @register.filter
 def stockholm_date(moment):
-    """"tisdag 4 december 2018" in Swedish, "Tuesday 4 December 2018" in English."""
-    return dateformat.format(to_stockholm(moment), pgettext("long date format", "l j F Y"))
+    return format_date(to_stockholm(moment))
 
 
 @register.filter
 def stockholm_time(moment):
-    return _time(to_stockholm(moment))
+    return format_time(to_stockholm(moment))
 
 
 @register.filter
@@ -32,9 +36,9 @@ def slot_label(slot):
     """"tisdag 4 december 2018 kl. 10.00–12.00": the way a person names a slot."""
     start, end = to_stockholm(slot.start), to_stockholm(slot.end)
     return _("%(date)s at %(start)s–%(end)s") % {
-        "date": stockholm_date(start),
-        "start": _time(start),
-        "end": _time(end),
+        "date": format_date(start),
+        "start": format_time(start),
+        "end": format_time(end),
     }
 
 

@@ -1,0 +1,74 @@
+"""The project as a newcomer meets it: migrations in step, demo data, Swedish formatting."""
+
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from coordination.models import Answer, Event, Meeting, Membership, Party
+from coordination.templatetags.samrad import iso_week, slot_label
+from coordination.times import STOCKHOLM
+
+
+@pytest.mark.django_db
+def test_no_model_change_is_missing_a_migration():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_data_is_the_letters_scenario_and_can_be_loaded_twice():
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=io.StringIO())
+    assert set(Party.objects.values_list("name", flat=True)) == {
+        "Uppsala kommun",
+        "Länsstyrelsen Uppsala län",
+        "Polismyndigheten",
+    }
+    dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
+    assert dialogue.status == Meeting.Status.POLLING
+    assert {(i.party.short_name, i.role) for i in dialogue.invitations.all()} == {
+        ("Kommunen", "convening"),
+        ("Länsstyrelsen", "convening"),
+        ("Polisen", "invited"),
+    }
+    answered_by = set(Answer.objects.filter(slot__meeting=dialogue).values_list("party__short_name", flat=True))
+    assert answered_by == {"Kommunen", "Länsstyrelsen", "Polisen"}
+    assert dialogue.slots.count() >= 5
+    earlier = Meeting.objects.get(status=Meeting.Status.SCHEDULED)
+    assert earlier.attendees.filter(status="confirmed").count() == 2
+    assert Membership.objects.filter(role="secretary", party__short_name="Länsstyrelsen").exists()
+    assert Meeting.objects.count() == 2
+    assert Event.objects.filter(meeting=dialogue, action=Event.Action.POLLING_OPENED).count() == 1
+    assert "kommun.samordnare" in out.getvalue() and "samrad-demo-2026" in out.getvalue()
+
+
+def test_a_slot_reads_as_a_swedish_civil_servant_writes_it():
+    class Slot:
+        start = datetime.datetime(2018, 12, 4, 10, 0, tzinfo=STOCKHOLM)
+        end = datetime.datetime(2018, 12, 4, 12, 0, tzinfo=STOCKHOLM)
+
+    with translation.override("sv"):
+        assert slot_label(Slot) == "tisdag 4 december 2018 kl. 10.00–12.00"
+        assert iso_week(Slot.start) == "v. 49"
+    with translation.override("en"):
+        assert slot_label(Slot) == "Tuesday 4 December 2018 at 10:00–12:00"
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_translation_catalogue_is_complete_and_compiled(language):
+    import polib
+
+    directory = Path(__file__).resolve().parent.parent / "coordination" / "locale" / language / "LC_MESSAGES"
+    catalogue = polib.pofile(str(directory / "django.po"))
+    assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
+    compiled = polib.mofile(str(directory / "django.mo"))
+    assert {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in compiled} == {
+        (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in catalogue.translated_entries()
+    }
