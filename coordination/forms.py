@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -95,6 +96,10 @@ class MeetingForm(forms.ModelForm):
         return cleaned
 
 
+# Far-future dates are typing mistakes; refusing them also keeps date arithmetic in range.
+MAX_DAYS_AHEAD = 3 * 366
+
+
 class SlotForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
@@ -149,6 +154,9 @@ class SlotForm(forms.Form):
         date, start_time = cleaned.get("date"), cleaned.get("start_time")
         if date is None or start_time is None:
             return cleaned
+        if date > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
+            self.add_error("date", _("Propose a time within the next three years."))
+            return cleaned
         repeated_hour = cleaned.get("repeated_hour")
         start = self._aware("start_time", date, start_time, repeated_hour)
         if start is None:
@@ -156,7 +164,10 @@ class SlotForm(forms.Form):
         if cleaned.get("end_time"):
             end = self._aware("end_time", date, cleaned["end_time"], repeated_hour)
         else:
-            end = start + datetime.timedelta(minutes=self.meeting.duration_minutes)
+            # Added in UTC: across a clock change the meeting still lasts its planned minutes.
+            end = times.to_stockholm(
+                start.astimezone(datetime.timezone.utc) + datetime.timedelta(minutes=self.meeting.duration_minutes)
+            )
         if end is None:
             return cleaned
         if end <= start:
@@ -196,16 +207,16 @@ SlotFormSet = forms.formset_factory(SlotForm, formset=BaseSlotFormSet, extra=3, 
 class AnswerForm(forms.Form):
     """One party's answers to every open slot at once: a radio group and a comment per slot."""
 
-    def __init__(self, *args, slots, current, party, **kwargs):
+    def __init__(self, *args, meeting, current, party, **kwargs):
         super().__init__(*args, **kwargs)
-        self.slots = slots
-        for slot in slots:
+        self.slots = self._slots(meeting)
+        for slot in self.slots:
             answer = current.get(slot.pk)
             label = slot_label(slot)
             self.fields[f"answer_{slot.pk}"] = forms.ChoiceField(
                 label=_("%(slot)s, %(party)s") % {"slot": label, "party": party.short_name},
                 choices=Answer.Value.choices,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 required=False,
                 initial=answer.value if answer else None,
             )
@@ -215,6 +226,18 @@ class AnswerForm(forms.Form):
                 required=False,
                 initial=answer.comment if answer else "",
             )
+
+    def _slots(self, meeting):
+        """The open slots, plus any slot the posted form answers that was withdrawn since it was shown.
+
+        Keeping those lets the answers reach the rule that refuses them, instead
+        of silently saving the rest of a stale form.
+        """
+        slots = meeting.slots.active()
+        if self.is_bound:
+            posted = [key.removeprefix("answer_") for key in self.data if key.startswith("answer_")]
+            slots = meeting.slots.filter(Q(withdrawn_at__isnull=True) | Q(pk__in=[pk for pk in posted if pk.isdigit()]))
+        return list(slots.order_by("start", "end"))
 
     @property
     def rows(self):

@@ -118,7 +118,9 @@ def open_polling(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_open_polling(access))
     try:
-        services.open_polling(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR))
+        services.open_polling(
+            meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
+        )
     except services.RuleError as error:
         return _refused(request, meeting, error)
     messages.success(request, _("The meeting is open for answers."))
@@ -152,6 +154,9 @@ def propose_slots(request, pk):
 def withdraw_slot(request, pk, slot_pk):
     meeting, access = get_meeting_for_user(request, pk)
     slot = get_object_or_404(meeting.slots, pk=slot_pk)
+    if slot.is_withdrawn:
+        messages.info(request, _("This time has already been withdrawn."))
+        return redirect(meeting_url(meeting))
     require(rules.can_withdraw_slot(access, slot))
     if request.method == "POST":
         try:
@@ -186,9 +191,8 @@ def answer(request, pk, party_pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_answer_for(access, party_pk))
     party = access.parties[party_pk]
-    slots = list(meeting.slots.active())
     current = {a.slot_id: a for a in Answer.objects.filter(slot__meeting=meeting, party=party)}
-    form = AnswerForm(request.POST or None, slots=slots, current=current, party=party)
+    form = AnswerForm(request.POST or None, meeting=meeting, current=current, party=party)
     if form.is_valid():
         try:
             changed = services.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
@@ -205,6 +209,10 @@ def answer(request, pk, party_pk):
 @login_required
 def confirm(request, pk, slot_pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    if meeting.confirmed_slot_id == slot_pk:
+        # The second click of a double click: the first one already did it.
+        messages.info(request, _("This time is already confirmed."))
+        return redirect(meeting_url(meeting))
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
@@ -288,7 +296,9 @@ def mark_held(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_mark_held(access))
     try:
-        services.mark_held(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR))
+        services.mark_held(
+            meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
+        )
     except services.RuleError as error:
         return _refused(request, meeting, error)
     messages.success(request, _("The meeting is marked as held."))
