@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Answer, Attendee, Event, Invitation, Meeting, Membership, Party, Slot
 
@@ -46,8 +47,10 @@ class MeetingAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "answer_deadline", "created_at"]
     list_filter = ["status"]
     search_fields = ["title"]
-    readonly_fields = ["uid", "sequence", "confirmed_slot", "created_by", "created_at", "updated_at"]
+    # Status and time change only through the app, where the rules are checked and the change is logged.
+    readonly_fields = ["status", "uid", "sequence", "confirmed_slot", "created_by", "created_at", "updated_at"]
     inlines = [InvitationInline, SlotInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Attendee)

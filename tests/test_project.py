@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from coordination import services
 from coordination.models import Answer, Event, Meeting, Membership, Party
 from coordination.templatetags.samrad import iso_week, slot_label
 from coordination.times import STOCKHOLM
@@ -72,3 +73,20 @@ def test_the_translation_catalogue_is_complete_and_compiled(language):
     assert {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in compiled} == {
         (e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in catalogue.translated_entries()
     }
+
+
+@pytest.mark.parametrize("model", ["party", "membership", "meeting", "attendee", "answer", "event"])
+def test_the_administrator_can_open_every_admin_list_and_form(admin_client, scheduled_meeting, polisen, polis_coordinator, model):
+    services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
+    list_url = f"/admin/coordination/{model}/"
+    response = admin_client.get(list_url)
+    assert response.status_code == 200
+    first = response.context["cl"].result_list[0]
+    assert admin_client.get(f"{list_url}{first.pk}/change/").status_code == 200
+
+
+def test_the_event_log_cannot_be_edited_or_deleted_in_the_admin(admin_client, scheduled_meeting):
+    event = Event.objects.filter(meeting=scheduled_meeting).first()
+    response = admin_client.post(f"/admin/coordination/event/{event.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Event.objects.filter(pk=event.pk).exists()
