@@ -43,7 +43,7 @@ class MeetingForm(forms.ModelForm):
         queryset=Party.objects.all(), required=False, label=_("Invited parties (optional)")
     )
     # A link typed without a scheme is a video meeting address: https, as Django 6 will assume.
-    video_link = forms.URLField(label=_("video link"), max_length=500, required=False, assume_scheme="https")
+    video_link = forms.URLField(label=_("Video link"), max_length=500, required=False, assume_scheme="https")
 
     class Meta:
         model = Meeting
