@@ -65,6 +65,16 @@ class MeetingForm(forms.ModelForm):
         else:
             self.initial.setdefault("convening", list(self.coordinator_party_ids()))
 
+    def meeting_arguments(self):
+        """The cleaned form as services.save_meeting takes it."""
+        data = self.cleaned_data
+        return {
+            "details": {name: data[name] for name in self._meta.fields},
+            "convening": data["convening"],
+            "required": data["required_parties"],
+            "optional": data["optional_parties"],
+        }
+
     def coordinator_party_ids(self):
         return set(
             Membership.objects.filter(user=self.user, role=Membership.Role.COORDINATOR).values_list(

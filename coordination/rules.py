@@ -78,6 +78,22 @@ def _convening_coordinator(access):
     return bool(access.party_ids_with_role(Role.COORDINATOR) & access.convening_ids)
 
 
+def can_create_meeting(user):
+    """Any party's coordinator may call a meeting."""
+    return Membership.objects.filter(user=user, role=Role.COORDINATOR).exists()
+
+
+def creating_party(user, convening):
+    """The convening party a new meeting is created for: the first one the user coordinates."""
+    membership = (
+        Membership.objects.filter(user=user, role=Role.COORDINATOR, party__in=convening)
+        .select_related("party")
+        .order_by("party_id")
+        .first()
+    )
+    return membership.party
+
+
 def can_edit_meeting(access):
     return _convening_coordinator(access) and access.meeting.status in (Status.DRAFT, Status.POLLING, Status.SCHEDULED)
 

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -50,31 +51,23 @@ def meeting_url(meeting):
 @login_required
 def my_meetings(request):
     rows = dashboard_rows(request.user)
-    can_create = Membership.objects.filter(user=request.user, role=Role.COORDINATOR).exists()
-    return render(request, "coordination/my_meetings.html", {"rows": rows, "can_create": can_create})
+    context = {"rows": rows, "can_create": rules.can_create_meeting(request.user)}
+    return render(request, "coordination/my_meetings.html", context)
 
 
 @login_required
 def meeting_create(request):
-    require(Membership.objects.filter(user=request.user, role=Role.COORDINATOR).exists())
+    require(rules.can_create_meeting(request.user))
     form = MeetingForm(request.POST or None, user=request.user)
     if form.is_valid():
         meeting = services.save_meeting(
             by=request.user,
-            party=_creating_party(request.user, form.cleaned_data["convening"]),
-            details={name: form.cleaned_data[name] for name in services.DETAIL_FIELDS},
-            convening=form.cleaned_data["convening"],
-            required=form.cleaned_data["required_parties"],
-            optional=form.cleaned_data["optional_parties"],
+            party=rules.creating_party(request.user, form.cleaned_data["convening"]),
+            **form.meeting_arguments(),
         )
         messages.success(request, _("The meeting was created as a draft. Propose times, then open it for answers."))
         return redirect(meeting_url(meeting))
     return render(request, "coordination/meeting_form.html", {"form": form})
-
-
-def _creating_party(user, convening):
-    memberships = Membership.objects.filter(user=user, role=Role.COORDINATOR, party__in=convening)
-    return memberships.select_related("party").order_by("party_id").first().party
 
 
 @login_required
@@ -87,10 +80,7 @@ def meeting_edit(request, pk):
             meeting=meeting,
             by=request.user,
             party=access.acting_party(Role.COORDINATOR, convening=True),
-            details={name: form.cleaned_data[name] for name in services.DETAIL_FIELDS},
-            convening=form.cleaned_data["convening"],
-            required=form.cleaned_data["required_parties"],
-            optional=form.cleaned_data["optional_parties"],
+            **form.meeting_arguments(),
         )
         messages.success(request, _("The meeting was saved."))
         return redirect(meeting_url(meeting))
@@ -271,12 +261,15 @@ def cancel(request, pk):
     require(rules.can_cancel(access))
     form = CancelForm(request.POST or None)
     if form.is_valid():
-        services.cancel_meeting(
-            meeting=meeting,
-            by=request.user,
-            party=access.acting_party(Role.COORDINATOR, convening=True),
-            reason=form.cleaned_data["reason"],
-        )
+        try:
+            services.cancel_meeting(
+                meeting=meeting,
+                by=request.user,
+                party=access.acting_party(Role.COORDINATOR, convening=True),
+                reason=form.cleaned_data["reason"],
+            )
+        except services.RuleError as error:
+            return _refused(request, meeting, error)
         messages.success(request, _("The meeting was cancelled."))
         return redirect(meeting_url(meeting))
     return _form_page(
@@ -390,5 +383,6 @@ def meeting_ics(request, pk):
         now=timezone.now(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="samrad-{meeting.pk}.ics"'
+    filename = slugify(meeting.title) or f"samrad-{meeting.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
     return response

@@ -172,7 +172,7 @@ def test_parties_agree_on_a_time_and_everyone_gets_the_invite(
     with police.page.expect_download() as download_info:
         police.page.click(f"a[href='/meetings/{meeting.pk}/samrad.ics']")
     download = download_info.value
-    assert download.suggested_filename.endswith(".ics")
+    assert download.suggested_filename == "dialog-om-utokat-samarbete.ics"
     calendar = icalendar.Calendar.from_ical(Path(download.path()).read_bytes())
     [event] = calendar.walk("VEVENT")
     assert str(event["UID"]) == meeting.calendar_uid
