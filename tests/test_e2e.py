@@ -13,6 +13,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from django.db import connections
 
 from coordination.models import Meeting, Slot
 from coordination.times import STOCKHOLM
@@ -46,10 +47,14 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
+    # Playwright's event loop gives the ORM another context and so another connection; the one
+    # left behind would keep PostgreSQL from dropping the test database. Close them on both sides.
+    connections.close_all()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        connections.close_all()
 
 
 class Person:
