@@ -3,12 +3,13 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import times
-from .models import Answer, Attendee, Meeting, Membership, Party
+from . import documents, times
+from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party
 from .templatetags.samrad import format_date, format_time, slot_label
 
 
@@ -337,3 +338,84 @@ class AttendeeForm(forms.Form):
         elif not cleaned.get("name"):
             self.add_error("name", _("Choose a person or write a name."))
         return cleaned
+
+
+class AgendaItemForm(forms.ModelForm):
+    class Meta:
+        model = AgendaItem
+        fields = ["title", "description", "presenting_party", "planned_minutes"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["presenting_party"].queryset = Party.objects.filter(invitations__meeting=meeting)
+        self.fields["presenting_party"].empty_label = _("Not decided")
+        self.fields["planned_minutes"].widget.attrs.update(min=1, max=600)
+
+    def clean_planned_minutes(self):
+        minutes = self.cleaned_data["planned_minutes"]
+        if not 1 <= minutes <= 600:
+            raise forms.ValidationError(_("The planned time must be between 1 and 600 minutes."))
+        return minutes
+
+    @property
+    def item_fields(self):
+        """The cleaned form as the agenda services take it."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for declining"),
+        help_text=_("Shown to every party."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class PositionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Position"),
+        help_text=_("Paragraphs, lists (- or 1.), **bold**, *italics* and links [text](https://…) are kept."),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=20000,
+    )
+    # The version the editor started from: a save based on an older one is a conflict.
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+    def __init__(self, *args, refused_uploads=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused_uploads = refused_uploads
+        self.fields["file"].help_text = _("PDF, DOCX, ODT, XLSX, ODS, TXT, PNG or JPEG, at most %(limit)d MB.") % {
+            "limit": self.limit_mb
+        }
+
+    @property
+    def limit_mb(self):
+        return settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        content_type = documents.detect_content_type(upload)
+        if content_type is None:
+            raise forms.ValidationError(
+                _("The file's content is not one of the allowed types (PDF, DOCX, ODT, XLSX, ODS, TXT, PNG, JPEG).")
+            )
+        upload.name = documents.display_name(upload.name)
+        self.cleaned_data["content_type"] = content_type
+        self.cleaned_data["sha256"] = documents.sha256_of(upload)
+        return upload
+
+    def full_clean(self):
+        super().full_clean()
+        if "file" in self.refused_uploads:
+            # The upload handler stopped the file while it streamed in; say why.
+            self.errors.pop("file", None)
+            self.add_error(
+                "file",
+                _("The file is larger than the limit of %(limit)d MB.") % {"limit": self.limit_mb},
+            )

@@ -45,8 +45,10 @@ def stockholm_vtimezone():
     return timezone
 
 
-def meeting_description(meeting, meeting_url):
-    parts = [meeting.purpose.strip(), meeting.video_link, meeting_url]
+def meeting_description(meeting, meeting_url, agenda_titles):
+    """Purpose, the accepted agenda in order, the video link and the way back. Never a position or a document."""
+    agenda = "\n".join(f"{number}. {title}" for number, title in enumerate(agenda_titles, start=1))
+    parts = [meeting.purpose.strip(), agenda, meeting.video_link, meeting_url]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -56,7 +58,7 @@ def organizer_invitation(invitations):
     return min(convening, key=lambda inv: inv.party.name) if convening else None
 
 
-def build_meeting_event(meeting, *, invitations, attendees, meeting_url, now):
+def build_meeting_event(meeting, *, invitations, attendees, agenda_titles, meeting_url, now):
     slot = meeting.confirmed_slot
     event = icalendar.Event()
     event.add("uid", meeting.calendar_uid)
@@ -67,7 +69,7 @@ def build_meeting_event(meeting, *, invitations, attendees, meeting_url, now):
     event.add("summary", meeting.title)
     if meeting.location or meeting.video_link:
         event.add("location", meeting.location or meeting.video_link)
-    event.add("description", meeting_description(meeting, meeting_url))
+    event.add("description", meeting_description(meeting, meeting_url, agenda_titles))
     event.add("url", meeting_url)
     event.add("status", "CANCELLED" if meeting.status == meeting.Status.CANCELLED else "CONFIRMED")
     organizer = organizer_invitation(invitations)
@@ -90,7 +92,7 @@ def build_meeting_event(meeting, *, invitations, attendees, meeting_url, now):
     return event
 
 
-def build_meeting_calendar(meeting, *, invitations, attendees, meeting_url, now):
+def build_meeting_calendar(meeting, *, invitations, attendees, agenda_titles=(), meeting_url, now):
     """The downloadable .ics of a scheduled (or cancelled) meeting, as bytes."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -98,6 +100,13 @@ def build_meeting_calendar(meeting, *, invitations, attendees, meeting_url, now)
     calendar.add("calscale", "GREGORIAN")
     calendar.add_component(stockholm_vtimezone())
     calendar.add_component(
-        build_meeting_event(meeting, invitations=invitations, attendees=attendees, meeting_url=meeting_url, now=now)
+        build_meeting_event(
+            meeting,
+            invitations=invitations,
+            attendees=attendees,
+            agenda_titles=agenda_titles,
+            meeting_url=meeting_url,
+            now=now,
+        )
     )
     return calendar.to_ical()

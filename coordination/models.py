@@ -7,6 +7,7 @@ in ``services.py``; rights live in ``rules.py``.
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +148,11 @@ class Meeting(models.Model):
     def is_open(self):
         """Draft and polling meetings still take slots and answers."""
         return self.status in (self.Status.DRAFT, self.Status.POLLING)
+
+    @property
+    def is_active(self):
+        """Until it is held or cancelled, the agenda and the positions can still change."""
+        return self.status in (self.Status.DRAFT, self.Status.POLLING, self.Status.SCHEDULED)
 
 
 class Invitation(models.Model):
@@ -297,6 +303,16 @@ class Event(models.Model):
         ATTENDEE_NAMED = "attendee_named", _("named an attendee")
         ATTENDEE_REMOVED = "attendee_removed", _("removed an attendee")
         ATTENDANCE_CONFIRMED = "attendance_confirmed", _("confirmed attendance")
+        AGENDA_ITEM_PROPOSED = "agenda_item_proposed", _("proposed an agenda item")
+        AGENDA_ITEM_EDITED = "agenda_item_edited", _("edited an agenda item")
+        AGENDA_ITEM_ACCEPTED = "agenda_item_accepted", _("accepted an agenda item")
+        AGENDA_ITEM_DECLINED = "agenda_item_declined", _("declined an agenda item")
+        AGENDA_REORDERED = "agenda_reordered", _("reordered the agenda")
+        POSITION_SAVED = "position_saved", _("saved a position")
+        POSITION_SHARED = "position_shared", _("shared a position")
+        POSITION_WITHDRAWN = "position_withdrawn", _("withdrew a shared position")
+        DOCUMENT_ADDED = "document_added", _("added a document")
+        DOCUMENT_REPLACED = "document_replaced", _("replaced a document")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -316,3 +332,167 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()}"
+
+
+class AgendaItem(models.Model):
+    """A topic for the meeting: proposed by any party, accepted and ordered by the convener."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    proposed_by_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    presenting_party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("presenting party")
+    )
+    planned_minutes = models.PositiveIntegerField(_("planned minutes"), default=15)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    # The place among the accepted items; proposed and declined items keep 0.
+    order = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_accepted(self):
+        return self.status == self.Status.ACCEPTED
+
+
+class PositionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Own parties' positions in any state; other parties' only while shared.
+
+        Every page, download, .ics and kallelse that shows positions starts here.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        own_parties = Membership.objects.filter(user=user).values("party_id")
+        meetings = Meeting.objects.visible_to(user).values("pk")
+        return self.filter(agenda_item__meeting__in=meetings).filter(
+            Q(party__in=own_parties) | Q(state=Position.State.SHARED)
+        )
+
+
+class Position(models.Model):
+    """A party's standpoint on an agenda item. Its versions keep every text ever saved."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SHARED = "shared", _("shared")
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="positions")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    text = models.TextField(_("text"), max_length=20000)
+    # Raised by every save: an edit based on an older number is a conflict, never an overwrite.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PositionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["party__name"]
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        constraints = [models.UniqueConstraint(fields=["agenda_item", "party"], name="one_position_per_party")]
+
+    def __str__(self):
+        return f"{self.party} – {self.agenda_item}"
+
+    @property
+    def is_shared(self):
+        return self.state == self.State.SHARED
+
+
+class PositionVersionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Own parties see every version; others only versions saved while shared, of a position still shared."""
+        own_parties = Membership.objects.filter(user=user).values("party_id") if user.is_authenticated else []
+        return self.filter(position__in=Position.objects.visible_to(user)).filter(
+            Q(position__party__in=own_parties) | Q(state=Position.State.SHARED)
+        )
+
+
+class PositionVersion(models.Model):
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    state = models.CharField(max_length=20, choices=Position.State.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PositionVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "number"]
+        verbose_name = _("position version")
+        verbose_name_plural = _("position versions")
+        constraints = [models.UniqueConstraint(fields=["position", "number"], name="one_version_number")]
+
+    def __str__(self):
+        return f"{self.position} v{self.number}"
+
+
+def documents_storage():
+    """Documents live in their own storage, outside the static and public folders (see settings.STORAGES)."""
+    return storages["documents"]
+
+
+def generated_document_name(instance, filename):
+    # The uploader's file name is kept as text only; on disk every document has a random name.
+    return uuid.uuid4().hex
+
+
+class DocumentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A document is visible exactly when what it is attached to is: the agenda item, or the position."""
+        meetings = Meeting.objects.visible_to(user).values("pk")
+        return self.filter(agenda_item__meeting__in=meetings).filter(
+            Q(position__isnull=True) | Q(position__in=Position.objects.visible_to(user))
+        )
+
+    def current(self):
+        return self.filter(replaced_at__isnull=True)
+
+
+class Document(models.Model):
+    """A file attached to an agenda item or to a position. A replaced document is kept."""
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="documents")
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file = models.FileField(storage=documents_storage, upload_to=generated_document_name, max_length=100)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self):
+        return self.original_name

@@ -4,12 +4,13 @@ Built in Python from prefetched rows, so a template never queries and the
 number of queries does not grow with slots, parties or answers.
 """
 
+import difflib
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from . import rules
-from .models import Answer, Attendee, Invitation, Meeting, Membership
+from .models import AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
 from .times import holiday_name, to_stockholm
 
 
@@ -140,3 +141,76 @@ def dashboard_rows(user):
         )
     rows.sort(key=lambda row: not row.waiting)
     return rows
+
+
+@dataclass
+class AgendaEntry:
+    item: AgendaItem
+    positions: list  # (party, Position or None, the position's current documents) per party of the meeting
+    documents: list  # the item's own current documents
+
+
+@dataclass
+class Agenda:
+    accepted: list
+    proposed: list
+    declined: list
+    duration_minutes: int
+
+    @property
+    def planned_minutes(self):
+        return sum(entry.item.planned_minutes for entry in self.accepted)
+
+    @property
+    def over_time(self):
+        return self.planned_minutes > self.duration_minutes
+
+    def entry_for(self, item):
+        return next(entry for entry in self.accepted + self.proposed + self.declined if entry.item.pk == item.pk)
+
+
+def build_agenda(meeting, user, *, shared_only=False):
+    """The agenda with, per item, each party's position the user may see, and the documents.
+
+    ``shared_only`` leaves out even the user's own drafts (the kallelse shows
+    what every party sees). Three queries, whatever the number of items,
+    parties, positions or documents.
+    """
+    parties = [inv.party for inv in ordered_invitations(meeting)]
+    items = list(meeting.agenda_items.select_related("presenting_party", "proposed_by_party"))
+    positions = Position.objects.visible_to(user).filter(agenda_item__meeting=meeting).select_related("updated_by")
+    if shared_only:
+        positions = positions.filter(state=Position.State.SHARED)
+    by_item = {}
+    for position in positions:
+        by_item.setdefault(position.agenda_item_id, {})[position.party_id] = position
+    item_documents, position_documents = {}, {}
+    for document in Document.objects.visible_to(user).current().filter(agenda_item__meeting=meeting):
+        if document.position_id:
+            position_documents.setdefault(document.position_id, []).append(document)
+        else:
+            item_documents.setdefault(document.agenda_item_id, []).append(document)
+    entries = {status: [] for status in AgendaItem.Status.values}
+    for item in items:
+        item_positions = by_item.get(item.pk, {})
+        columns = []
+        for party in parties:
+            position = item_positions.get(party.pk)
+            columns.append((party, position, position_documents.get(position.pk, []) if position else []))
+        entries[item.status].append(AgendaEntry(item=item, positions=columns, documents=item_documents.get(item.pk, [])))
+    return Agenda(
+        accepted=entries[AgendaItem.Status.ACCEPTED],
+        proposed=entries[AgendaItem.Status.PROPOSED],
+        declined=entries[AgendaItem.Status.DECLINED],
+        duration_minutes=meeting.duration_minutes,
+    )
+
+
+def text_diff(old, new):
+    """Line by line: ("same" | "added" | "removed", line), for comparing two versions of a text."""
+    kinds = {"  ": "same", "+ ": "added", "- ": "removed"}
+    return [
+        (kinds[line[:2]], line[2:])
+        for line in difflib.ndiff(old.splitlines(), new.splitlines())
+        if line[:2] in kinds
+    ]

@@ -71,6 +71,9 @@ class MeetingAccess:
             "can_download_ics": can_download_ics(self),
             "answer_party_ids": answerable_party_ids(self),
             "attendee_party_ids": attendee_party_ids(self),
+            "can_propose_agenda_item": can_propose_agenda_item(self),
+            "can_manage_agenda": can_manage_agenda(self),
+            "position_party_ids": position_party_ids(self),
         }
 
 
@@ -189,3 +192,47 @@ def confirmation_problem(slot, required_party_ids, reason):
     if said_no and not (reason or "").strip():
         return _("A required party cannot attend at this time. Give a reason to confirm it anyway.")
     return None
+
+
+# The agenda, positions and documents.
+
+
+def can_propose_agenda_item(access):
+    """Coordinators and members of any party of the meeting propose topics."""
+    return bool(access.party_ids_with_role(Role.COORDINATOR, Role.MEMBER)) and access.meeting.is_active
+
+
+def can_manage_agenda(access):
+    """The convener's coordinators accept, decline, reorder and edit agenda items."""
+    return _convening_coordinator(access) and access.meeting.is_active
+
+
+def can_edit_agenda_item(access, item):
+    """The convener, or the proposing party while the item is still only proposed."""
+    if can_manage_agenda(access):
+        return True
+    return (
+        access.meeting.is_active
+        and item.status == item.Status.PROPOSED
+        and item.proposed_by_party_id in access.party_ids_with_role(Role.COORDINATOR, Role.MEMBER)
+    )
+
+
+def can_write_position_for(access, party_id):
+    """Every member of a party writes, shares and withdraws its own positions."""
+    return party_id in access.roles and access.meeting.is_active
+
+
+def position_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_write_position_for(access, party_id))
+
+
+def can_attach_to_item(access, item):
+    """Documents on the item itself come from whoever may edit it."""
+    return can_edit_agenda_item(access, item) or (
+        access.meeting.is_active and item.proposed_by_party_id in access.roles
+    )
+
+
+def can_attach_to_position(access, position):
+    return can_write_position_for(access, position.party_id)

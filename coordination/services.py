@@ -50,7 +50,7 @@ def _json_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _locked(meeting):
+def locked_meeting(meeting):
     """Re-read the meeting under a row lock so concurrent changes queue up behind each other."""
     return Meeting.objects.select_for_update().get(pk=meeting.pk)
 
@@ -68,7 +68,7 @@ def save_meeting(*, by, party, details, convening, required, optional, meeting=N
         meeting = Meeting.objects.create(created_by=by, **details)
         log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_CREATED, subject=meeting.title)
     else:
-        meeting = _locked(meeting)
+        meeting = locked_meeting(meeting)
         before = {name: getattr(meeting, name) for name in DETAIL_FIELDS}
         changed = [name for name in DETAIL_FIELDS if before[name] != details[name]]
         if changed:
@@ -127,7 +127,7 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
 @transaction.atomic
 def open_polling(*, meeting, by, party):
     """Open a draft for answers: the invited parties now see it. Side effect: one event."""
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.DRAFT:
         raise RuleError(_("The meeting is already open for answers."))
     if not meeting.slots.active().exists():
@@ -148,7 +148,7 @@ def propose_slots(*, meeting, party, by, times):
     refused, even when two people propose it at the same moment (the
     database's unique constraint decides).
     """
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if not meeting.is_open:
         raise RuleError(_("Times can only be proposed while the meeting is being planned."))
     slots = []
@@ -174,7 +174,7 @@ def propose_slots(*, meeting, party, by, times):
 @transaction.atomic
 def withdraw_slot(*, slot, by, party):
     """Withdraw a proposed time. The row and its answers stay; the event log says who and when."""
-    meeting = _locked(slot.meeting)
+    meeting = locked_meeting(slot.meeting)
     slot = Slot.objects.select_for_update().get(pk=slot.pk)
     if slot.is_withdrawn:
         return slot
@@ -201,7 +201,7 @@ def answer_slots(*, meeting, party, by, answers):
     event log. Answering a withdrawn or unknown slot is refused.
     Returns the number of answers that changed.
     """
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.POLLING:
         raise RuleError(_("The meeting no longer takes answers."))
     slots = {slot.pk: slot for slot in meeting.slots.filter(pk__in=answers)}
@@ -248,7 +248,7 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     (a double click gives one event). Side effects: status, the reason shown to
     all, calendar sequence +1, one event. Returns True if it changed anything.
     """
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if meeting.status == Meeting.Status.SCHEDULED and meeting.confirmed_slot_id == slot.pk:
         return False
     if meeting.status != Meeting.Status.POLLING:
@@ -281,7 +281,7 @@ def reschedule(*, meeting, by, party, reason, slot=None):
 
     Side effects: calendar sequence +1 so sent invites update, one event.
     """
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise RuleError(_("Only a scheduled meeting can be rescheduled."))
     previous = meeting.confirmed_slot
@@ -311,7 +311,7 @@ def reschedule(*, meeting, by, party, reason, slot=None):
 @transaction.atomic
 def cancel_meeting(*, meeting, by, party, reason):
     """Cancel the meeting at any point before it is held. Side effects: sequence +1, one event."""
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.HELD):
         raise RuleError(_("The meeting is already cancelled or held."))
     before = meeting.status
@@ -333,7 +333,7 @@ def cancel_meeting(*, meeting, by, party, reason):
 
 @transaction.atomic
 def mark_held(*, meeting, by, party):
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise RuleError(_("Only a scheduled meeting can be marked as held."))
     if meeting.confirmed_slot.start > timezone.now():
@@ -357,7 +357,7 @@ def _attendee_json(attendee):
 @transaction.atomic
 def name_attendee(*, meeting, party, by, name, email="", title="", kind=Attendee.Kind.PRINCIPAL, user=None):
     """Name a person who attends for ``party``. Side effects: one event; calendar sequence +1 once scheduled."""
-    meeting = _locked(meeting)
+    meeting = locked_meeting(meeting)
     if email and meeting.attendees.filter(email__iexact=email).exists():
         raise RuleError(_("This person is already an attendee."))
     attendee = Attendee.objects.create(
@@ -377,7 +377,7 @@ def name_attendee(*, meeting, party, by, name, email="", title="", kind=Attendee
 
 @transaction.atomic
 def remove_attendee(*, attendee, by):
-    meeting = _locked(attendee.meeting)
+    meeting = locked_meeting(attendee.meeting)
     before = _attendee_json(attendee)
     party = attendee.party
     attendee.delete()
@@ -390,7 +390,7 @@ def remove_attendee(*, attendee, by):
 @transaction.atomic
 def confirm_attendance(*, attendee, by, party):
     """The secretary's confirmation that a named person attends. Idempotent; one event."""
-    meeting = _locked(attendee.meeting)
+    meeting = locked_meeting(attendee.meeting)
     attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
     if attendee.is_confirmed:
         return attendee

@@ -5,13 +5,15 @@ Everything goes through the services, so the event log tells the story too.
 """
 
 import datetime
+import hashlib
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from coordination import services
+from coordination import agenda, services
 from coordination.models import Answer, Meeting, Membership, Party
 from coordination.times import holiday_name, stockholm_datetime
 
@@ -43,6 +45,32 @@ DIALOGUE_PURPOSE = (
     "i socioekonomiskt utsatta områden."
 )
 EARLIER_TITLE = "Avstämning inför dialogen om Gottsunda"
+
+PROPOSERS = {"kommun": "kommun.samordnare", "lansstyrelsen": "lst.samordnare", "polisen": "polis.samordnare"}
+# key, title, proposing party, presenting party, minutes, description
+AGENDA = [
+    ("noa", "Stöd från Nationella operativa avdelningen (NOA)", "kommun", "polisen", 30,
+     "Hur NOA kan prioritera, tillsätta resurser och stötta lokalpolisområdet Uppsala."),
+    ("kameror", "Kameror för brottsutredning", "kommun", "kommun", 25,
+     "Kamerabevakning i stadsdelar där det skulle underlätta brottsutredning."),
+    ("gottsunda", "Lokalt poliskontor i Gottsunda", "kommun", "kommun", 25,
+     "Ett lokalt poliskontor i Gottsunda/Valsätra, ett särskilt utsatt område."),
+    ("forebyggande", "Långsiktigt förebyggande arbete i utsatta områden", "lansstyrelsen", "lansstyrelsen", 30,
+     "Länets råd för social hållbarhet: hälsa, livsvillkor och trygghet i socioekonomiskt utsatta områden."),
+    ("resurser", "Polisens nationella resursfördelning 2027", "polisen", "polisen", 15, ""),
+]
+KOMMUN_GOTTSUNDA = """Uppsala kommun har länge efterfrågat ett lokalt poliskontor i Gottsunda.
+
+- Det finns en stark vilja på lokal nivå att etablera kontoret.
+- Kommunen kan bidra med lokaler i Gottsunda centrum.
+- Stöd från den nationella nivån behövs för bemanningen.
+
+Se bifogat underlag."""
+UNDERLAG = "Underlag: lokalt poliskontor i Gottsunda\n\nLokaler, bemanning och tidplan (utkast för dialogen).\n"
+LST_FOREBYGGANDE = """Länsstyrelsen samordnar länets brottsförebyggande arbete och har inrättat ett länsövergripande råd för social hållbarhet.
+
+Vi föreslår att parterna tar fram en gemensam, långsiktig plan för de utsatta områdena med uppföljning varje halvår."""
+POLIS_NOA_DRAFT = """Utkast (internt): NOA kan bidra med analysstöd under första halvåret 2027. Bemanning att stämma av med regionen."""
 
 
 class Command(BaseCommand):
@@ -131,6 +159,52 @@ class Command(BaseCommand):
             name="Rikspolischef",
             email=users["polis.rikspolischef"].email,
             title="Rikspolischef",
+        )
+        self._agenda(meeting, parties, users)
+
+    def _agenda(self, meeting, parties, users):
+        """The letter's topics, with a shared position of the municipality and a draft of the police."""
+        items = {}
+        for key, title, proposer, presenter, minutes, description in AGENDA:
+            items[key] = agenda.propose_agenda_item(
+                meeting=meeting,
+                party=parties[proposer],
+                by=users[PROPOSERS[proposer]],
+                title=title,
+                description=description,
+                presenting_party=parties[presenter],
+                planned_minutes=minutes,
+            )
+            if key != "resurser":
+                agenda.accept_agenda_item(item=items[key], party=parties["kommun"], by=users["kommun.samordnare"])
+        gottsunda = agenda.save_position(
+            item=items["gottsunda"],
+            party=parties["kommun"],
+            by=users["kommun.samordnare"],
+            text=KOMMUN_GOTTSUNDA,
+            base_version=0,
+        )
+        agenda.set_position_shared(position=gottsunda, by=users["kommun.samordnare"], shared=True)
+        upload = ContentFile(UNDERLAG.encode(), name="Underlag lokalt poliskontor Gottsunda.txt")
+        agenda.attach_document(
+            item=items["gottsunda"],
+            position=gottsunda,
+            party=parties["kommun"],
+            by=users["kommun.samordnare"],
+            upload=upload,
+            content_type="text/plain",
+            sha256=hashlib.sha256(UNDERLAG.encode()).hexdigest(),
+        )
+        forebyggande = agenda.save_position(
+            item=items["forebyggande"],
+            party=parties["lansstyrelsen"],
+            by=users["lst.sekreterare"],
+            text=LST_FOREBYGGANDE,
+            base_version=0,
+        )
+        agenda.set_position_shared(position=forebyggande, by=users["lst.sekreterare"], shared=True)
+        agenda.save_position(
+            item=items["noa"], party=parties["polisen"], by=users["polis.handlaggare"], text=POLIS_NOA_DRAFT, base_version=0
         )
 
     def _earlier_meeting(self, parties, users):

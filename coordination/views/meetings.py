@@ -1,9 +1,8 @@
-"""Thin views: look the meeting up through the access helper, bind a form, call one service, redirect."""
+"""The meeting and its scheduling: create, propose times, answer, confirm, attendees, the .ics."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,39 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from . import ics, rules, services
-from .forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
-from .models import Answer, Meeting, Membership
-from .overview import build_grid, dashboard_rows, ordered_invitations
-from .templatetags.samrad import slot_label
+from .. import ics, rules, services
+from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
+from ..models import AgendaItem, Answer, Meeting, Membership
+from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
+from ..templatetags.samrad import slot_label
+from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refused, require
 
 Role = Membership.Role
-
-
-def get_meeting_for_user(request, pk, queryset=None):
-    """The access helper: the meeting and the user's rights in it.
-
-    A meeting the user may not see is a 404 — the same answer as one that does
-    not exist, so nothing about it leaks.
-    """
-    queryset = (queryset if queryset is not None else Meeting.objects.with_parties()).visible_to(request.user)
-    meeting = get_object_or_404(queryset, pk=pk)
-    return meeting, rules.MeetingAccess.for_user(request.user, meeting)
-
-
-def require(allowed):
-    """One way to say no to a user who may see the meeting but not do this."""
-    if not allowed:
-        raise PermissionDenied
-
-
-def _refused(request, meeting, error):
-    messages.error(request, str(error))
-    return redirect(meeting_url(meeting))
-
-
-def meeting_url(meeting):
-    return reverse("meeting_detail", args=[meeting.pk])
 
 
 @login_required
@@ -98,6 +72,7 @@ def meeting_detail(request, pk):
         "answer_parties": [access.parties[pid] for pid in rules.answerable_party_ids(access)],
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
         "attendees": meeting.attendees.all(),
+        "agenda": build_agenda(meeting, request.user),
     }
     return render(request, "coordination/meeting_detail.html", context)
 
@@ -112,7 +87,7 @@ def open_polling(request, pk):
             meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
         )
     except services.RuleError as error:
-        return _refused(request, meeting, error)
+        return refused(request, meeting, error)
     messages.success(request, _("The meeting is open for answers."))
     return redirect(meeting_url(meeting))
 
@@ -131,7 +106,7 @@ def propose_slots(request, pk):
                 times=formset.times,
             )
         except services.RuleError as error:
-            return _refused(request, meeting, error)
+            return refused(request, meeting, error)
         messages.success(
             request,
             ngettext("%(count)d time proposed.", "%(count)d times proposed.", len(slots)) % {"count": len(slots)},
@@ -152,10 +127,10 @@ def withdraw_slot(request, pk, slot_pk):
         try:
             services.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
         except services.RuleError as error:
-            return _refused(request, meeting, error)
+            return refused(request, meeting, error)
         messages.success(request, _("The time was withdrawn."))
         return redirect(meeting_url(meeting))
-    return _confirm_page(
+    return confirm_page(
         request,
         meeting,
         heading=_("Withdraw time"),
@@ -163,17 +138,6 @@ def withdraw_slot(request, pk, slot_pk):
         % {"slot": slot_label(slot)},
         button=_("Withdraw time"),
     )
-
-
-def _form_page(request, meeting, form, *, heading, button, intro="", danger=False):
-    context = {"meeting": meeting, "form": form, "heading": heading, "intro": intro, "button": button, "danger": danger}
-    return render(request, "coordination/form_page.html", context)
-
-
-def _confirm_page(request, meeting, *, heading, question, button):
-    """The step before a destructive action: the same URL, asked with POST, does it."""
-    context = {"meeting": meeting, "heading": heading, "question": question, "button": button}
-    return render(request, "coordination/confirm_action.html", context)
 
 
 @login_required
@@ -187,7 +151,7 @@ def answer(request, pk, party_pk):
         try:
             changed = services.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
         except services.RuleError as error:
-            return _refused(request, meeting, error)
+            return refused(request, meeting, error)
         message = ngettext(
             "Answers for %(party)s saved: %(count)d change.", "Answers for %(party)s saved: %(count)d changes.", changed
         )
@@ -207,7 +171,7 @@ def confirm(request, pk, slot_pk):
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
     if row is None:
-        return _refused(request, meeting, _("This time has been withdrawn."))
+        return refused(request, meeting, _("This time has been withdrawn."))
     form = ConfirmForm(request.POST or None, reason_needed=row.needs_reason)
     if form.is_valid():
         try:
@@ -219,7 +183,7 @@ def confirm(request, pk, slot_pk):
                 reason=form.cleaned_data["reason"],
             )
         except services.RuleError as error:
-            return _refused(request, meeting, error)
+            return refused(request, meeting, error)
         messages.success(request, _("The time is confirmed. The meeting is scheduled."))
         return redirect(meeting_url(meeting))
     context = {"meeting": meeting, "grid": grid, "row": row, "form": form}
@@ -242,10 +206,10 @@ def reschedule(request, pk):
                 slot=form.slot,
             )
         except services.RuleError as error:
-            return _refused(request, meeting, error)
+            return refused(request, meeting, error)
         messages.success(request, _("The meeting was rescheduled."))
         return redirect(meeting_url(meeting))
-    return _form_page(
+    return form_page(
         request,
         meeting,
         form,
@@ -269,10 +233,10 @@ def cancel(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except services.RuleError as error:
-            return _refused(request, meeting, error)
+            return refused(request, meeting, error)
         messages.success(request, _("The meeting was cancelled."))
         return redirect(meeting_url(meeting))
-    return _form_page(
+    return form_page(
         request,
         meeting,
         form,
@@ -293,7 +257,7 @@ def mark_held(request, pk):
             meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
         )
     except services.RuleError as error:
-        return _refused(request, meeting, error)
+        return refused(request, meeting, error)
     messages.success(request, _("The meeting is marked as held."))
     return redirect(meeting_url(meeting))
 
@@ -323,7 +287,7 @@ def attendee_create(request, pk, party_pk):
         else:
             messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
             return redirect(meeting_url(meeting) + "#attendees")
-    return _form_page(
+    return form_page(
         request,
         meeting,
         form,
@@ -341,7 +305,7 @@ def attendee_remove(request, pk, attendee_pk):
         services.remove_attendee(attendee=attendee, by=request.user)
         messages.success(request, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
         return redirect(meeting_url(meeting) + "#attendees")
-    return _confirm_page(
+    return confirm_page(
         request,
         meeting,
         heading=_("Remove attendee"),
@@ -379,6 +343,7 @@ def meeting_ics(request, pk):
         meeting,
         invitations=ordered_invitations(meeting),
         attendees=meeting.attendees.all(),
+        agenda_titles=meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).values_list("title", flat=True),
         meeting_url=settings.SITE_URL + meeting_url(meeting),
         now=timezone.now(),
     )

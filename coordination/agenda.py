@@ -1,0 +1,299 @@
+"""State changes of the agenda, the positions and the documents.
+
+Like ``services.py`` for scheduling: each function checks its rule, writes
+the event log and keeps history, in one transaction. Views never do this work.
+"""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import AgendaItem, Document, Event, Position, PositionVersion
+from .services import RuleError, locked_meeting, log_event
+
+ITEM_FIELDS = ("title", "description", "presenting_party", "planned_minutes")
+
+
+def _item_json(item):
+    return {
+        "title": item.title,
+        "description": item.description,
+        "presenting_party": item.presenting_party.name if item.presenting_party else "",
+        "planned_minutes": item.planned_minutes,
+    }
+
+
+def _require_active(meeting):
+    if not meeting.is_active:
+        raise RuleError(_("The meeting is cancelled or held; its agenda can no longer change."))
+
+
+@transaction.atomic
+def propose_agenda_item(*, meeting, party, by, title, description="", presenting_party=None, planned_minutes=15):
+    """A party proposes a topic; it waits for the convener. Side effect: one event."""
+    meeting = locked_meeting(meeting)
+    _require_active(meeting)
+    item = AgendaItem.objects.create(
+        meeting=meeting,
+        title=title,
+        description=description,
+        presenting_party=presenting_party,
+        planned_minutes=planned_minutes,
+        proposed_by_party=party,
+        proposed_by=by,
+    )
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.AGENDA_ITEM_PROPOSED,
+        subject=title,
+        after=_item_json(item),
+    )
+    return item
+
+
+@transaction.atomic
+def edit_agenda_item(*, item, party, by, **fields):
+    """Change an item's title, description, presenting party or minutes. Side effect: one event with both states."""
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    before = _item_json(item)
+    for name in ITEM_FIELDS:
+        setattr(item, name, fields[name])
+    after = _item_json(item)
+    if before == after:
+        return item
+    item.save()
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.AGENDA_ITEM_EDITED,
+        subject=item.title,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+    )
+    return item
+
+
+@transaction.atomic
+def accept_agenda_item(*, item, party, by):
+    """Put a proposed (or earlier declined) item last on the agenda. Idempotent; one event."""
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.is_accepted:
+        return item
+    last = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).aggregate(last=Max("order"))["last"]
+    before = item.status
+    item.status = AgendaItem.Status.ACCEPTED
+    item.order = (last or 0) + 1
+    item.decline_reason = ""
+    item.save(update_fields=["status", "order", "decline_reason"])
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.AGENDA_ITEM_ACCEPTED,
+        subject=item.title,
+        before={"status": before},
+        after={"status": item.status, "order": item.order},
+    )
+    return item
+
+
+@transaction.atomic
+def decline_agenda_item(*, item, party, by, reason):
+    """Take an item off the agenda with a reason shown to all. Side effect: one event."""
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    before = item.status
+    item.status = AgendaItem.Status.DECLINED
+    item.decline_reason = reason.strip()
+    item.order = 0
+    item.save(update_fields=["status", "decline_reason", "order"])
+    _renumber(meeting)
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.AGENDA_ITEM_DECLINED,
+        subject=item.title,
+        before={"status": before},
+        after={"status": item.status, "reason": item.decline_reason},
+    )
+    return item
+
+
+def _renumber(meeting):
+    for number, item in enumerate(meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED), start=1):
+        if item.order != number:
+            item.order = number
+            item.save(update_fields=["order"])
+
+
+@transaction.atomic
+def move_agenda_item(*, item, party, by, step):
+    """Move an accepted item one place up (step -1) or down (+1). At either end nothing changes."""
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    agenda = list(meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED))
+    index = next((i for i, accepted in enumerate(agenda) if accepted.pk == item.pk), None)
+    if index is None:
+        raise RuleError(_("Only accepted items have a place on the agenda."))
+    target = index + step
+    if not 0 <= target < len(agenda):
+        return item
+    before = [accepted.title for accepted in agenda]
+    agenda[index], agenda[target] = agenda[target], agenda[index]
+    for number, accepted in enumerate(agenda, start=1):
+        if accepted.order != number:
+            accepted.order = number
+            accepted.save(update_fields=["order"])
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.AGENDA_REORDERED,
+        subject=item.title,
+        before={"order": before},
+        after={"order": [accepted.title for accepted in agenda]},
+    )
+    return item
+
+
+class PositionConflict(RuleError):
+    """Someone saved the position after the editor opened it; the editor must choose."""
+
+    def __init__(self, current):
+        super().__init__(_("Someone else saved this position while you were editing it."))
+        self.current = current
+
+
+def _version(position, by):
+    return PositionVersion.objects.create(
+        position=position,
+        number=position.version,
+        text=position.text,
+        state=position.state,
+        author=by,
+        author_name=by.get_full_name() or by.get_username(),
+    )
+
+
+@transaction.atomic
+def save_position(*, item, party, by, text, base_version):
+    """Save ``party``'s position on ``item`` as a new version.
+
+    ``base_version`` is the version the editor started from (0 for a new
+    position). If another save came in between, nothing is written and
+    PositionConflict carries the current position, so no text is ever lost.
+    Side effects: a kept version row and one event with the text before and after.
+    """
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    position = Position.objects.select_for_update().filter(agenda_item=item, party=party).first()
+    current_version = position.version if position else 0
+    if current_version != base_version:
+        raise PositionConflict(position)
+    if position is None:
+        position = Position.objects.create(agenda_item=item, party=party, text=text, updated_by=by)
+        before = None
+    else:
+        if position.text == text:
+            return position
+        before = {"text": position.text, "version": position.version}
+        position.text = text
+        position.version += 1
+        position.updated_by = by
+        position.save()
+    _version(position, by)
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.POSITION_SAVED,
+        subject=item.title,
+        before=before,
+        after={"text": text, "version": position.version, "state": position.state},
+    )
+    return position
+
+
+@transaction.atomic
+def set_position_shared(*, position, by, shared):
+    """Share a position with every party of the meeting, or withdraw it to the own party.
+
+    The change is a version of its own, so the log and the version list keep
+    that the text was shared and when. Idempotent. Side effect: one event.
+    """
+    meeting = locked_meeting(position.agenda_item.meeting)
+    _require_active(meeting)
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    state = Position.State.SHARED if shared else Position.State.DRAFT
+    if position.state == state:
+        return position
+    before = position.state
+    position.state = state
+    position.version += 1
+    position.updated_by = by
+    position.save()
+    _version(position, by)
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=position.party,
+        action=Event.Action.POSITION_SHARED if shared else Event.Action.POSITION_WITHDRAWN,
+        subject=position.agenda_item.title,
+        before={"state": before},
+        after={"state": state, "version": position.version},
+    )
+    return position
+
+
+@transaction.atomic
+def attach_document(*, item, party, by, upload, content_type, sha256, position=None, replaces=None):
+    """Store an upload (already checked by the form) under a generated name.
+
+    Replacing keeps the old document, marked as replaced. Side effect: one event.
+    """
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    if replaces is not None:
+        replaces = Document.objects.select_for_update().get(pk=replaces.pk)
+        if replaces.replaced_at is not None:
+            raise RuleError(_("This document has already been replaced by a newer version."))
+        replaces.replaced_at = timezone.now()
+        replaces.save(update_fields=["replaced_at"])
+    document = Document(
+        agenda_item=item,
+        position=position,
+        party=party,
+        uploaded_by=by,
+        original_name=upload.name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=sha256,
+        replaces=replaces,
+    )
+    document.file.save(upload.name, upload, save=False)
+    # A failed database write must not leave an orphan file behind.
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.DOCUMENT_REPLACED if replaces else Event.Action.DOCUMENT_ADDED,
+        subject=document.original_name,
+        before={"name": replaces.original_name, "sha256": replaces.sha256} if replaces else None,
+        after={"name": document.original_name, "sha256": document.sha256, "size": document.size},
+    )
+    return document

@@ -1,0 +1,347 @@
+"""The agenda, each party's positions and the documents, and the printable kallelse."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import agenda, rules
+from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
+from ..models import Document, Meeting, Membership, Position
+from ..overview import build_agenda, ordered_invitations, text_diff
+from .common import confirm_page, form_page, get_meeting_for_user, refused, require
+
+Role = Membership.Role
+
+
+def item_url(item):
+    return reverse("agenda_item_detail", args=[item.meeting_id, item.pk])
+
+
+def _get_item(meeting, item_pk):
+    return get_object_or_404(meeting.agenda_items.select_related("presenting_party", "proposed_by_party"), pk=item_pk)
+
+
+def _get_position(request, meeting, position_pk):
+    """A position the user may see: another party's draft is a 404, exactly like one that does not exist."""
+    visible = Position.objects.visible_to(request.user).filter(agenda_item__meeting=meeting)
+    return get_object_or_404(visible.select_related("agenda_item", "party"), pk=position_pk)
+
+
+@login_required
+def agenda_item_create(request, pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_propose_agenda_item(access))
+    form = AgendaItemForm(request.POST or None, meeting=meeting)
+    if form.is_valid():
+        try:
+            item = agenda.propose_agenda_item(
+                meeting=meeting,
+                party=access.acting_party(Role.COORDINATOR, Role.MEMBER),
+                by=request.user,
+                **form.item_fields,
+            )
+        except agenda.RuleError as error:
+            return refused(request, meeting, error)
+        messages.success(request, _("The agenda item was proposed. The convener decides whether it is accepted."))
+        return redirect(item_url(item))
+    return form_page(request, meeting, form, heading=_("Propose agenda item"), button=_("Propose agenda item"))
+
+
+@login_required
+def agenda_item_detail(request, pk, item_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    entry = build_agenda(meeting, request.user).entry_for(item)
+    context = {
+        "meeting": meeting,
+        "entry": entry,
+        "item": item,
+        "can_edit": rules.can_edit_agenda_item(access, item),
+        "can_manage": rules.can_manage_agenda(access),
+        "can_attach": rules.can_attach_to_item(access, item),
+        "position_party_ids": rules.position_party_ids(access),
+    }
+    return render(request, "coordination/agenda_item.html", context)
+
+
+@login_required
+def agenda_item_edit(request, pk, item_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    require(rules.can_edit_agenda_item(access, item))
+    form = AgendaItemForm(request.POST or None, instance=item, meeting=meeting)
+    if form.is_valid():
+        agenda.edit_agenda_item(
+            item=item, party=access.acting_party(Role.COORDINATOR, Role.MEMBER), by=request.user, **form.item_fields
+        )
+        messages.success(request, _("The agenda item was saved."))
+        return redirect(item_url(item))
+    return form_page(request, meeting, form, heading=_("Edit agenda item"), button=_("Save"))
+
+
+@login_required
+@require_POST
+def agenda_item_accept(request, pk, item_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    require(rules.can_manage_agenda(access))
+    agenda.accept_agenda_item(item=item, party=access.acting_party(Role.COORDINATOR, convening=True), by=request.user)
+    messages.success(request, _("“%(title)s” is on the agenda.") % {"title": item.title})
+    return redirect(reverse("meeting_detail", args=[meeting.pk]) + "#agenda")
+
+
+@login_required
+def agenda_item_decline(request, pk, item_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    require(rules.can_manage_agenda(access))
+    form = DeclineForm(request.POST or None)
+    if form.is_valid():
+        agenda.decline_agenda_item(
+            item=item,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("“%(title)s” was declined.") % {"title": item.title})
+        return redirect(reverse("meeting_detail", args=[meeting.pk]) + "#agenda")
+    return form_page(
+        request,
+        meeting,
+        form,
+        heading=_("Decline “%(title)s”") % {"title": item.title},
+        button=_("Decline agenda item"),
+        danger=True,
+    )
+
+
+@login_required
+@require_POST
+def agenda_item_move(request, pk, item_pk, step):
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    require(rules.can_manage_agenda(access))
+    try:
+        agenda.move_agenda_item(
+            item=item,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            by=request.user,
+            step=step,
+        )
+    except agenda.RuleError as error:
+        return refused(request, meeting, error)
+    return redirect(reverse("meeting_detail", args=[meeting.pk]) + f"#agenda-item-{item.pk}")
+
+
+@login_required
+def position_edit(request, pk, item_pk, party_pk):
+    """Write or edit a party's position; a save from an older version shows both texts to choose from."""
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    require(rules.can_write_position_for(access, party_pk))
+    party = access.parties[party_pk]
+    position = Position.objects.filter(agenda_item=item, party=party).first()
+    initial = {"text": position.text if position else "", "base_version": position.version if position else 0}
+    form = PositionForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            agenda.save_position(
+                item=item,
+                party=party,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                base_version=form.cleaned_data["base_version"],
+            )
+        except agenda.PositionConflict as conflict:
+            return _conflict_page(request, meeting, item, party, conflict.current, form.cleaned_data["text"])
+        except agenda.RuleError as error:
+            return refused(request, meeting, error)
+        messages.success(request, _("The position was saved as a new version."))
+        return redirect(item_url(item))
+    context = {"meeting": meeting, "item": item, "party": party, "position": position, "form": form}
+    return render(request, "coordination/position_form.html", context)
+
+
+def _conflict_page(request, meeting, item, party, current, mine):
+    form = PositionForm(initial={"text": mine, "base_version": current.version})
+    context = {
+        "meeting": meeting,
+        "item": item,
+        "party": party,
+        "current": current,
+        "mine": mine,
+        "diff": text_diff(current.text, mine),
+        "form": form,
+    }
+    return render(request, "coordination/position_conflict.html", context, status=409)
+
+
+def _position_to_share(request, pk, position_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    position = _get_position(request, meeting, position_pk)
+    require(rules.can_write_position_for(access, position.party_id))
+    return meeting, position
+
+
+def _set_shared(request, meeting, position, *, shared):
+    try:
+        agenda.set_position_shared(position=position, by=request.user, shared=shared)
+    except agenda.RuleError as error:
+        return refused(request, meeting, error)
+    if shared:
+        messages.success(request, _("The position is shared with every party of the meeting."))
+    else:
+        messages.success(request, _("The position was withdrawn; only your party sees it now."))
+    return redirect(item_url(position.agenda_item))
+
+
+@login_required
+def position_share(request, pk, position_pk):
+    meeting, position = _position_to_share(request, pk, position_pk)
+    if request.method == "POST":
+        return _set_shared(request, meeting, position, shared=True)
+    return confirm_page(
+        request,
+        meeting,
+        heading=_("Share position"),
+        question=_(
+            "Share %(party)s's position on “%(item)s” with every party of the meeting? You can withdraw it "
+            "later, but the event log keeps that it was shared."
+        )
+        % {"party": position.party.short_name, "item": position.agenda_item.title},
+        button=_("Share position"),
+    )
+
+
+@login_required
+@require_POST
+def position_withdraw(request, pk, position_pk):
+    meeting, position = _position_to_share(request, pk, position_pk)
+    return _set_shared(request, meeting, position, shared=False)
+
+
+@login_required
+def position_versions(request, pk, position_pk):
+    """Every version of a position the user may see, and what changed between two of them."""
+    meeting, access = get_meeting_for_user(request, pk)
+    position = _get_position(request, meeting, position_pk)
+    versions = list(position.versions.visible_to(request.user).select_related("author"))
+    if not versions:
+        raise Http404
+    numbers = {version.number: version for version in versions}
+    older = numbers.get(_int(request.GET.get("from")), versions[-2] if len(versions) > 1 else versions[0])
+    newer = numbers.get(_int(request.GET.get("to")), versions[-1])
+    context = {
+        "meeting": meeting,
+        "position": position,
+        "versions": versions,
+        "older": older,
+        "newer": newer,
+        "diff": text_diff(older.text, newer.text),
+    }
+    return render(request, "coordination/position_versions.html", context)
+
+
+def _int(value):
+    return int(value) if value and value.isdigit() else None
+
+
+def _upload(request, meeting, *, item, party, position=None, replaces=None, heading):
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, refused_uploads=getattr(request, "refused_uploads", set())
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agenda.attach_document(
+                item=item,
+                position=position,
+                party=party,
+                by=request.user,
+                upload=form.cleaned_data["file"],
+                content_type=form.cleaned_data["content_type"],
+                sha256=form.cleaned_data["sha256"],
+                replaces=replaces,
+            )
+        except agenda.RuleError as error:
+            return refused(request, meeting, error)
+        messages.success(request, _("The document was added."))
+        return redirect(item_url(item))
+    context = {"meeting": meeting, "form": form, "heading": heading, "item": item, "replaces": replaces}
+    return render(request, "coordination/document_form.html", context)
+
+
+@login_required
+def document_create(request, pk, item_pk):
+    """Attach a document to the agenda item itself."""
+    meeting, access = get_meeting_for_user(request, pk)
+    item = _get_item(meeting, item_pk)
+    require(rules.can_attach_to_item(access, item))
+    party = access.acting_party(Role.COORDINATOR, Role.MEMBER, Role.SECRETARY)
+    heading = _("Add a document to “%(title)s”") % {"title": item.title}
+    return _upload(request, meeting, item=item, party=party, heading=heading)
+
+
+@login_required
+def position_document_create(request, pk, position_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    position = _get_position(request, meeting, position_pk)
+    require(rules.can_attach_to_position(access, position))
+    heading = _("Add a document to %(party)s's position") % {"party": position.party.short_name}
+    return _upload(request, meeting, item=position.agenda_item, party=position.party, position=position, heading=heading)
+
+
+@login_required
+def document_replace(request, pk, document_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    document = _get_document(request, meeting, document_pk)
+    if document.position_id:
+        require(rules.can_attach_to_position(access, document.position))
+    else:
+        require(rules.can_attach_to_item(access, document.agenda_item))
+    heading = _("Replace %(name)s") % {"name": document.original_name}
+    return _upload(
+        request,
+        meeting,
+        item=document.agenda_item,
+        party=document.party,
+        position=document.position,
+        replaces=document,
+        heading=heading,
+    )
+
+
+def _get_document(request, meeting, document_pk):
+    visible = Document.objects.visible_to(request.user).filter(agenda_item__meeting=meeting)
+    return get_object_or_404(visible.select_related("agenda_item", "position"), pk=document_pk)
+
+
+@login_required
+def document_download(request, pk, document_pk):
+    """The file, only as an attachment and never sniffed into something a browser would run."""
+    meeting, _access = get_meeting_for_user(request, pk)
+    document = _get_document(request, meeting, document_pk)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def kallelse(request, pk):
+    """The notice of meeting people print and bring: only what every party sees."""
+    meeting, _access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    context = {
+        "meeting": meeting,
+        "invitations": ordered_invitations(meeting),
+        "agenda": build_agenda(meeting, request.user, shared_only=True),
+        "attendees": meeting.attendees.all(),
+    }
+    return render(request, "coordination/kallelse.html", context)

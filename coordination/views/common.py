@@ -1,0 +1,46 @@
+"""What every meeting view shares: the access helper, the one way to refuse, and the two generic pages."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from .. import rules
+from ..models import Meeting
+
+
+def get_meeting_for_user(request, pk, queryset=None):
+    """The access helper: the meeting and the user's rights in it.
+
+    A meeting the user may not see is a 404 — the same answer as one that does
+    not exist, so nothing about it leaks.
+    """
+    queryset = (queryset if queryset is not None else Meeting.objects.with_parties()).visible_to(request.user)
+    meeting = get_object_or_404(queryset, pk=pk)
+    return meeting, rules.MeetingAccess.for_user(request.user, meeting)
+
+
+def require(allowed):
+    """One way to say no to a user who may see the meeting but not do this."""
+    if not allowed:
+        raise PermissionDenied
+
+
+def refused(request, meeting, error):
+    messages.error(request, str(error))
+    return redirect(meeting_url(meeting))
+
+
+def meeting_url(meeting):
+    return reverse("meeting_detail", args=[meeting.pk])
+
+
+def form_page(request, meeting, form, *, heading, button, intro="", danger=False):
+    context = {"meeting": meeting, "form": form, "heading": heading, "intro": intro, "button": button, "danger": danger}
+    return render(request, "coordination/form_page.html", context)
+
+
+def confirm_page(request, meeting, *, heading, question, button):
+    """The step before a destructive action: the same URL, asked with POST, does it."""
+    context = {"meeting": meeting, "heading": heading, "question": question, "button": button}
+    return render(request, "coordination/confirm_action.html", context)
