@@ -1,7 +1,20 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import Answer, Attendee, Event, Invitation, Meeting, Membership, Party, Slot
+from .models import (
+    AgendaItem,
+    Answer,
+    Attendee,
+    Document,
+    Event,
+    Invitation,
+    Meeting,
+    Membership,
+    Party,
+    Position,
+    PositionVersion,
+    Slot,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -59,27 +72,15 @@ class AttendeeAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
 
 
-@admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
-    list_display = ["slot", "party", "value", "answered_by", "answered_at"]
-
-    # Answers change only through the app, where every change is logged.
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    """The event log is the record: readable in the admin, never edited or deleted."""
 
-    list_display = ["created_at", "meeting", "actor_name", "party", "action", "subject"]
-    list_filter = ["action"]
-    search_fields = ["actor_name", "subject", "meeting__title"]
 
-    def has_add_permission(self, request):
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through the app, where the rules are checked and the change is logged."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -87,3 +88,47 @@ class EventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ReadOnlyAdmin):
+    list_display = ["title", "meeting", "status", "order", "proposed_by_party", "planned_minutes"]
+    list_filter = ["status"]
+    search_fields = ["title", "meeting__title"]
+
+
+class PositionVersionInline(admin.TabularInline):
+    model = PositionVersion
+    fields = ["number", "state", "author_name", "created_at", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Position)
+class PositionAdmin(ReadOnlyAdmin):
+    list_display = ["agenda_item", "party", "state", "version", "updated_at"]
+    list_filter = ["state"]
+    inlines = [PositionVersionInline]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "agenda_item", "party", "content_type", "size", "sha256", "replaced_at"]
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """The event log is the record: readable in the admin, never edited or deleted."""
+
+    list_display = ["created_at", "meeting", "actor_name", "party", "action", "subject"]
+    list_filter = ["action"]
+    search_fields = ["actor_name", "subject", "meeting__title"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdmin):
+    list_display = ["slot", "party", "value", "answered_by", "answered_at"]

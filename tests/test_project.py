@@ -5,10 +5,11 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import translation
 
-from coordination import services
+from coordination import agenda, services
 from coordination.models import Answer, Event, Meeting, Membership, Party
 from coordination.templatetags.samrad import iso_week, slot_label
 from coordination.times import STOCKHOLM
@@ -75,9 +76,20 @@ def test_the_translation_catalogue_is_complete_and_compiled(language):
     }
 
 
-@pytest.mark.parametrize("model", ["party", "membership", "meeting", "attendee", "answer", "event"])
-def test_the_administrator_can_open_every_admin_list_and_form(admin_client, scheduled_meeting, polisen, polis_coordinator, model):
+@pytest.mark.parametrize(
+    "model", ["party", "membership", "meeting", "attendee", "answer", "event", "agendaitem", "position", "document"]
+)
+def test_the_administrator_can_open_every_admin_list_and_form(
+    admin_client, settings, tmp_path, scheduled_meeting, polisen, polis_coordinator, model
+):
+    settings.STORAGES = {**settings.STORAGES, "documents": {**settings.STORAGES["documents"], "OPTIONS": {"location": tmp_path}}}
     services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
+    item = agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, title="NOA")
+    position = agenda.save_position(item=item, party=polisen, by=polis_coordinator, text="Utkast", base_version=0)
+    upload = ContentFile(b"Underlag", name="underlag.txt")
+    agenda.attach_document(
+        item=item, position=position, party=polisen, by=polis_coordinator, upload=upload, content_type="text/plain", sha256="0" * 64
+    )
     list_url = f"/admin/coordination/{model}/"
     response = admin_client.get(list_url)
     assert response.status_code == 200
