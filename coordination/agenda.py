@@ -29,6 +29,13 @@ def _require_active(meeting):
         raise RuleError(_("The meeting is cancelled or held; its agenda can no longer change."))
 
 
+def _locked_item(item):
+    """The item's meeting and the item itself under row locks, once the meeting is known to be active."""
+    meeting = locked_meeting(item.meeting)
+    _require_active(meeting)
+    return meeting, AgendaItem.objects.select_for_update().get(pk=item.pk)
+
+
 @transaction.atomic
 def propose_agenda_item(*, meeting, party, by, title, description="", presenting_party=None, planned_minutes=15):
     """A party proposes a topic; it waits for the convener. Side effect: one event."""
@@ -57,9 +64,7 @@ def propose_agenda_item(*, meeting, party, by, title, description="", presenting
 @transaction.atomic
 def edit_agenda_item(*, item, party, by, **fields):
     """Change an item's title, description, presenting party or minutes. Side effect: one event with both states."""
-    meeting = locked_meeting(item.meeting)
-    _require_active(meeting)
-    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    meeting, item = _locked_item(item)
     before = _item_json(item)
     for name in ITEM_FIELDS:
         setattr(item, name, fields[name])
@@ -82,9 +87,7 @@ def edit_agenda_item(*, item, party, by, **fields):
 @transaction.atomic
 def accept_agenda_item(*, item, party, by):
     """Put a proposed (or earlier declined) item last on the agenda. Idempotent; one event."""
-    meeting = locked_meeting(item.meeting)
-    _require_active(meeting)
-    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    meeting, item = _locked_item(item)
     if item.is_accepted:
         return item
     last = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).aggregate(last=Max("order"))["last"]
@@ -108,9 +111,7 @@ def accept_agenda_item(*, item, party, by):
 @transaction.atomic
 def decline_agenda_item(*, item, party, by, reason):
     """Take an item off the agenda with a reason shown to all. Side effect: one event."""
-    meeting = locked_meeting(item.meeting)
-    _require_active(meeting)
-    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    meeting, item = _locked_item(item)
     before = item.status
     item.status = AgendaItem.Status.DECLINED
     item.decline_reason = reason.strip()

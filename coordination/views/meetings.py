@@ -77,19 +77,24 @@ def meeting_detail(request, pk):
     return render(request, "coordination/meeting_detail.html", context)
 
 
+def _convener_step(request, pk, *, rule, step, done):
+    """A one-button step of the convener's: check the right, take the step, say it is done."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rule(access))
+    try:
+        step(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
+    except services.RuleError as error:
+        return refused(request, meeting, error)
+    messages.success(request, done)
+    return redirect(meeting_url(meeting))
+
+
 @login_required
 @require_POST
 def open_polling(request, pk):
-    meeting, access = get_meeting_for_user(request, pk)
-    require(rules.can_open_polling(access))
-    try:
-        services.open_polling(
-            meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
-        )
-    except services.RuleError as error:
-        return refused(request, meeting, error)
-    messages.success(request, _("The meeting is open for answers."))
-    return redirect(meeting_url(meeting))
+    return _convener_step(
+        request, pk, rule=rules.can_open_polling, step=services.open_polling, done=_("The meeting is open for answers.")
+    )
 
 
 @login_required
@@ -250,16 +255,9 @@ def cancel(request, pk):
 @login_required
 @require_POST
 def mark_held(request, pk):
-    meeting, access = get_meeting_for_user(request, pk)
-    require(rules.can_mark_held(access))
-    try:
-        services.mark_held(
-            meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
-        )
-    except services.RuleError as error:
-        return refused(request, meeting, error)
-    messages.success(request, _("The meeting is marked as held."))
-    return redirect(meeting_url(meeting))
+    return _convener_step(
+        request, pk, rule=rules.can_mark_held, step=services.mark_held, done=_("The meeting is marked as held.")
+    )
 
 
 @login_required
