@@ -118,6 +118,8 @@ class PositionAdmin(ReadOnlyAdmin):
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "agenda_item", "party", "content_type", "size", "sha256", "replaced_at"]
+    # Documents have no URL of their own; they are downloaded only through the app's visibility check.
+    exclude = ["file"]
 
 
 @admin.register(Event)

@@ -7,7 +7,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 import filetype
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.utils.functional import cached_property
 
 # The types parties exchange: what the content is, not what the name or the browser claims.
 ALLOWED_TYPES = {
@@ -94,3 +96,24 @@ class SizeLimitUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+class DocumentStorage(FileSystemStorage):
+    """The documents folder, settings.DOCUMENTS_ROOT: outside the static and public folders, with no URL.
+
+    It follows a change of DOCUMENTS_ROOT (as tests make) the way Django's own
+    file storage follows MEDIA_ROOT.
+    """
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.DOCUMENTS_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "DOCUMENTS_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name):
+        raise NotImplementedError("Documents have no public URL; they are served by the download view.")

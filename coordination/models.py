@@ -448,7 +448,7 @@ class PositionVersion(models.Model):
 
 
 def documents_storage():
-    """Documents live in their own storage, outside the static and public folders (see settings.STORAGES)."""
+    """Documents live in their own storage, outside the static and public folders (settings.STORAGES)."""
     return storages["documents"]
 
 

@@ -115,10 +115,8 @@ DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "25")) * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "documents": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": DOCUMENTS_ROOT, "base_url": None},
-    },
+    # A shared filesystem, or another backend (e.g. an S3-compatible bucket) when scaled out.
+    "documents": {"BACKEND": "coordination.documents.DocumentStorage"},
 }
 # The size limit is checked chunk by chunk as the upload streams in, before the file is written anywhere.
 FILE_UPLOAD_HANDLERS = [

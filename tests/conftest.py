@@ -18,6 +18,13 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(autouse=True)
+def documents_root(settings, tmp_path):
+    """Every test's uploads land in its own folder, never in the project's documents/."""
+    settings.DOCUMENTS_ROOT = tmp_path / "documents"
+    return settings.DOCUMENTS_ROOT
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

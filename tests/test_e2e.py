@@ -7,96 +7,20 @@ Screenshots of each step land in test-artifacts/ for people to look at.
 """
 
 import datetime
-import os
-import shutil
 from pathlib import Path
 
 import icalendar
 import pytest
-from django.db import connections
 
 from coordination.models import Meeting, Slot
 from coordination.times import STOCKHOLM
 
-from .conftest import PASSWORD, create_meeting
+from .browser import browser, people  # noqa: F401
+from .conftest import create_meeting
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# Flags for a sandboxed machine without a network: no background calls home, no GPU.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package (or set CHROMIUM)."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's event loop gives the ORM another context and so another connection; the one
-    # left behind would keep PostgreSQL from dropping the test database. Close them on both sides.
-    connections.close_all()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()
-
-
-class Person:
-    """One user in their own browser context, as if at their own desk."""
-
-    def __init__(self, browser, live_server, username, journey):
-        self.context = browser.new_context(locale="sv-SE", accept_downloads=True)
-        self.page = self.context.new_page()
-        self.base = live_server.url
-        self.username = username
-        self.journey = journey
-        self.page.goto(f"{self.base}/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", PASSWORD)
-        self.page.click("main button[type=submit]")
-        self.page.wait_for_url(f"{self.base}/")
-
-    def go(self, path):
-        self.page.goto(f"{self.base}{path}")
-
-    def shot(self, name):
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.journey.append(name)
-        self.page.screenshot(path=ARTIFACTS / f"core-{len(self.journey):02d}-{name}.png", full_page=True)
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def people(browser, live_server):
-    opened = []
-    journey = []
-
-    def open_as(user):
-        person = Person(browser, live_server, user.username, journey)
-        opened.append(person)
-        return person
-
-    yield open_as
-    for person in opened:
-        person.close()
+SCREENSHOT_PREFIX = "core"
 
 
 def next_weekday(days):

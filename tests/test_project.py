@@ -80,9 +80,8 @@ def test_the_translation_catalogue_is_complete_and_compiled(language):
     "model", ["party", "membership", "meeting", "attendee", "answer", "event", "agendaitem", "position", "document"]
 )
 def test_the_administrator_can_open_every_admin_list_and_form(
-    admin_client, settings, tmp_path, scheduled_meeting, polisen, polis_coordinator, model
+    admin_client, scheduled_meeting, polisen, polis_coordinator, model
 ):
-    settings.STORAGES = {**settings.STORAGES, "documents": {**settings.STORAGES["documents"], "OPTIONS": {"location": tmp_path}}}
     services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
     item = agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, title="NOA")
     position = agenda.save_position(item=item, party=polisen, by=polis_coordinator, text="Utkast", base_version=0)

@@ -214,6 +214,7 @@ def position_share(request, pk, position_pk):
         )
         % {"party": position.party.short_name, "item": position.agenda_item.title},
         button=_("Share position"),
+        danger=False,
     )
 
 

@@ -40,7 +40,7 @@ def form_page(request, meeting, form, *, heading, button, intro="", danger=False
     return render(request, "coordination/form_page.html", context)
 
 
-def confirm_page(request, meeting, *, heading, question, button):
-    """The step before a destructive action: the same URL, asked with POST, does it."""
-    context = {"meeting": meeting, "heading": heading, "question": question, "button": button}
+def confirm_page(request, meeting, *, heading, question, button, danger=True):
+    """The step before an action that others will see or that removes something: the same URL, POSTed, does it."""
+    context = {"meeting": meeting, "heading": heading, "question": question, "button": button, "danger": danger}
     return render(request, "coordination/confirm_action.html", context)

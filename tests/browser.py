@@ -1,0 +1,105 @@
+"""A real headless Chromium for the browser journeys, and people who use it.
+
+A journey module imports the fixtures it uses (``from .browser import browser,
+people  # noqa: F401``) and names its screenshots with a module constant
+``SCREENSHOT_PREFIX``, so that each journey's files in test-artifacts/ keep
+apart: ``<prefix>-<step>-<name>.png``.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from .conftest import PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+# Flags for a sandboxed machine without a network: no background calls home, no GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+# Module scope, not session: each journey module imports this fixture, and pytest registers an imported
+# fixture once per module. Two session-scoped copies would start a second Playwright while the first one's
+# event loop still runs, which the sync API refuses. Per module, one Chromium starts and stops in turn.
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package (or set CHROMIUM)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's event loop gives the ORM another context and so another connection; the one
+    # left behind would keep PostgreSQL from dropping the test database. Close them on both sides.
+    connections.close_all()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        connections.close_all()
+
+
+class Journey(list):
+    """The screenshots taken so far in one test, numbered in order under one prefix."""
+
+    def __init__(self, prefix):
+        super().__init__()
+        self.prefix = prefix
+
+
+class Person:
+    """One user in their own browser context, as if at their own desk."""
+
+    def __init__(self, browser, live_server, username, journey):
+        self.context = browser.new_context(locale="sv-SE", accept_downloads=True)
+        self.page = self.context.new_page()
+        self.base = live_server.url
+        self.username = username
+        self.journey = journey
+        self.page.goto(f"{self.base}/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("main button[type=submit]")
+        self.page.wait_for_url(f"{self.base}/")
+
+    def go(self, path):
+        self.page.goto(f"{self.base}{path}")
+
+    def shot(self, name):
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.journey.append(name)
+        path = ARTIFACTS / f"{self.journey.prefix}-{len(self.journey):02d}-{name}.png"
+        self.page.screenshot(path=path, full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def people(request, browser, live_server):
+    """``people(user)`` logs the user in, in a browser context of their own; all are closed afterwards."""
+    opened = []
+    journey = Journey(request.module.SCREENSHOT_PREFIX)
+
+    def open_as(user):
+        person = Person(browser, live_server, user.username, journey)
+        opened.append(person)
+        return person
+
+    yield open_as
+    for person in opened:
+        person.close()
