@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AgendaItem, Document, Event, Position, PositionVersion
-from .services import RuleError, locked_meeting, log_event
+from .services import RuleError, bump_if_scheduled, locked_meeting, log_event
 
 ITEM_FIELDS = ("title", "description", "presenting_party", "planned_minutes")
 
@@ -72,6 +72,8 @@ def edit_agenda_item(*, item, party, by, **fields):
     if before == after:
         return item
     item.save()
+    if item.is_accepted:
+        bump_if_scheduled(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -96,6 +98,7 @@ def accept_agenda_item(*, item, party, by):
     item.order = (last or 0) + 1
     item.decline_reason = ""
     item.save(update_fields=["status", "order", "decline_reason"])
+    bump_if_scheduled(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -117,7 +120,9 @@ def decline_agenda_item(*, item, party, by, reason):
     item.decline_reason = reason.strip()
     item.order = 0
     item.save(update_fields=["status", "decline_reason", "order"])
-    _renumber(meeting)
+    if before == AgendaItem.Status.ACCEPTED:
+        _renumber(meeting)
+        bump_if_scheduled(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -155,6 +160,7 @@ def move_agenda_item(*, item, party, by, step):
         if accepted.order != number:
             accepted.order = number
             accepted.save(update_fields=["order"])
+    bump_if_scheduled(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -198,8 +204,9 @@ def save_position(*, item, party, by, text, base_version):
     meeting = locked_meeting(item.meeting)
     _require_active(meeting)
     position = Position.objects.select_for_update().filter(agenda_item=item, party=party).first()
-    current_version = position.version if position else 0
-    if current_version != base_version:
+    if position is None and base_version != 0:
+        raise RuleError(_("The position you edited no longer exists. Open the agenda item again."))
+    if position is not None and position.version != base_version:
         raise PositionConflict(position)
     if position is None:
         position = Position.objects.create(agenda_item=item, party=party, text=text, updated_by=by)
@@ -221,6 +228,7 @@ def save_position(*, item, party, by, text, base_version):
         subject=item.title,
         before=before,
         after={"text": text, "version": position.version, "state": position.state},
+        private=not position.is_shared,
     )
     return position
 
@@ -296,5 +304,6 @@ def attach_document(*, item, party, by, upload, content_type, sha256, position=N
         subject=document.original_name,
         before={"name": replaces.original_name, "sha256": replaces.sha256} if replaces else None,
         after={"name": document.original_name, "sha256": document.sha256, "size": document.size},
+        private=position is not None and not position.is_shared,
     )
     return document

@@ -23,8 +23,9 @@ ALLOWED_TYPES = {
     "text/plain": "TXT",
 }
 TEXT_TYPE = "text/plain"
-# Text that a browser could take for a page or an image is not plain text.
-MARKUP = re.compile(rb"^\s*<(!doctype|html|head|body|script|svg|\?xml|iframe)", re.IGNORECASE)
+# Text that a browser could take for a page or an image is not plain text, wherever the markup starts
+# (after a byte order mark, a comment, or a saved page's header).
+MARKUP = re.compile(rb"<(!doctype|html|head|body|script|svg|\?xml|iframe|object|embed)\b", re.IGNORECASE)
 HEADER_BYTES = 8192
 
 
@@ -40,7 +41,7 @@ def detect_content_type(upload):
 
 
 def _is_plain_text(upload):
-    if MARKUP.match(upload.read(HEADER_BYTES)):
+    if MARKUP.search(upload.read(HEADER_BYTES)):
         upload.seek(0)
         return False
     upload.seek(0)

@@ -283,6 +283,15 @@ class Attendee(models.Model):
         return self.status == self.Status.CONFIRMED
 
 
+class EventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The log of the user's meetings; what concerns a party's drafts only to that party."""
+        own_parties = Membership.objects.filter(user=user).values("party_id") if user.is_authenticated else []
+        return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk")).filter(
+            Q(private=False) | Q(party__in=own_parties)
+        )
+
+
 class Event(models.Model):
     """One row per change: who did what, when, with the values before and after. Never edited."""
 
@@ -323,7 +332,11 @@ class Event(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # A change to a draft (its text, its documents) is seen in the log by the party's own people only.
+    private = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

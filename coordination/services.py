@@ -23,7 +23,7 @@ CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
 DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
 
 
-def log_event(*, meeting, by, party, action, subject="", before=None, after=None):
+def log_event(*, meeting, by, party, action, subject="", before=None, after=None, private=False):
     return Event.objects.create(
         meeting=meeting,
         actor=by,
@@ -33,6 +33,7 @@ def log_event(*, meeting, by, party, action, subject="", before=None, after=None
         subject=subject[:300],
         before=before,
         after=after,
+        private=private,
     )
 
 
@@ -363,7 +364,7 @@ def name_attendee(*, meeting, party, by, name, email="", title="", kind=Attendee
     attendee = Attendee.objects.create(
         meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind
     )
-    _bump_if_scheduled(meeting)
+    bump_if_scheduled(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -381,7 +382,7 @@ def remove_attendee(*, attendee, by):
     before = _attendee_json(attendee)
     party = attendee.party
     attendee.delete()
-    _bump_if_scheduled(meeting)
+    bump_if_scheduled(meeting)
     log_event(
         meeting=meeting, by=by, party=party, action=Event.Action.ATTENDEE_REMOVED, subject=before["name"], before=before
     )
@@ -399,7 +400,7 @@ def confirm_attendance(*, attendee, by, party):
     attendee.confirmed_by = by
     attendee.confirmed_at = timezone.now()
     attendee.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    _bump_if_scheduled(meeting)
+    bump_if_scheduled(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -412,8 +413,8 @@ def confirm_attendance(*, attendee, by, party):
     return attendee
 
 
-def _bump_if_scheduled(meeting):
-    """The attendee list is part of the invite, so a sent invite must update."""
+def bump_if_scheduled(meeting):
+    """The attendee list and the agenda are part of the invite, so a sent invite must update."""
     if meeting.status == Meeting.Status.SCHEDULED:
         meeting.sequence += 1
         meeting.save(update_fields=["sequence", "updated_at"])

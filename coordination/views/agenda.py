@@ -252,10 +252,14 @@ def _int(value):
 
 
 def _upload(request, meeting, *, item, party, position=None, replaces=None, heading):
+    # Bound on every POST: an upload stopped at the size limit may leave nothing else in the request.
+    posted = request.method == "POST"
     form = DocumentForm(
-        request.POST or None, request.FILES or None, refused_uploads=getattr(request, "refused_uploads", set())
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        refused_uploads=getattr(request, "refused_uploads", set()),
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             agenda.attach_document(
                 item=item,
@@ -281,7 +285,7 @@ def document_create(request, pk, item_pk):
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
     require(rules.can_attach_to_item(access, item))
-    party = access.acting_party(Role.COORDINATOR, Role.MEMBER, Role.SECRETARY)
+    party = access.acting_party(*Role.values)
     heading = _("Add a document to “%(title)s”") % {"title": item.title}
     return _upload(request, meeting, item=item, party=party, heading=heading)
 
@@ -304,11 +308,13 @@ def document_replace(request, pk, document_pk):
     else:
         require(rules.can_attach_to_item(access, document.agenda_item))
     heading = _("Replace %(name)s") % {"name": document.original_name}
+    # A position's document belongs to its party; an item's document to whoever replaces it.
+    party = document.position.party if document.position_id else access.acting_party(*Role.values)
     return _upload(
         request,
         meeting,
         item=document.agenda_item,
-        party=document.party,
+        party=party,
         position=document.position,
         replaces=document,
         heading=heading,

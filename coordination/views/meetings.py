@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from .. import ics, rules, services
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
-from ..models import AgendaItem, Answer, Meeting, Membership
+from ..models import AgendaItem, Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
 from ..templatetags.samrad import slot_label
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refused, require
@@ -329,7 +329,7 @@ def attendee_confirm(request, pk, attendee_pk):
 @login_required
 def event_log(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
-    events = meeting.events.select_related("party")
+    events = Event.objects.visible_to(request.user).filter(meeting=meeting).select_related("party")
     return render(request, "coordination/event_log.html", {"meeting": meeting, "events": events})
 
 
