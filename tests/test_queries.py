@@ -64,3 +64,45 @@ def test_the_ics_does_not_grow_with_attendees(client, django_assert_num_queries,
         services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name=name, email=f"{name}@polisen.example")
     with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary, polisen, polis_member):
+    """Add an accepted agenda item with a position of every party (shared and draft) and a document."""
+    from django.core.files.base import ContentFile
+
+    from coordination import agenda
+
+    def grow(title):
+        item = agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title=title)
+        agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
+        for party, user in ((kommun, kommun_coordinator), (lansstyrelsen, lansstyrelsen_secretary), (polisen, polis_member)):
+            position = agenda.save_position(item=item, party=party, by=user, text=f"{title}: {party}", base_version=0)
+            if party != polisen:
+                agenda.set_position_shared(position=position, by=user, shared=True)
+            agenda.attach_document(
+                item=item,
+                position=position,
+                party=party,
+                by=user,
+                upload=ContentFile(b"Underlag", name="underlag.txt"),
+                content_type="text/plain",
+                sha256="0" * 64,
+            )
+        return item
+
+    return grow
+
+
+@pytest.mark.parametrize("url_name, queries", [("meeting_detail", 11), ("kallelse", 11), ("agenda_item_detail", 9)])
+def test_agenda_pages_do_not_grow_with_items_positions_or_documents(client, django_assert_num_queries, meeting, grow_agenda, polis_member, url_name, queries):
+    first = grow_agenda("NOA")
+    client.force_login(polis_member)
+    kwargs = {"pk": meeting.pk, "item_pk": first.pk} if url_name == "agenda_item_detail" else {"pk": meeting.pk}
+    url = reverse(url_name, kwargs=kwargs)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    grow_agenda("Kameror")
+    grow_agenda("Gottsunda")
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
