@@ -1,23 +1,47 @@
-"""The meeting's calendar file, built by pure functions (no HTTP, no database writes).
+"""Calendar files, built by pure functions (no HTTP, no database writes).
 
-One builder serves the download now and the e-mails and the feed later.
-The icalendar library does the escaping, CRLF line ends and folding, so a
-title can never smuggle in properties of its own.
+One builder serves the download, the e-mailed invitations and cancellations,
+and the feed. The icalendar library does the escaping, CRLF line ends and
+folding, so a title can never smuggle in properties of its own.
+
+RFC 5546 in short: an invitation or update is METHOD:REQUEST, a cancellation
+METHOD:CANCEL with STATUS:CANCELLED; both carry the meeting's one UID and a
+SEQUENCE that rises with every change, so every calendar updates the same event.
 """
 
 import datetime
+from dataclasses import dataclass, field
 
 import icalendar
+from django.conf import settings
 
 from .models import Attendee, Invitation
 from .times import STOCKHOLM
 
 PRODID = "-//Samråd//Samråd//SV"
+REQUEST = "REQUEST"
+CANCEL = "CANCEL"
 
 PARTSTAT = {
     Attendee.Status.NAMED: "NEEDS-ACTION",
     Attendee.Status.CONFIRMED: "ACCEPTED",
 }
+
+
+@dataclass
+class Entry:
+    """Everything one meeting's VEVENT says, gathered from prefetched rows."""
+
+    meeting: object
+    slot: object
+    url: str
+    invitations: list
+    attendees: list = field(default_factory=list)
+    agenda_titles: list = field(default_factory=list)
+
+    @property
+    def cancelled(self):
+        return self.meeting.status == self.meeting.Status.CANCELLED
 
 
 def stockholm_vtimezone():
@@ -45,68 +69,73 @@ def stockholm_vtimezone():
     return timezone
 
 
-def meeting_description(meeting, meeting_url, agenda_titles):
+def meeting_description(entry):
     """Purpose, the accepted agenda in order, the video link and the way back. Never a position or a document."""
-    agenda = "\n".join(f"{number}. {title}" for number, title in enumerate(agenda_titles, start=1))
-    parts = [meeting.purpose.strip(), agenda, meeting.video_link, meeting_url]
+    agenda = "\n".join(f"{number}. {title}" for number, title in enumerate(entry.agenda_titles, start=1))
+    parts = [entry.meeting.purpose.strip(), agenda, entry.meeting.video_link, entry.url]
     return "\n\n".join(part for part in parts if part)
 
 
-def organizer_invitation(invitations):
-    """The first convening party stands as ORGANIZER."""
-    convening = [inv for inv in invitations if inv.role == Invitation.Role.CONVENING]
-    return min(convening, key=lambda inv: inv.party.name) if convening else None
+def organizer(invitations):
+    """The app's reply mailbox stands as ORGANIZER, named after the first convening party.
+
+    Calendar clients send their Accept/Decline (METHOD:REPLY) to this address,
+    which Samråd reads; a party's own mailbox would never pass them on.
+    """
+    convening = sorted(inv.party.name for inv in invitations if inv.role == Invitation.Role.CONVENING)
+    address = icalendar.vCalAddress(f"mailto:{settings.CALENDAR_ORGANIZER_EMAIL}")
+    address.params["cn"] = convening[0] if convening else "Samråd"
+    return address
 
 
-def build_meeting_event(meeting, *, invitations, attendees, agenda_titles, meeting_url, now):
-    slot = meeting.confirmed_slot
+def attendee_address(attendee, required):
+    address = icalendar.vCalAddress(f"mailto:{attendee.email}")
+    address.params["cn"] = attendee.name
+    address.params["role"] = "REQ-PARTICIPANT" if required else "OPT-PARTICIPANT"
+    address.params["partstat"] = PARTSTAT[attendee.status]
+    address.params["rsvp"] = "TRUE"
+    # The party travels along so every calendar shows whom the person speaks for.
+    address.params["x-samrad-party"] = attendee.party.name
+    return address
+
+
+def build_event(entry, *, now, cancelled=False, attendees=None):
+    """One VEVENT. ``attendees`` narrows the ATTENDEE lines (a CANCEL to one person); None lists all."""
+    meeting = entry.meeting
     event = icalendar.Event()
     event.add("uid", meeting.calendar_uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", now.astimezone(datetime.timezone.utc))
-    event.add("dtstart", slot.start.astimezone(STOCKHOLM))
-    event.add("dtend", slot.end.astimezone(STOCKHOLM))
+    event.add("dtstart", entry.slot.start.astimezone(STOCKHOLM))
+    event.add("dtend", entry.slot.end.astimezone(STOCKHOLM))
     event.add("summary", meeting.title)
     if meeting.location or meeting.video_link:
         event.add("location", meeting.location or meeting.video_link)
-    event.add("description", meeting_description(meeting, meeting_url, agenda_titles))
-    event.add("url", meeting_url)
-    event.add("status", "CANCELLED" if meeting.status == meeting.Status.CANCELLED else "CONFIRMED")
-    organizer = organizer_invitation(invitations)
-    if organizer and organizer.party.email:
-        address = icalendar.vCalAddress(f"mailto:{organizer.party.email}")
-        address.params["cn"] = organizer.party.name
-        event.add("organizer", address)
-    required = {inv.party_id: inv.required for inv in invitations}
-    for attendee in attendees:
-        if not attendee.email:
-            continue
-        address = icalendar.vCalAddress(f"mailto:{attendee.email}")
-        address.params["cn"] = attendee.name
-        address.params["role"] = "REQ-PARTICIPANT" if required.get(attendee.party_id, True) else "OPT-PARTICIPANT"
-        address.params["partstat"] = PARTSTAT[attendee.status]
-        address.params["rsvp"] = "TRUE"
-        # The party travels along so every calendar shows whom the person speaks for.
-        address.params["x-samrad-party"] = attendee.party.name
-        event.add("attendee", address)
+    event.add("description", meeting_description(entry))
+    event.add("url", entry.url)
+    event.add("status", "CANCELLED" if cancelled or entry.cancelled else "CONFIRMED")
+    event.add("organizer", organizer(entry.invitations))
+    required = {inv.party_id: inv.required for inv in entry.invitations}
+    for attendee in entry.attendees if attendees is None else attendees:
+        if attendee.email:
+            event.add("attendee", attendee_address(attendee, required.get(attendee.party_id, True)))
     return event
 
 
-def build_meeting_calendar(meeting, *, invitations, attendees, agenda_titles=(), meeting_url, now):
-    """The downloadable .ics of a scheduled (or cancelled) meeting, as bytes."""
+def build_calendar(events, *, method=None, name=None):
+    """A VCALENDAR as bytes: METHOD for a message, NAME and refresh hints for a feed, neither for a download."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("name", name)
+        calendar.add("x-wr-calname", name)
+        calendar.add("refresh-interval", datetime.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
     calendar.add_component(stockholm_vtimezone())
-    calendar.add_component(
-        build_meeting_event(
-            meeting,
-            invitations=invitations,
-            attendees=attendees,
-            agenda_titles=agenda_titles,
-            meeting_url=meeting_url,
-            now=now,
-        )
-    )
+    for event in events:
+        calendar.add_component(event)
     return calendar.to_ical()

@@ -78,6 +78,13 @@ class MeetingQuerySet(models.QuerySet):
             .order_by("-created_at")
         )
 
+    def for_calendar(self):
+        """What a calendar event of the meeting needs: parties, attendees (and their language), the agenda."""
+        return self.with_parties().select_related("confirmed_slot").prefetch_related(
+            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "user__profile")),
+            "agenda_items",
+        )
+
     def with_parties(self):
         """What every meeting view needs to decide rights: the invitations and their parties."""
         return self.prefetch_related(models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")))
@@ -509,3 +516,64 @@ class Document(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class Profile(models.Model):
+    """What a user has chosen for themselves: the language of pages and of mail to them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="sv")
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def due(self, now):
+        return self.filter(sent_at__isnull=True, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
+
+
+class OutboxMessage(models.Model):
+    """A mail written in the same transaction as the change it tells of, and sent after commit by the worker.
+
+    The content is frozen when written: a later change makes a later message.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("invitation")
+        UPDATE = "update", _("update")
+        CANCELLATION = "cancellation", _("cancellation")
+        REMINDER = "reminder", _("reminder")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outbox")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.EmailField()
+    recipient_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300)
+    text = models.TextField()
+    html = models.TextField()
+    calendar = models.TextField(blank=True)
+    method = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} → {self.recipient}"
+
+    @property
+    def is_sent(self):
+        return self.sent_at is not None

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import rules
-from .models import Answer, Attendee, Event, Invitation, Meeting, Slot
+from . import invites, rules
+from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot
 from .times import to_stockholm
 
 
@@ -75,9 +75,12 @@ def save_meeting(*, by, party, details, convening, required, optional, meeting=N
         if changed:
             for name in changed:
                 setattr(meeting, name, details[name])
-            if meeting.status == Meeting.Status.SCHEDULED and set(changed) & set(CALENDAR_FIELDS):
+            calendar_change = meeting.status == Meeting.Status.SCHEDULED and set(changed) & set(CALENDAR_FIELDS)
+            if calendar_change:
                 meeting.sequence += 1
             meeting.save()
+            if calendar_change:
+                invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE)
             log_event(
                 meeting=meeting,
                 by=by,
@@ -265,6 +268,7 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     meeting.confirmation_reason = reason.strip()
     meeting.sequence += 1
     meeting.save(update_fields=["status", "confirmed_slot", "confirmation_reason", "sequence", "updated_at"])
+    invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION)
     log_event(
         meeting=meeting,
         by=by,
@@ -297,6 +301,17 @@ def reschedule(*, meeting, by, party, reason, slot=None):
     meeting.confirmation_reason = ""
     meeting.sequence += 1
     meeting.save()
+    if slot is not None:
+        invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE, note=reason)
+    else:
+        # The old time no longer holds and the new one is not known: calendars drop the event until then.
+        invites.queue(
+            meeting,
+            kind=OutboxMessage.Kind.CANCELLATION,
+            slot=previous,
+            note=_("A new time is being decided. You will get a new invitation. Reason: %(reason)s")
+            % {"reason": reason},
+        )
     log_event(
         meeting=meeting,
         by=by,
@@ -320,6 +335,8 @@ def cancel_meeting(*, meeting, by, party, reason):
     meeting.cancellation_reason = reason.strip()
     meeting.sequence += 1
     meeting.save()
+    if before == Meeting.Status.SCHEDULED:
+        invites.queue(meeting, kind=OutboxMessage.Kind.CANCELLATION, note=meeting.cancellation_reason)
     log_event(
         meeting=meeting,
         by=by,
@@ -364,7 +381,8 @@ def name_attendee(*, meeting, party, by, name, email="", title="", kind=Attendee
     attendee = Attendee.objects.create(
         meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind
     )
-    bump_if_scheduled(meeting)
+    if bump_if_scheduled(meeting):
+        invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION, only=[attendee])
     log_event(
         meeting=meeting,
         by=by,
@@ -382,7 +400,8 @@ def remove_attendee(*, attendee, by):
     before = _attendee_json(attendee)
     party = attendee.party
     attendee.delete()
-    bump_if_scheduled(meeting)
+    if bump_if_scheduled(meeting):
+        invites.queue(meeting, kind=OutboxMessage.Kind.CANCELLATION, only=[attendee])
     log_event(
         meeting=meeting, by=by, party=party, action=Event.Action.ATTENDEE_REMOVED, subject=before["name"], before=before
     )
@@ -414,7 +433,12 @@ def confirm_attendance(*, attendee, by, party):
 
 
 def bump_if_scheduled(meeting):
-    """The attendee list and the agenda are part of the invite, so a sent invite must update."""
-    if meeting.status == Meeting.Status.SCHEDULED:
-        meeting.sequence += 1
-        meeting.save(update_fields=["sequence", "updated_at"])
+    """The attendee list and the agenda are part of the invite, so a sent invite must update.
+
+    Returns whether the meeting is scheduled (and the sequence was raised).
+    """
+    if meeting.status != Meeting.Status.SCHEDULED:
+        return False
+    meeting.sequence += 1
+    meeting.save(update_fields=["sequence", "updated_at"])
+    return True

@@ -6,22 +6,20 @@ import icalendar
 import pytest
 from django.utils import timezone
 
-from coordination import ics, services
+from coordination import ics, invites, services
 from coordination.models import Meeting
-from coordination.overview import ordered_invitations
 
 UTC = datetime.timezone.utc
 
 
-def build(meeting):
-    meeting = Meeting.objects.for_meeting_page().get(pk=meeting.pk)
-    return ics.build_meeting_calendar(
-        meeting,
-        invitations=ordered_invitations(meeting),
-        attendees=meeting.attendees.all(),
-        meeting_url=f"https://samrad.example/meetings/{meeting.pk}/",
-        now=timezone.now(),
-    )
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_URL = "https://samrad.example"
+    settings.CALENDAR_ORGANIZER_EMAIL = "svar@samrad.example"
+
+
+def build(meeting, method=None):
+    return ics.build_calendar([ics.build_event(invites.calendar_entry(meeting), now=timezone.now())], method=method)
 
 
 def parse(body):
@@ -88,10 +86,10 @@ def test_summary_location_description_and_url(with_attendees):
     assert str(event["STATUS"]) == "CONFIRMED"
 
 
-def test_the_organizer_is_a_convening_party(with_attendees):
+def test_the_organizer_is_the_reply_mailbox_named_after_a_convening_party(with_attendees):
     _, event = parse(build(with_attendees))
     organizer = event["ORGANIZER"]
-    assert str(organizer) == "mailto:registrator@lansstyrelsen.example"
+    assert str(organizer) == "mailto:svar@samrad.example"
     assert organizer.params["CN"] == "Länsstyrelsen Uppsala län"
 
 

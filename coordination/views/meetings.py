@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import ics, rules, services
+from .. import ics, invites, rules, services
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
 from ..models import AgendaItem, Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
@@ -335,16 +335,10 @@ def event_log(request, pk):
 
 @login_required
 def meeting_ics(request, pk):
-    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_download_ics(access))
-    body = ics.build_meeting_calendar(
-        meeting,
-        invitations=ordered_invitations(meeting),
-        attendees=meeting.attendees.all(),
-        agenda_titles=meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).values_list("title", flat=True),
-        meeting_url=settings.SITE_URL + meeting_url(meeting),
-        now=timezone.now(),
-    )
+    # A download: no METHOD, so calendars import it as an event rather than a message to answer.
+    body = ics.build_calendar([ics.build_event(invites.calendar_entry(meeting), now=timezone.now())])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     filename = slugify(meeting.title) or f"samrad-{meeting.pk}"
     response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'

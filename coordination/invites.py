@@ -1,0 +1,100 @@
+"""Invitations, updates and cancellations: what each attendee is sent, written to the outbox.
+
+The services call these inside their own transaction, so a change and the
+mail that tells of it are stored together or not at all; the outbox worker
+sends after commit (``outbox.py``).
+"""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+
+from . import ics
+from .models import AgendaItem, Meeting, OutboxMessage
+from .templatetags.samrad import slot_label
+from .times import to_stockholm
+
+
+def meeting_url(meeting):
+    return settings.SITE_URL + reverse("meeting_detail", args=[meeting.pk])
+
+
+def calendar_entry(meeting, *, slot=None):
+    """The meeting as its calendar event shows it, read fresh (with what a change just wrote)."""
+    meeting = Meeting.objects.for_calendar().get(pk=meeting.pk)
+    return ics.Entry(
+        meeting=meeting,
+        slot=slot or meeting.confirmed_slot,
+        url=meeting_url(meeting),
+        invitations=list(meeting.invitations.all()),
+        attendees=list(meeting.attendees.all()),
+        agenda_titles=[item.title for item in meeting.agenda_items.all() if item.status == AgendaItem.Status.ACCEPTED],
+    )
+
+
+def recipient_language(attendee):
+    """Swedish, unless the attendee's own account chose English."""
+    profile = getattr(attendee.user, "profile", None) if attendee.user_id else None
+    return profile.language if profile else settings.LANGUAGE_CODE
+
+
+def utc_offset(moment):
+    hours = int(to_stockholm(moment).utcoffset().total_seconds() // 3600)
+    return f"UTC+{hours}"
+
+
+SUBJECTS = {
+    OutboxMessage.Kind.INVITATION: gettext_lazy("Invitation: %(title)s, %(when)s"),
+    OutboxMessage.Kind.UPDATE: gettext_lazy("Updated: %(title)s, %(when)s"),
+    OutboxMessage.Kind.CANCELLATION: gettext_lazy("Cancelled: %(title)s, %(when)s"),
+}
+
+
+def _message(entry, attendee, *, kind, method, calendar, note):
+    with translation.override(recipient_language(attendee)):
+        when = slot_label(entry.slot)
+        context = {
+            "entry": entry,
+            "meeting": entry.meeting,
+            "kind": kind,
+            "when": when,
+            "offset": utc_offset(entry.slot.start),
+            "attendee": attendee,
+            "note": note,
+        }
+        return OutboxMessage(
+            meeting=entry.meeting,
+            kind=kind,
+            recipient=attendee.email,
+            recipient_name=attendee.name,
+            subject=(str(SUBJECTS[kind]) % {"title": entry.meeting.title, "when": when}).replace("\n", " ")[:300],
+            text=render_to_string("coordination/email/invite.txt", context),
+            html=render_to_string("coordination/email/invite.html", context),
+            calendar=calendar.decode(),
+            method=method,
+            next_attempt_at=timezone.now(),
+        )
+
+
+def queue(meeting, *, kind, only=None, slot=None, note=""):
+    """Write one message per attendee with an address (or per attendee in ``only``).
+
+    An invitation or update is METHOD:REQUEST listing every attendee; a
+    cancellation is METHOD:CANCEL, listing only its recipients. ``slot`` is the
+    time the message is about (for a cancellation after a move back to polling,
+    the time that no longer holds). Returns the messages written.
+    """
+    entry = calendar_entry(meeting, slot=slot)
+    recipients = [a for a in (entry.attendees if only is None else only) if a.email]
+    if not recipients:
+        return []
+    now = timezone.now()
+    cancelling = kind == OutboxMessage.Kind.CANCELLATION
+    method = ics.CANCEL if cancelling else ics.REQUEST
+    listed = recipients if cancelling else None
+    calendar = ics.build_calendar([ics.build_event(entry, now=now, cancelled=cancelling, attendees=listed)], method=method)
+    return OutboxMessage.objects.bulk_create(
+        [_message(entry, attendee, kind=kind, method=method, calendar=calendar, note=note) for attendee in recipients]
+    )

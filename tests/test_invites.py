@@ -1,0 +1,295 @@
+"""Invitations by e-mail through a real SMTP server on 127.0.0.1, read back as bytes.
+
+The server is aiosmtpd in this process; the app talks to it with Django's
+SMTP backend, exactly as it would to the municipality's mail relay.
+"""
+
+import datetime
+import email
+import socket
+
+import icalendar
+import pytest
+import vobject
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from coordination import services
+from coordination.models import Meeting, OutboxMessage, Profile
+from coordination.outbox import send_due
+
+UTC = datetime.timezone.utc
+
+
+class Inbox:
+    """What the SMTP server received: (envelope recipients, message bytes)."""
+
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def messages(self):
+        return [(rcpt, email.message_from_bytes(raw)) for rcpt, raw in self.received]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_settings(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    settings.CALENDAR_ORGANIZER_EMAIL = "svar@samrad.example"
+    return settings
+
+
+@pytest.fixture
+def smtp_server(smtp_settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_settings.EMAIL_PORT)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def attendees(answered_meeting, kommun, polisen, kommun_coordinator, polis_coordinator, kommun_member):
+    """Named before the time is confirmed: they get the invitation when it is."""
+    services.name_attendee(
+        meeting=answered_meeting, party=kommun, by=kommun_coordinator, user=kommun_member, name="Kommunstyrelsens ordförande", email="kso@uppsala.example"
+    )
+    services.name_attendee(
+        meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+    )
+    services.name_attendee(meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Utan adress")
+    return answered_meeting
+
+
+def confirm(meeting, slots, kommun, kommun_coordinator):
+    services.confirm_slot(meeting=meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    return Meeting.objects.get(pk=meeting.pk)
+
+
+def calendar_parts(message):
+    """The inline text/calendar part and the invite.ics attachment of a message."""
+    inline = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    attached = [part for part in message.walk() if part.get_filename() == "invite.ics"]
+    return inline, attached
+
+
+def test_confirming_sends_every_attendee_with_an_address_one_invitation(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    confirm(attendees, slots, kommun, kommun_coordinator)
+
+    assert send_due() == (2, 0)
+
+    assert sorted(rcpt for rcpts, _ in smtp_server.received for rcpt in rcpts) == ["kso@uppsala.example", "rpc@polisen.example"]
+    assert send_due() == (0, 0)  # nothing goes twice
+    assert len(smtp_server.received) == 2
+
+
+def test_the_message_has_the_structure_outlook_and_gmail_need(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    [(_, message)] = [m for m in smtp_server.messages() if m[0] == ["rpc@polisen.example"]]
+
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+    inline = alternative.get_payload()[2]
+    assert inline.get_params() == [("text/calendar", ""), ("charset", "utf-8"), ("method", "REQUEST")]
+    for part in [*alternative.get_payload(), attachment]:
+        assert part["Content-Transfer-Encoding"] == "base64"
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_payload(decode=True) == inline.get_payload(decode=True)
+    calendar = icalendar.Calendar.from_ical(inline.get_payload(decode=True))
+    assert calendar["METHOD"] == "REQUEST"
+
+
+def test_the_raw_calendar_header_names_each_parameter_once(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    raw = smtp_server.received[0][1].decode()
+    [header] = [line for line in raw.splitlines() if line.startswith("Content-Type: text/calendar")]
+    assert header.lower().count("charset") == 1
+    assert header.count("method") == 1
+
+
+def test_the_invitation_parses_the_same_in_icalendar_and_vobject(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    inline, _ = calendar_parts(smtp_server.messages()[0][1])
+    body = inline[0].get_payload(decode=True)
+
+    [event] = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    parsed = vobject.readOne(body.decode())
+    assert str(event["UID"]) == parsed.vevent.uid.value == meeting.calendar_uid
+    assert event["SEQUENCE"] == int(parsed.vevent.sequence.value) == meeting.sequence
+    assert event.decoded("DTSTART") == parsed.vevent.dtstart.value == slots[0].start
+    assert parsed.vevent.dtstart.value.astimezone(UTC) == slots[0].start.astimezone(UTC)
+    assert parsed.vevent.organizer.value == "mailto:svar@samrad.example"
+    assert sorted(a.value for a in parsed.vevent.attendee_list) == ["mailto:kso@uppsala.example", "mailto:rpc@polisen.example"]
+
+
+def test_the_text_stands_on_its_own_in_swedish(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    [(_, message)] = [m for m in smtp_server.messages() if m[0] == ["rpc@polisen.example"]]
+    text = message.get_payload()[0].get_payload()[0].get_payload(decode=True).decode()
+    assert "Dialog om utökat samarbete" in text
+    assert " kl. 10.00–12.00 (svensk tid, Europe/Stockholm, UTC+" in text
+    assert "Stadshuset, Uppsala" in text
+    assert f"/meetings/{attendees.pk}/" in text
+    assert str(email.header.make_header(email.header.decode_header(message["Subject"]))).startswith(
+        "Inbjudan: Dialog om utökat samarbete, "
+    )
+
+
+def test_an_attendee_who_chose_english_gets_english(smtp_server, attendees, slots, kommun, kommun_coordinator, kommun_member):
+    Profile.objects.create(user=kommun_member, language="en")
+    confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    [(_, message)] = [m for m in smtp_server.messages() if m[0] == ["kso@uppsala.example"]]
+    text = message.get_payload()[0].get_payload()[0].get_payload(decode=True).decode()
+    assert "You are invited to the meeting" in text
+    assert " at 10:00–12:00 (Swedish time, Europe/Stockholm, UTC+" in text
+
+
+def test_the_meeting_is_confirmed_while_the_mail_server_is_down_and_mail_goes_out_once_when_it_is_back(
+    smtp_settings, attendees, slots, kommun, kommun_coordinator
+):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)  # nothing listens on the port yet
+    assert meeting.status == Meeting.Status.SCHEDULED
+
+    assert send_due() == (0, 2)
+    waiting = list(OutboxMessage.objects.all())
+    assert all(m.attempts == 1 and m.sent_at is None and m.last_error for m in waiting)
+    assert all(m.next_attempt_at > timezone.now() for m in waiting)
+    assert send_due() == (0, 0)  # not due again before the back-off
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_settings.EMAIL_PORT)
+    controller.start()
+    try:
+        later = timezone.now() + datetime.timedelta(minutes=2)
+        assert send_due(now=later) == (2, 0)
+        assert send_due(now=later + datetime.timedelta(hours=1)) == (0, 0)
+    finally:
+        controller.stop()
+    assert len(inbox.received) == 2
+    assert all(m.sent_at and m.attempts == 2 for m in OutboxMessage.objects.all())
+
+
+def test_the_back_off_doubles_up_to_six_hours(smtp_settings, attendees, slots, kommun, kommun_coordinator):
+    confirm(attendees, slots, kommun, kommun_coordinator)
+    now = timezone.now()
+    delays = []
+    for _ in range(12):
+        send_due(now=now)
+        message = OutboxMessage.objects.order_by("pk").first()
+        delays.append(message.next_attempt_at - now)
+        now = message.next_attempt_at
+    assert delays[:4] == [datetime.timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert delays[-1] == datetime.timedelta(hours=6)
+
+
+def sent_calendars(inbox):
+    result = []
+    for rcpts, message in inbox.messages():
+        inline, _ = calendar_parts(message)
+        calendar = icalendar.Calendar.from_ical(inline[0].get_payload(decode=True))
+        [event] = calendar.walk("VEVENT")
+        result.append((rcpts, calendar["METHOD"], event))
+    return result
+
+
+def test_rescheduling_sends_a_request_with_the_same_uid_and_a_higher_sequence(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    services.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    send_due()
+    first, second = sent_calendars(smtp_server)[0], sent_calendars(smtp_server)[-1]
+    assert second[1] == "REQUEST"
+    assert str(second[2]["UID"]) == str(first[2]["UID"])
+    assert second[2]["SEQUENCE"] > first[2]["SEQUENCE"]
+    assert second[2].decoded("DTSTART") == slots[1].start
+
+
+def test_cancelling_sends_cancel_with_the_same_uid_to_everyone(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    smtp_server.received.clear()
+    services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    assert send_due() == (2, 0)
+    for _, method, event in sent_calendars(smtp_server):
+        assert method == "CANCEL"
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert str(event["UID"]) == meeting.calendar_uid
+        assert event["SEQUENCE"] == Meeting.objects.get(pk=meeting.pk).sequence
+    inline, _ = calendar_parts(smtp_server.messages()[0][1])
+    assert inline[0].get_param("method") == "CANCEL"
+
+
+def test_back_to_polling_cancels_the_old_time_in_calendars(smtp_server, attendees, slots, kommun, kommun_coordinator):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    smtp_server.received.clear()
+    services.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Ny tid behövs")
+    send_due()
+    for _, method, event in sent_calendars(smtp_server):
+        assert method == "CANCEL"
+        assert event.decoded("DTSTART") == slots[0].start
+
+
+def test_removing_one_attendee_sends_a_cancel_to_that_person_only(smtp_server, attendees, slots, kommun, kommun_coordinator, polis_coordinator):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    smtp_server.received.clear()
+    chief = meeting.attendees.get(email="rpc@polisen.example")
+    services.remove_attendee(attendee=chief, by=polis_coordinator)
+    send_due()
+    [(rcpts, method, event)] = sent_calendars(smtp_server)
+    assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
+    assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
+
+
+def test_adding_an_attendee_to_a_scheduled_meeting_invites_that_person(smtp_server, attendees, slots, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    smtp_server.received.clear()
+    services.name_attendee(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, name="Landshövding", email="lh@lansstyrelsen.example")
+    send_due()
+    [(rcpts, method, event)] = sent_calendars(smtp_server)
+    assert rcpts == ["lh@lansstyrelsen.example"] and method == "REQUEST"
+    assert "mailto:lh@lansstyrelsen.example" in [str(a) for a in event["ATTENDEE"]]
+
+
+def test_a_new_place_sends_an_update(smtp_server, attendees, slots, kommun, lansstyrelsen, polisen, kommun_coordinator):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    smtp_server.received.clear()
+    details = {name: getattr(meeting, name) for name in services.DETAIL_FIELDS}
+    services.save_meeting(
+        meeting=meeting, by=kommun_coordinator, party=kommun, details={**details, "location": "Länsstyrelsen, Hamnesplanaden 3"},
+        convening={kommun, lansstyrelsen}, required={polisen}, optional=set(),
+    )
+    send_due()
+    calendars = sent_calendars(smtp_server)
+    assert len(calendars) == 2
+    assert all(str(event["LOCATION"]) == "Länsstyrelsen, Hamnesplanaden 3" for _, _, event in calendars)
+
+
+def test_nothing_is_written_for_a_meeting_that_never_had_a_time(meeting, kommun, kommun_coordinator, polisen, polis_coordinator):
+    services.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget möte")
+    assert not OutboxMessage.objects.exists()
