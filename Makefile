@@ -25,11 +25,14 @@ demo: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 
+# The outbox worker runs beside the server and stops with it; without EMAIL_HOST mail lands in sent-mail/.
 run: demo
+	$(BIN)/python manage.py send_outbox --loop --interval 5 & worker=$$!; \
+	trap 'kill $$worker' EXIT; \
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts documents sent-mail

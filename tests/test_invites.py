@@ -293,3 +293,15 @@ def test_nothing_is_written_for_a_meeting_that_never_had_a_time(meeting, kommun,
     services.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
     services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget möte")
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_convener_sees_what_was_delivered_and_what_waits(client, smtp_settings, attendees, slots, kommun, kommun_coordinator, polis_coordinator):
+    confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()  # the server is down: both wait for another attempt
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(kommun_coordinator)
+    page = client.get(f"/meetings/{attendees.pk}/").content.decode()
+    assert "Not delivered after 1 attempt; trying again at" in page
+    assert "rpc@polisen.example" in page
+    client.force_login(polis_coordinator)
+    assert "rpc@polisen.example" not in client.get(f"/meetings/{attendees.pk}/").content.decode()

@@ -27,7 +27,7 @@ def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrel
 
 @pytest.mark.parametrize(
     "url_name, queries",
-    [("meeting_detail", 11), ("event_log", 6), ("answer", 7), ("propose_slots", 5)],
+    [("meeting_detail", 12), ("event_log", 6), ("answer", 7), ("propose_slots", 5)],
 )
 def test_a_meeting_page_does_not_grow_with_its_data(client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries):
     client.force_login(kommun_coordinator)

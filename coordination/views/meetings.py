@@ -73,6 +73,7 @@ def meeting_detail(request, pk):
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
         "attendees": meeting.attendees.all(),
         "agenda": build_agenda(meeting, request.user),
+        "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
     }
     return render(request, "coordination/meeting_detail.html", context)
 
