@@ -23,7 +23,11 @@ def meeting_url(meeting):
 
 def calendar_entry(meeting, *, slot=None):
     """The meeting as its calendar event shows it, read fresh (with what a change just wrote)."""
-    meeting = Meeting.objects.for_calendar().get(pk=meeting.pk)
+    return entry_for(Meeting.objects.for_calendar().get(pk=meeting.pk), slot=slot)
+
+
+def entry_for(meeting, *, slot=None):
+    """The calendar event of a meeting fetched with Meeting.objects.for_calendar()."""
     return ics.Entry(
         meeting=meeting,
         slot=slot or meeting.confirmed_slot,

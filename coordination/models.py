@@ -577,3 +577,19 @@ class OutboxMessage(models.Model):
     @property
     def is_sent(self):
         return self.sent_at is not None
+
+
+class FeedToken(models.Model):
+    """A user's secret calendar feed address. Only its SHA-256 is stored; the address is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed address")
+        verbose_name_plural = _("calendar feed addresses")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

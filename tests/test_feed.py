@@ -1,0 +1,140 @@
+"""The calendar feed: a secret address per user, their parties' meetings, nothing else."""
+
+import datetime
+
+import icalendar
+import pytest
+import vobject
+from django.urls import reverse
+from django.utils import timezone
+
+from coordination import feeds, services
+from coordination.models import FeedToken, Meeting, Membership, Slot
+
+from .conftest import create_meeting, future_time
+
+
+def feed_url(token):
+    return reverse("feed", args=[token])
+
+
+def events(response):
+    calendar = icalendar.Calendar.from_ical(response.content)
+    return calendar, {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+@pytest.fixture
+def police_token(polis_member):
+    return feeds.new_feed_token(polis_member)
+
+
+def test_only_the_hash_of_the_address_is_stored(police_token, polis_member):
+    [stored] = FeedToken.objects.filter(user=polis_member)
+    assert stored.token_hash == feeds.token_hash(police_token) != police_token
+    assert len(police_token) >= 43  # 32 random bytes, url-safe: 256 bits
+
+
+def test_the_feed_lists_the_scheduled_meetings_of_my_parties(client, police_token, scheduled_meeting, meeting):
+    response = client.get(feed_url(police_token))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar, by_uid = events(response)
+    assert list(by_uid) == [scheduled_meeting.calendar_uid]
+    assert "METHOD" not in calendar
+    assert calendar["X-WR-CALNAME"] == calendar["NAME"]
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in response.content
+    assert b"X-PUBLISHED-TTL:PT1H" in response.content
+    [event] = by_uid.values()
+    assert "ATTENDEE" not in event
+    assert event["SEQUENCE"] == scheduled_meeting.sequence
+    assert vobject.readOne(response.content.decode()).vevent.uid.value == scheduled_meeting.calendar_uid
+
+
+def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(client, police_token, scheduled_meeting, kommun, kommun_coordinator):
+    services.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    _, by_uid = events(client.get(feed_url(police_token)))
+    assert str(by_uid[scheduled_meeting.calendar_uid]["STATUS"]) == "CANCELLED"
+
+
+def test_an_unchanged_feed_answers_304(client, police_token, scheduled_meeting):
+    first = client.get(feed_url(police_token))
+    again = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    Meeting.objects.filter(pk=scheduled_meeting.pk).update(title="Ny titel", updated_at=timezone.now())
+    changed = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and b"Ny titel" in changed.content
+
+
+def test_a_new_address_revokes_the_old_one(client, police_token, polis_member, scheduled_meeting):
+    newer = feeds.new_feed_token(polis_member)
+    assert client.get(feed_url(police_token)).status_code == 404
+    assert client.get(feed_url(newer)).status_code == 200
+
+
+def test_a_revoked_address_stops_at_once(client, police_token, polis_member, scheduled_meeting):
+    feeds.revoke_feed_tokens(polis_member)
+    assert client.get(feed_url(police_token)).status_code == 404
+
+
+def test_a_deactivated_user_has_no_feed(client, police_token, polis_member, scheduled_meeting):
+    polis_member.is_active = False
+    polis_member.save()
+    assert client.get(feed_url(police_token)).status_code == 404
+
+
+def test_a_user_removed_from_the_party_no_longer_sees_its_meetings(client, police_token, polis_member, scheduled_meeting):
+    Membership.objects.filter(user=polis_member).delete()
+    response = client.get(feed_url(police_token))
+    assert response.status_code == 200
+    assert events(response)[1] == {}
+
+
+def test_an_unknown_address_is_404(client, db):
+    assert client.get(feed_url("x" * 43)).status_code == 404
+
+
+def test_the_feed_reaches_90_days_back_and_a_year_ahead(client, police_token, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
+    now = timezone.now()
+    for days, title in ((-100, "För länge sedan"), (-80, "Nyss"), (300, "Till hösten"), (400, "För långt fram")):
+        other = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen], title=title)
+        start = now + datetime.timedelta(days=days)
+        slot = Slot.objects.create(meeting=other, start=start, end=start + datetime.timedelta(hours=2), proposed_by_party=kommun)
+        Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=slot)
+    titles = {str(event["SUMMARY"]) for event in events(client.get(feed_url(police_token)))[1].values()}
+    assert titles == {"Dialog om utökat samarbete", "Nyss", "Till hösten"}
+
+
+def test_the_account_page_shows_a_new_address_once(client, polis_member):
+    client.force_login(polis_member)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(reverse("feed_new"), follow=True)
+    page = response.content.decode()
+    [token] = [part.split("/")[0] for part in page.split("/feed/")[1:2]]
+    assert FeedToken.objects.get(user=polis_member).token_hash == feeds.token_hash(token)
+    assert "webcal://" in page and "calendar.google.com" in page
+    assert f"/feed/{token}/" not in client.get(reverse("account")).content.decode()
+
+
+def test_turning_the_address_off_from_the_account_page(client, police_token, polis_member):
+    client.force_login(polis_member)
+    client.post(reverse("feed_revoke"))
+    assert client.get(feed_url(police_token)).status_code == 404
+
+
+def test_making_an_address_needs_a_post(client, polis_member):
+    client.force_login(polis_member)
+    assert client.get(reverse("feed_new")).status_code == 405
+    assert not FeedToken.objects.exists()
+
+
+def test_the_feed_does_not_grow_in_queries_with_meetings(client, django_assert_num_queries, police_token, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
+    with django_assert_num_queries(5):
+        client.get(feed_url(police_token))
+    for title in ("Två", "Tre"):
+        other = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen], title=title)
+        start, end = future_time(30)
+        slot = Slot.objects.create(meeting=other, start=start, end=end, proposed_by_party=kommun)
+        Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=slot)
+    with django_assert_num_queries(5):
+        response = client.get(feed_url(police_token))
+    assert len(events(response)[1]) == 3
