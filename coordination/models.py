@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -155,6 +156,11 @@ class Meeting(models.Model):
     def is_open(self):
         """Draft and polling meetings still take slots and answers."""
         return self.status in (self.Status.DRAFT, self.Status.POLLING)
+
+    @property
+    def deadline_passed(self):
+        """The answer deadline is behind us while answers are still being collected."""
+        return bool(self.answer_deadline and self.answer_deadline < timezone.localdate() and self.is_open)
 
     @property
     def is_active(self):
@@ -329,6 +335,7 @@ class Event(models.Model):
         POSITION_WITHDRAWN = "position_withdrawn", _("withdrew a shared position")
         DOCUMENT_ADDED = "document_added", _("added a document")
         DOCUMENT_REPLACED = "document_replaced", _("replaced a document")
+        REMINDER_SENT = "reminder_sent", _("sent a reminder")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -593,3 +600,24 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+
+class ReminderSent(models.Model):
+    """That a party was reminded of an answer deadline: the automatic reminders go once per deadline."""
+
+    class Occasion(models.TextChoices):
+        TWO_DAYS_BEFORE = "two_days_before", _("two days before the deadline")
+        ON_THE_DAY = "on_the_day", _("on the day of the deadline")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    deadline = models.DateField()
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "party", "deadline", "occasion"], name="one_reminder_per_occasion")
+        ]

@@ -7,7 +7,6 @@ number of queries does not grow with slots, parties or answers.
 import difflib
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 
 from . import rules
 from .models import AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
@@ -43,6 +42,11 @@ class Grid:
     @property
     def parties(self):
         return [inv.party for inv in self.invitations]
+
+    @property
+    def missing_required(self):
+        """The required parties with at least one open time they have not answered."""
+        return [inv.party for inv in self.invitations if inv.required and self.unanswered[inv.party_id]]
 
     @property
     def party_status(self):
@@ -102,7 +106,6 @@ class DashboardRow:
     unanswered: list  # (party, number of open slots without its answer) for parties the user answers for
     ready_to_confirm: int = 0
     attendance_to_confirm: int = 0
-    deadline_passed: bool = False
 
     @property
     def waiting(self):
@@ -112,7 +115,6 @@ class DashboardRow:
 def dashboard_rows(user):
     """Every meeting the user sees, with what waits for them; waiting ones first."""
     roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
-    today = timezone.localdate()
     rows = []
     for meeting in Meeting.objects.for_dashboard(user):
         access = rules.MeetingAccess.from_roles(user, meeting, roles)
@@ -133,9 +135,6 @@ def dashboard_rows(user):
                     sum(1 for a in meeting.attendees.all() if a.status == Attendee.Status.NAMED)
                     if rules.can_confirm_attendance(access)
                     else 0
-                ),
-                deadline_passed=bool(
-                    meeting.answer_deadline and meeting.answer_deadline < today and meeting.is_open
                 ),
             )
         )

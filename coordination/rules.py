@@ -65,6 +65,7 @@ class MeetingAccess:
             "can_propose_slot": can_propose_slot(self),
             "can_confirm": can_confirm(self),
             "can_reschedule": can_reschedule(self),
+            "can_remind": can_remind(self),
             "can_cancel": can_cancel(self),
             "can_mark_held": can_mark_held(self),
             "can_confirm_attendance": can_confirm_attendance(self),
@@ -130,6 +131,11 @@ def answerable_party_ids(access):
 
 
 def can_confirm(access):
+    return _convening_coordinator(access) and access.meeting.status == Status.POLLING
+
+
+def can_remind(access):
+    """The convener's coordinators remind the parties that have not answered, while answers are collected."""
     return _convening_coordinator(access) and access.meeting.status == Status.POLLING
 
 

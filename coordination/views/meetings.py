@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import ics, invites, rules, services
+from .. import ics, invites, reminders, rules, services
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
 from ..models import AgendaItem, Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
@@ -251,6 +251,22 @@ def cancel(request, pk):
         button=_("Cancel meeting"),
         danger=True,
     )
+
+
+@login_required
+@require_POST
+def remind(request, pk):
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    require(rules.can_remind(access))
+    missing = reminders.remind_by_hand(
+        meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
+    )
+    if missing:
+        parties = ", ".join(party.short_name for party in missing)
+        messages.success(request, _("A reminder is on its way to %(parties)s.") % {"parties": parties})
+    else:
+        messages.info(request, _("Every required party has answered every time; no reminder was needed."))
+    return redirect(meeting_url(meeting))
 
 
 @login_required
