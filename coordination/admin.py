@@ -5,11 +5,13 @@ from .models import (
     AgendaItem,
     Answer,
     Attendee,
+    CalendarReply,
     Document,
     Event,
     Invitation,
     Meeting,
     Membership,
+    OutboxMessage,
     Party,
     Position,
     PositionVersion,
@@ -134,3 +136,16 @@ class EventAdmin(ReadOnlyAdmin):
 @admin.register(Answer)
 class AnswerAdmin(ReadOnlyAdmin):
     list_display = ["slot", "party", "value", "answered_by", "answered_at"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "meeting", "kind", "recipient", "attempts", "sent_at", "next_attempt_at"]
+    list_filter = ["kind"]
+    search_fields = ["recipient", "meeting__title"]
+
+
+@admin.register(CalendarReply)
+class CalendarReplyAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "sender", "outcome", "meeting", "attendee", "partstat"]
+    list_filter = ["outcome"]

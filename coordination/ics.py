@@ -22,10 +22,11 @@ PRODID = "-//Samråd//Samråd//SV"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
 
-PARTSTAT = {
-    Attendee.Status.NAMED: "NEEDS-ACTION",
-    Attendee.Status.CONFIRMED: "ACCEPTED",
-}
+def partstat(attendee):
+    """The attendee's own calendar answer if they gave one; else accepted once the secretary confirmed them."""
+    if attendee.rsvp != Attendee.Rsvp.NEEDS_ACTION:
+        return attendee.rsvp
+    return Attendee.Rsvp.ACCEPTED if attendee.status == Attendee.Status.CONFIRMED else Attendee.Rsvp.NEEDS_ACTION
 
 
 @dataclass
@@ -92,7 +93,7 @@ def attendee_address(attendee, required):
     address = icalendar.vCalAddress(f"mailto:{attendee.email}")
     address.params["cn"] = attendee.name
     address.params["role"] = "REQ-PARTICIPANT" if required else "OPT-PARTICIPANT"
-    address.params["partstat"] = PARTSTAT[attendee.status]
+    address.params["partstat"] = partstat(attendee)
     address.params["rsvp"] = "TRUE"
     # The party travels along so every calendar shows whom the person speaks for.
     address.params["x-samrad-party"] = attendee.party.name

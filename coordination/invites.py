@@ -78,6 +78,7 @@ def _message(entry, attendee, *, kind, method, calendar, note):
             html=render_to_string("coordination/email/invite.html", context),
             calendar=calendar.decode(),
             method=method,
+            sequence=entry.meeting.sequence,
             next_attempt_at=timezone.now(),
         )
 

@@ -267,6 +267,14 @@ class Attendee(models.Model):
         NAMED = "named", _("named")
         CONFIRMED = "confirmed", _("confirmed")
 
+    class Rsvp(models.TextChoices):
+        """The attendee's own answer from their calendar (iCalendar PARTSTAT)."""
+
+        NEEDS_ACTION = "NEEDS-ACTION", _("no answer from the calendar yet")
+        ACCEPTED = "ACCEPTED", _("accepted in the calendar")
+        TENTATIVE = "TENTATIVE", _("tentatively accepted in the calendar")
+        DECLINED = "DECLINED", _("declined in the calendar")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
@@ -281,6 +289,8 @@ class Attendee(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    rsvp = models.CharField(_("calendar answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
+    rsvp_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -336,6 +346,7 @@ class Event(models.Model):
         DOCUMENT_ADDED = "document_added", _("added a document")
         DOCUMENT_REPLACED = "document_replaced", _("replaced a document")
         REMINDER_SENT = "reminder_sent", _("sent a reminder")
+        CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -565,6 +576,8 @@ class OutboxMessage(models.Model):
     html = models.TextField()
     calendar = models.TextField(blank=True)
     method = models.CharField(max_length=20, blank=True)
+    # The SEQUENCE of the invitation in this message: a reply to an older one is stale.
+    sequence = models.PositiveIntegerField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     last_error = models.TextField(blank=True)
@@ -621,3 +634,32 @@ class ReminderSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "party", "deadline", "occasion"], name="one_reminder_per_occasion")
         ]
+
+
+class CalendarReply(models.Model):
+    """Every message read from the reply mailbox, applied or not, and why."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        UNCHANGED = "unchanged", _("already recorded")
+        NOT_A_REPLY = "not_a_reply", _("not a calendar reply")
+        MALFORMED = "malformed", _("unreadable calendar")
+        UNKNOWN_MEETING = "unknown_meeting", _("no such meeting")
+        STALE = "stale", _("answers an older version of the invitation")
+        UNKNOWN_ATTENDEE = "unknown_attendee", _("not an attendee of the meeting")
+
+    message_id = models.CharField(max_length=300, blank=True)
+    sender = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    meeting = models.ForeignKey(Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    attendee = models.ForeignKey(Attendee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    partstat = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("calendar reply")
+        verbose_name_plural = _("calendar replies")
+
+    def __str__(self):
+        return f"{self.sender}: {self.get_outcome_display()}"

@@ -23,11 +23,12 @@ CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
 DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
 
 
-def log_event(*, meeting, by, party, action, subject="", before=None, after=None, private=False):
+def log_event(*, meeting, by, party, action, subject="", before=None, after=None, private=False, actor_name=None):
+    """Write one row of the event log. ``by`` is None for what arrives from outside (a calendar reply)."""
     return Event.objects.create(
         meeting=meeting,
         actor=by,
-        actor_name=by.get_full_name() or by.get_username(),
+        actor_name=actor_name or by.get_full_name() or by.get_username(),
         party=party,
         action=action,
         subject=subject[:300],
