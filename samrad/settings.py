@@ -142,8 +142,14 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = BASE_DIR / "sent-mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Samråd <samrad@localhost>")
-# The ORGANIZER of every invite: the reply mailbox where calendar clients send Accept/Decline.
+# The ORGANIZER of every invite: the reply mailbox where calendar clients send Accept/Decline,
+# and the IMAP account through which Samråd reads it (manage.py read_replies).
 CALENDAR_ORGANIZER_EMAIL = os.environ.get("CALENDAR_ORGANIZER_EMAIL", "svar@samrad.localhost")
+REPLY_IMAP_HOST = os.environ.get("REPLY_IMAP_HOST", "")
+REPLY_IMAP_PORT = int(os.environ.get("REPLY_IMAP_PORT", "993"))
+REPLY_IMAP_USER = os.environ.get("REPLY_IMAP_USER", "")
+REPLY_IMAP_PASSWORD = os.environ.get("REPLY_IMAP_PASSWORD", "")
+REPLY_IMAP_SSL = envbool("REPLY_IMAP_SSL", True)
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
