@@ -6,12 +6,14 @@ SMTP backend, exactly as it would to the municipality's mail relay.
 
 import datetime
 import email
+import io
 import socket
 
 import icalendar
 import pytest
 import vobject
 from aiosmtpd.controller import Controller
+from django.core.management import call_command
 from django.utils import timezone
 
 from coordination import services
@@ -305,3 +307,39 @@ def test_the_convener_sees_what_was_delivered_and_what_waits(client, smtp_settin
     assert "rpc@polisen.example" in page
     client.force_login(polis_coordinator)
     assert "rpc@polisen.example" not in client.get(f"/meetings/{attendees.pk}/").content.decode()
+
+
+def test_confirming_the_demo_dialogue_leaves_an_eml_with_the_invitation_structure(db, client, settings, tmp_path):
+    """What a developer sees after `make run`: mail written as files, each a complete message."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
+    call_command("load_demo", stdout=io.StringIO())
+    dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
+    best = next(slot for slot in dialogue.slots.order_by("start") if not slot.answers.filter(value="no").exists()
+                and slot.answers.count() == 3 and not slot.answers.exclude(value="yes").exists())
+    client.login(username="kommun.samordnare", password="samrad-demo-2026")
+    assert client.post(f"/meetings/{dialogue.pk}/slots/{best.pk}/confirm/", {"reason": ""}).status_code == 302
+
+    assert OutboxMessage.objects.filter(meeting=dialogue).count() == 1  # the chief of police, the one with an address
+    sent, failed = send_due()  # with the earlier demo meeting's invitations
+    assert failed == 0
+
+    raws = [
+        raw
+        for log in (tmp_path / "sent-mail").iterdir()
+        for raw in log.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
+        if raw.strip()
+    ]
+    assert len(raws) == sent
+    [message] = [
+        m for m in map(email.message_from_bytes, raws) if dialogue.title in str(email.header.make_header(email.header.decode_header(m["Subject"])))
+    ]
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.get_payload()
+    assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+    assert alternative.get_payload()[2].get_param("method") == "REQUEST"
+    assert attachment.get_filename() == "invite.ics"
+    calendar = icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == dialogue.calendar_uid
+    assert "Lokalt poliskontor i Gottsunda" in str(event["DESCRIPTION"])
