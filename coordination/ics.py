@@ -123,6 +123,31 @@ def build_event(entry, *, now, cancelled=False, attendees=None):
     return event
 
 
+def build_hold(entry, slot, user, *, now, cancelled=False):
+    """A tentative hold on one proposed time, so a person can keep it free while the parties answer.
+
+    Its UID is the slot's own, never the meeting's: the real invitation stays a separate event.
+    """
+    event = icalendar.Event()
+    event.add("uid", f"hold-{slot.pk}-{entry.meeting.uid}@samrad")
+    event.add("sequence", 1 if cancelled else 0)
+    event.add("dtstamp", now.astimezone(datetime.timezone.utc))
+    event.add("dtstart", slot.start.astimezone(STOCKHOLM))
+    event.add("dtend", slot.end.astimezone(STOCKHOLM))
+    event.add("summary", f"({entry.meeting.title})")
+    event.add("description", entry.url)
+    event.add("url", entry.url)
+    event.add("status", "CANCELLED" if cancelled else "TENTATIVE")
+    event.add("transp", "OPAQUE")
+    event.add("organizer", organizer(entry.invitations))
+    if user.email:
+        address = icalendar.vCalAddress(f"mailto:{user.email}")
+        address.params["cn"] = user.get_full_name() or user.get_username()
+        address.params["partstat"] = "TENTATIVE"
+        event.add("attendee", address)
+    return event
+
+
 def build_calendar(events, *, method=None, name=None):
     """A VCALENDAR as bytes: METHOD for a message, NAME and refresh hints for a feed, neither for a download."""
     calendar = icalendar.Calendar()

@@ -566,6 +566,7 @@ class OutboxMessage(models.Model):
         UPDATE = "update", _("update")
         CANCELLATION = "cancellation", _("cancellation")
         REMINDER = "reminder", _("reminder")
+        HOLDS_RELEASED = "holds_released", _("tentative holds released")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outbox")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -663,3 +664,20 @@ class CalendarReply(models.Model):
 
     def __str__(self):
         return f"{self.sender}: {self.get_outcome_display()}"
+
+
+class Hold(models.Model):
+    """That a user put a polling meeting's proposed times in their calendar as tentative holds.
+
+    When a time is confirmed, the holds of the other times are cancelled in that calendar.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="holds")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    slots = models.ManyToManyField(Slot, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tentative hold")
+        verbose_name_plural = _("tentative holds")
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_hold_per_user")]

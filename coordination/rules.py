@@ -70,6 +70,7 @@ class MeetingAccess:
             "can_mark_held": can_mark_held(self),
             "can_confirm_attendance": can_confirm_attendance(self),
             "can_download_ics": can_download_ics(self),
+            "can_hold_times": can_hold_times(self),
             "can_see_delivery": can_see_delivery(self),
             "answer_party_ids": answerable_party_ids(self),
             "attendee_party_ids": attendee_party_ids(self),
@@ -174,6 +175,11 @@ def can_confirm_attendance(access):
 def can_see_delivery(access):
     """The convening parties' coordinators and secretaries follow what was mailed to whom."""
     return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
+
+
+def can_hold_times(access):
+    """While the parties answer, anyone in them may block the proposed times in their own calendar."""
+    return bool(access.roles) and access.meeting.status == Status.POLLING
 
 
 def can_download_ics(access):

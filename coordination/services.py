@@ -270,6 +270,7 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     meeting.sequence += 1
     meeting.save(update_fields=["status", "confirmed_slot", "confirmation_reason", "sequence", "updated_at"])
     invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION)
+    invites.release_holds(meeting, slot)
     log_event(
         meeting=meeting,
         by=by,

@@ -351,6 +351,18 @@ def event_log(request, pk):
 
 
 @login_required
+def holds_ics(request, pk):
+    """The proposed times as tentative holds; confirming the meeting later releases the others."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_hold_times(access))
+    body = invites.hold_calendar(meeting, request.user, timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    filename = slugify(meeting.title) or f"samrad-{meeting.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}-preliminart.ics"'
+    return response
+
+
+@login_required
 def meeting_ics(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_download_ics(access))

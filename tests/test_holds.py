@@ -1,0 +1,67 @@
+"""Tentative holds: the proposed times blocked in one's own calendar, released when a time is chosen."""
+
+import icalendar
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from coordination import services
+from coordination.models import Hold, OutboxMessage
+from coordination.outbox import send_due
+
+
+@pytest.fixture
+def downloaded(client, meeting, polis_member):
+    client.force_login(polis_member)
+    return client.get(reverse("holds_ics", args=[meeting.pk]))
+
+
+def test_the_holds_are_the_open_times_as_tentative_events(downloaded, meeting, slots):
+    assert downloaded.status_code == 200
+    calendar = icalendar.Calendar.from_ical(downloaded.content)
+    assert "METHOD" not in calendar
+    events = calendar.walk("VEVENT")
+    assert [event.decoded("DTSTART") for event in events] == [slot.start for slot in slots]
+    assert {str(event["STATUS"]) for event in events} == {"TENTATIVE"}
+    assert all(str(event["UID"]) != meeting.calendar_uid for event in events)
+    assert len({str(event["UID"]) for event in events}) == 2
+
+
+def test_confirming_releases_the_holds_that_were_not_chosen(downloaded, answered_meeting, slots, kommun, kommun_coordinator, polis_member):
+    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    [release] = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED)
+    assert release.recipient == polis_member.email
+    calendar = icalendar.Calendar.from_ical(release.calendar)
+    assert calendar["METHOD"] == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert event.decoded("DTSTART") == slots[1].start
+    assert str(event["STATUS"]) == "CANCELLED"
+    held = icalendar.Calendar.from_ical(downloaded.content).walk("VEVENT")
+    assert str(event["UID"]) == str(held[1]["UID"]) and event["SEQUENCE"] > held[1]["SEQUENCE"]
+    send_due()
+    assert [m.to for m in mail.outbox] == [[f"{polis_member.get_full_name()} <{polis_member.email}>"]]
+
+
+def test_without_holds_nothing_is_released(answered_meeting, slots, kommun, kommun_coordinator):
+    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED).exists()
+
+
+def test_downloading_again_remembers_new_times_too(client, downloaded, meeting, kommun, kommun_coordinator, polis_member):
+    from .conftest import future_time
+
+    services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
+    client.get(reverse("holds_ics", args=[meeting.pk]))
+    assert Hold.objects.get(user=polis_member).slots.count() == 3
+
+
+@pytest.mark.parametrize("fixture", ["draft_meeting", "scheduled_meeting"])
+def test_holds_are_only_offered_while_the_parties_answer(client, request, fixture, kommun_coordinator):
+    the_meeting = request.getfixturevalue(fixture)
+    client.force_login(kommun_coordinator)
+    assert client.get(reverse("holds_ics", args=[the_meeting.pk])).status_code == 403
+
+
+def test_an_outsider_gets_no_holds(client, meeting, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("holds_ics", args=[meeting.pk])).status_code == 404
