@@ -61,16 +61,46 @@ class Journey(list):
         self.prefix = prefix
 
 
-class Person:
-    """One user in their own browser context, as if at their own desk."""
+# WCAG 2.0 and 2.1, levels A and AA: what the Swedish accessibility law (DOS-lagen) requires.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
-    def __init__(self, browser, live_server, username, journey):
-        self.context = browser.new_context(locale="sv-SE", accept_downloads=True)
+
+def axe_violations(page):
+    """axe-core (shipped inside the axe-playwright-python package, never fetched) run on the page as it is now."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} – "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in result["violations"]
+    ]
+
+
+def assert_accessible(page):
+    violations = axe_violations(page)
+    assert not violations, f"axe on {page.url}:\n" + "\n".join(violations)
+
+
+class Person:
+    """One user in their own browser context, as if at their own desk.
+
+    Every page they go to and every step they take a screenshot of is checked
+    with axe-core: a WCAG 2.1 A or AA violation fails the test.
+    """
+
+    def __init__(self, browser, live_server, username, journey, language="sv-SE"):
+        self.context = browser.new_context(locale=language, accept_downloads=True)
         self.page = self.context.new_page()
         self.base = live_server.url
         self.username = username
         self.journey = journey
         self.page.goto(f"{self.base}/login/")
+        assert_accessible(self.page)
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", PASSWORD)
         self.page.click("main button[type=submit]")
@@ -78,8 +108,13 @@ class Person:
 
     def go(self, path):
         self.page.goto(f"{self.base}{path}")
+        assert_accessible(self.page)
+
+    def check(self):
+        assert_accessible(self.page)
 
     def shot(self, name):
+        assert_accessible(self.page)
         ARTIFACTS.mkdir(exist_ok=True)
         self.journey.append(name)
         path = ARTIFACTS / f"{self.journey.prefix}-{len(self.journey):02d}-{name}.png"

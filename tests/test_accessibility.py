@@ -1,0 +1,154 @@
+"""Every page of the app, as the people who use it see it, checked with axe-core for WCAG 2.1 A and AA.
+
+The journeys check the pages they pass through; this walks the rest too: each
+state of a meeting, forms showing their errors, the error pages, in Swedish and
+in English.
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+
+from coordination import agenda, services
+from coordination.models import Position
+
+from .browser import axe_violations, browser  # noqa: F401
+from .conftest import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def rich_meeting(scheduled_meeting, kommun, polisen, lansstyrelsen, kommun_coordinator, polis_member, polis_coordinator, lansstyrelsen_secretary):
+    """A scheduled meeting with attendees, an agenda with shared and draft positions, a document and sent mail."""
+    services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    item = agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_member, title="Stöd från NOA")
+    agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
+    agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_member, title="Resurser 2027")
+    shared = agenda.save_position(item=item, party=kommun, by=kommun_coordinator, text="- Lokaler\n- **Bemanning**", base_version=0)
+    agenda.set_position_shared(position=shared, by=kommun_coordinator, shared=True)
+    agenda.save_position(item=item, party=kommun, by=kommun_coordinator, text="- Lokaler\n- Bemanning i två år", base_version=2)
+    draft = agenda.save_position(item=item, party=polisen, by=polis_member, text="Utkast", base_version=0)
+    agenda.attach_document(
+        item=item, position=draft, party=polisen, by=polis_member, upload=ContentFile(b"Underlag\n", name="underlag.txt"),
+        content_type="text/plain", sha256="0" * 64,
+    )
+    return scheduled_meeting, item, shared
+
+
+def pages(rich, meeting, slots):
+    scheduled, item, shared = rich
+    m, s = scheduled.pk, scheduled.slots.first().pk
+    polling = meeting.pk
+    return [
+        "/",
+        f"/meetings/{m}/",
+        f"/meetings/{m}/edit/",
+        f"/meetings/{m}/log/",
+        f"/meetings/{m}/reschedule/",
+        f"/meetings/{m}/cancel/",
+        f"/meetings/{m}/kallelse/",
+        f"/meetings/{m}/agenda/new/",
+        f"/meetings/{m}/agenda/{item.pk}/",
+        f"/meetings/{m}/agenda/{item.pk}/edit/",
+        f"/meetings/{m}/agenda/{item.pk}/decline/",
+        f"/meetings/{m}/agenda/{item.pk}/positions/{item.positions.get(party__short_name='Kommunen').party_id}/",
+        f"/meetings/{m}/agenda/{item.pk}/documents/new/",
+        f"/meetings/{m}/positions/{shared.pk}/versions/",
+        f"/meetings/{m}/positions/{shared.pk}/documents/new/",
+        f"/meetings/{m}/attendees/{scheduled.invitations.get(party__short_name='Kommunen').party_id}/new/",
+        f"/meetings/{m}/attendees/{scheduled.attendees.first().pk}/remove/",
+        f"/meetings/{polling}/",
+        f"/meetings/{polling}/slots/new/",
+        f"/meetings/{polling}/slots/{slots[0].pk}/withdraw/",
+        "/meetings/new/",
+        "/account/",
+        "/meetings/999999/",  # 404
+        f"/meetings/{m}/slots/{s}/confirm/",  # this one is scheduled already: the meeting page with a note
+    ]
+
+
+def visit_all(browser, live_server, username, paths, language):
+    context = browser.new_context(locale=language)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    found = {f"/login/ ({language})": axe_violations(page)}
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        found[f"{path} ({language})"] = axe_violations(page)
+    context.close()
+    return found
+
+
+def report(found):
+    return "\n".join(f"{path}: {violation}" for path, violations in found.items() for violation in violations)
+
+
+@pytest.mark.parametrize("language", ["sv-SE", "en-GB"])
+def test_every_page_a_convener_sees_has_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, language):  # noqa: F811
+    found = visit_all(browser, live_server, "kommun_coordinator", pages(rich_meeting, meeting, slots), language)
+    assert len(found) > 20
+    assert not report(found), report(found)
+
+
+def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, polisen, lansstyrelsen, lansstyrelsen_secretary):  # noqa: F811
+    scheduled, item, _ = rich_meeting
+    draft = Position.objects.get(party=polisen)
+    police = [
+        f"/meetings/{meeting.pk}/answers/{polisen.pk}/",
+        f"/meetings/{scheduled.pk}/",
+        f"/meetings/{scheduled.pk}/agenda/{item.pk}/",
+        f"/meetings/{scheduled.pk}/positions/{draft.pk}/share/",
+        f"/meetings/{scheduled.pk}/positions/{draft.pk}/versions/",
+        f"/meetings/{meeting.pk}/cancel/",  # 403
+    ]
+    found = visit_all(browser, live_server, "polis_member", police, "sv-SE")
+    found.update(visit_all(browser, live_server, "lansstyrelsen_secretary", [f"/meetings/{scheduled.pk}/"], "sv-SE"))
+    assert not report(found), report(found)
+
+
+def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server, meeting, polisen, kommun_coordinator):  # noqa: F811
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "kommun_coordinator")
+    page.fill("#id_password", "wrong password")
+    page.click("main button[type=submit]")
+    found = {"login with a wrong password": axe_violations(page)}
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/slots/new/")
+    page.fill("input[name='slots-0-date']", "2027-03-28")
+    page.fill("input[name='slots-0-start_time']", "02:30")
+    page.fill("input[name='slots-1-date']", "2027-10-31")
+    page.fill("input[name='slots-1-start_time']", "02:30")
+    page.click("main button[type=submit]")
+    found["slot form with the DST errors"] = axe_violations(page)
+    page.goto(f"{live_server.url}/meetings/new/")
+    page.click("main button[type=submit]")
+    found["empty meeting form"] = axe_violations(page)
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/cancel/")
+    page.click("main button[type=submit]")
+    found["cancel without a reason"] = axe_violations(page)
+    context.close()
+    assert not report(found), report(found)
+
+
+def test_the_answer_form_with_an_error_has_no_axe_violations(browser, live_server, meeting, slots, polisen, polis_member):  # noqa: F811
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "polis_member")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/answers/{polisen.pk}/")
+    page.fill(f"input[name='comment_{slots[0].pk}']", "En kommentar utan svar")
+    page.click("main button[type=submit]")
+    found = {"answer form with an error": axe_violations(page)}
+    context.close()
+    assert not report(found), report(found)
