@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, meetings
+from .views import account, agenda, meetings, pages
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
     path("login/", account.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", account.choose_language, name="choose_language"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
+    path("privacy/", pages.privacy, name="privacy"),
     path("account/", account.account, name="account"),
     path("account/feed/new/", account.feed_new, name="feed_new"),
     path("account/feed/revoke/", account.feed_revoke, name="feed_revoke"),

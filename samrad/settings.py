@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "coordination.context_processors.user_parties",
             ],
         },
     },
@@ -142,6 +143,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = BASE_DIR / "sent-mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Samråd <samrad@localhost>")
+# Who answers questions about the service: shown in the accessibility statement and the privacy page.
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "samrad@localhost")
+SERVICE_OWNER = os.environ.get("SERVICE_OWNER", "Uppsala kommun")
 # The ORGANIZER of every invite: the reply mailbox where calendar clients send Accept/Decline,
 # and the IMAP account through which Samråd reads it (manage.py read_replies).
 CALENDAR_ORGANIZER_EMAIL = os.environ.get("CALENDAR_ORGANIZER_EMAIL", "svar@samrad.localhost")

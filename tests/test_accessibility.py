@@ -62,6 +62,8 @@ def pages(rich, meeting, slots):
         f"/meetings/{polling}/slots/{slots[0].pk}/withdraw/",
         "/meetings/new/",
         "/account/",
+        "/accessibility/",
+        "/privacy/",
         "/meetings/999999/",  # 404
         f"/meetings/{m}/slots/{s}/confirm/",  # this one is scheduled already: the meeting page with a note
     ]
@@ -102,6 +104,7 @@ def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(br
         f"/meetings/{scheduled.pk}/",
         f"/meetings/{scheduled.pk}/agenda/{item.pk}/",
         f"/meetings/{scheduled.pk}/positions/{draft.pk}/share/",
+        f"/meetings/{scheduled.pk}/positions/{draft.pk}/withdraw/",
         f"/meetings/{scheduled.pk}/positions/{draft.pk}/versions/",
         f"/meetings/{meeting.pk}/cancel/",  # 403
     ]

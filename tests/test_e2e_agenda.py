@@ -158,7 +158,7 @@ def test_a_party_proposes_an_item_and_the_county_board_shares_its_position_with_
     secretary.shot("share-confirmation")
     secretary.page.click("main form button[type=submit]")
     secretary.page.wait_for_url(f"**{item_page}")
-    secretary.page.locator(f"form[action='/meetings/{meeting.pk}/positions/{position.pk}/withdraw/']").wait_for()
+    secretary.page.locator(f"a[href='/meetings/{meeting.pk}/positions/{position.pk}/withdraw/']").wait_for()
     position.refresh_from_db()
     assert position.state == Position.State.SHARED
     secretary.shot("position-shared")

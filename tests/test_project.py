@@ -101,3 +101,17 @@ def test_the_event_log_cannot_be_edited_or_deleted_in_the_admin(admin_client, sc
     response = admin_client.post(f"/admin/coordination/event/{event.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Event.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.parametrize("url, heading", [("/accessibility/", "Tillgänglighetsredogörelse"), ("/privacy/", "Personuppgifter i Samråd")])
+def test_the_statement_pages_are_open_to_everyone_and_linked_from_every_page(client, db, settings, url, heading):
+    settings.CONTACT_EMAIL = "tillganglighet@uppsala.example"
+    page = client.get(url).content.decode()
+    assert f"<h1>{heading}</h1>" in page
+    assert "mailto:tillganglighet@uppsala.example" in page
+    assert f'href="{url}"' in client.get("/login/").content.decode()
+
+
+def test_the_header_names_the_users_parties(client, kommun_coordinator):
+    client.force_login(kommun_coordinator)
+    assert "(Kommunen)" in client.get("/").content.decode()

@@ -1,6 +1,7 @@
 """Pages cost the same number of queries with one slot or three, one party's answers or three.
 
-Counts include the session and user lookups of every logged-in request.
+Counts include the session and user lookups of every logged-in request, and the
+header's list of the user's parties.
 """
 
 import pytest
@@ -27,7 +28,7 @@ def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrel
 
 @pytest.mark.parametrize(
     "url_name, queries",
-    [("meeting_detail", 12), ("event_log", 6), ("answer", 7), ("propose_slots", 5)],
+    [("meeting_detail", 13), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
 )
 def test_a_meeting_page_does_not_grow_with_its_data(client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries):
     client.force_login(kommun_coordinator)
@@ -44,13 +45,13 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(client, django_assert_
     from .conftest import create_meeting
 
     client.force_login(kommun_coordinator)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         assert client.get(reverse("my_meetings")).status_code == 200
     more()
     for title in ("Uppföljning", "Återkoppling"):
         other = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen, lansstyrelsen], title=title)
         services.propose_slots(meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30), future_time(31)])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
 
@@ -94,7 +95,7 @@ def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelse
     return grow
 
 
-@pytest.mark.parametrize("url_name, queries", [("meeting_detail", 11), ("kallelse", 11), ("agenda_item_detail", 9)])
+@pytest.mark.parametrize("url_name, queries", [("meeting_detail", 12), ("kallelse", 11), ("agenda_item_detail", 10)])
 def test_agenda_pages_do_not_grow_with_items_positions_or_documents(client, django_assert_num_queries, meeting, grow_agenda, polis_member, url_name, queries):
     first = grow_agenda("NOA")
     client.force_login(polis_member)

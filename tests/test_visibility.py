@@ -270,7 +270,7 @@ def test_the_event_log_shows_the_own_party_its_drafts(client, scenario, polis_me
 
 # Rights at the view level for every URL of the agenda, the positions and the documents.
 
-POST_ONLY = {"agenda_item_accept", "agenda_item_up", "agenda_item_down", "position_withdraw"}
+POST_ONLY = {"agenda_item_accept", "agenda_item_up", "agenda_item_down"}
 AGENDA_URLS = [
     "agenda_item_create",
     "agenda_item_edit",

@@ -219,10 +219,21 @@ def position_share(request, pk, position_pk):
 
 
 @login_required
-@require_POST
 def position_withdraw(request, pk, position_pk):
     meeting, position = _position_to_share(request, pk, position_pk)
-    return _set_shared(request, meeting, position, shared=False)
+    if request.method == "POST":
+        return _set_shared(request, meeting, position, shared=False)
+    return confirm_page(
+        request,
+        meeting,
+        heading=_("Withdraw position"),
+        question=_(
+            "Withdraw the position of %(party)s on “%(item)s” from the other parties? They will no longer see it; "
+            "the event log keeps that it was shared."
+        )
+        % {"party": position.party.short_name, "item": position.agenda_item.title},
+        button=_("Withdraw position"),
+    )
 
 
 @login_required
