@@ -155,3 +155,24 @@ def test_the_answer_form_with_an_error_has_no_axe_violations(browser, live_serve
     found = {"answer form with an error": axe_violations(page)}
     context.close()
     assert not report(found), report(found)
+
+
+def test_pages_fit_320_css_pixels_without_scrolling_sideways(browser, live_server, rich_meeting, meeting, slots):  # noqa: F811
+    """WCAG 1.4.10 Reflow: at 320 px (a phone, or 1280 px zoomed to 400 %) only the grid may scroll, in its region."""
+    scheduled, item, _ = rich_meeting
+    context = browser.new_context(locale="sv-SE", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "kommun_coordinator")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    too_wide = {}
+    for path in ["/", f"/meetings/{meeting.pk}/", f"/meetings/{scheduled.pk}/", f"/meetings/{scheduled.pk}/agenda/{item.pk}/",
+                 f"/meetings/{meeting.pk}/slots/new/", "/meetings/new/", f"/meetings/{scheduled.pk}/kallelse/", "/accessibility/"]:
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[path] = width
+    context.close()
+    assert too_wide == {}

@@ -109,3 +109,27 @@ def test_parties_agree_on_a_time_and_everyone_gets_the_invite(
     assert event["DTSTART"].params["TZID"] == "Europe/Stockholm"
     assert str(event["ATTENDEE"]) == f"mailto:{kommun_member.email}"  # the one attendee named
     assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+
+
+def test_a_coordinator_creates_a_meeting_and_invites_the_parties(people, kommun, lansstyrelsen, polisen, kommun_coordinator):
+    coordinator = people(kommun_coordinator)
+    coordinator.page.click("a[href='/meetings/new/']")
+    coordinator.check()
+    coordinator.page.click("main button[type=submit]")  # empty: the errors are announced and tied to fields
+    coordinator.shot("new-meeting-errors")
+    coordinator.page.fill("input[name='title']", "Dialog om utökat samarbete")
+    coordinator.page.fill("textarea[name='purpose']", "Trygghet i Gottsunda")
+    coordinator.page.fill("input[name='location']", "Stadshuset, Uppsala")
+    coordinator.page.check(f"input[name='convening'][value='{lansstyrelsen.pk}']")
+    coordinator.page.check(f"input[name='required_parties'][value='{polisen.pk}']")
+    coordinator.shot("new-meeting-filled")
+    coordinator.page.click("main button[type=submit]")
+    coordinator.page.wait_for_url("**/meetings/*/")
+    coordinator.shot("new-meeting-created")
+    meeting = Meeting.objects.get(title="Dialog om utökat samarbete")
+    assert meeting.status == Meeting.Status.DRAFT
+    assert {(i.party_id, i.role, i.required) for i in meeting.invitations.all()} == {
+        (kommun.pk, "convening", True),
+        (lansstyrelsen.pk, "convening", True),
+        (polisen.pk, "invited", True),
+    }
