@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,23 @@ def test_the_statement_pages_are_open_to_everyone_and_linked_from_every_page(cli
 def test_the_header_names_the_users_parties(client, kommun_coordinator):
     client.force_login(kommun_coordinator)
     assert "(Kommunen)" in client.get("/").content.decode()
+
+
+@pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext (xgettext) is not installed; CI has it")
+def test_every_translatable_string_in_the_code_is_in_the_catalogue(settings, tmp_path, monkeypatch):
+    """A string marked for translation but missing from the .po would show in English to Swedish users.
+
+    makemessages runs on a copy of the code, so the catalogue in the repository is never touched.
+    """
+    import polib
+
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("coordination", "templates"):
+        shutil.copytree(root / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(tmp_path)
+    settings.LOCALE_PATHS = [tmp_path / "coordination" / "locale"]
+    call_command("makemessages", locale=["sv"], no_location=True, no_obsolete=True, verbosity=0)
+    extracted = {(e.msgctxt, e.msgid) for e in polib.pofile(str(tmp_path / "coordination/locale/sv/LC_MESSAGES/django.po"))}
+    committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(root / "coordination/locale/sv/LC_MESSAGES/django.po"))}
+    assert extracted - committed == set()
+    assert len(extracted) > 400
