@@ -10,6 +10,7 @@ urlpatterns = [
     path("language/", account.choose_language, name="choose_language"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
+    path("healthz", pages.healthz, name="healthz"),
     path("account/", account.account, name="account"),
     path("account/feed/new/", account.feed_new, name="feed_new"),
     path("account/feed/revoke/", account.feed_revoke, name="feed_revoke"),

@@ -40,6 +40,7 @@ def browser():
             pytest.fail(message)
         pytest.skip(message)
     # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -51,6 +52,8 @@ def browser():
         yield browser
         browser.close()
         connections.close_all()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 class Journey(list):

@@ -1,0 +1,109 @@
+"""Response headers on every kind of response, the health check, and the production settings' refusals."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+
+from coordination import feeds
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def assert_protective_headers(response, *, private=True):
+    policy = response["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+    if private:
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_a_meeting_page_has_the_headers(client, meeting, polis_member):
+    client.force_login(polis_member)
+    response = client.get(reverse("meeting_detail", args=[meeting.pk]))
+    assert_protective_headers(response)
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_an_error_page_has_the_headers(client, polis_member):
+    client.force_login(polis_member)
+    response = client.get("/meetings/999999/")
+    assert response.status_code == 404
+    assert_protective_headers(response)
+
+
+def test_a_download_has_the_headers(client, scheduled_meeting, polis_member):
+    client.force_login(polis_member)
+    response = client.get(reverse("meeting_ics", args=[scheduled_meeting.pk]))
+    assert_protective_headers(response)
+
+
+def test_the_feed_has_the_headers_and_stays_revalidatable(client, scheduled_meeting, polis_member):
+    token = feeds.new_feed_token(polis_member)
+    response = client.get(reverse("feed", args=[token]))
+    assert_protective_headers(response, private=False)
+    assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_the_login_page_has_the_headers(client, db):
+    assert_protective_headers(client.get("/login/"), private=False)
+
+
+def test_the_health_check_says_ok_and_nothing_more(client, db):
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok\n")
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_health_check_reports_a_database_that_does_not_answer(client, db, monkeypatch):
+    class Unreachable:
+        def cursor(self):
+            raise DatabaseError("connection refused")
+
+    monkeypatch.setattr("coordination.views.pages.connection", Unreachable())
+    response = client.get("/healthz")
+    assert (response.status_code, response.content) == (503, b"unavailable\n")
+
+
+def run_django(env, *args):
+    environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_to_start_without_a_key_hosts_and_postgresql():
+    result = run_django({"PRODUCTION": "True"}, "check")
+    assert result.returncode != 0
+    for need in ("SECRET_KEY", "ALLOWED_HOSTS", "PostgreSQL"):
+        assert need in result.stderr
+
+
+def test_a_strict_boolean_refuses_anything_but_true_or_false():
+    result = run_django({"DEBUG": "yes"}, "check")
+    assert result.returncode != 0 and "DEBUG must be True or False" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist():
+    env = {
+        "PRODUCTION": "True",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "samrad.example",
+        "DATABASE_URL": "postgres://samrad@db.invalid:5432/samrad",
+    }
+    result = run_django(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("template", ["base.html", "coordination/kallelse.html", "500.html"])
+def test_no_template_has_inline_script_or_style(template):
+    text = (ROOT / "templates" / template).read_text()
+    assert "<script" not in text and "style=" not in text and "<style" not in text
