@@ -55,12 +55,19 @@ class Membership(models.Model):
         return f"{self.user} – {self.party} ({self.get_role_display()})"
 
 
+def own_party_ids(user):
+    """The ids of the user's parties, as a subquery; nothing for an anonymous visitor."""
+    if not user.is_authenticated:
+        return Membership.objects.none().values("party_id")
+    return Membership.objects.filter(user=user).values("party_id")
+
+
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Meetings the user may see: those of their parties; drafts only for the convening parties."""
         if not user.is_authenticated:
             return self.none()
-        party_ids = Membership.objects.filter(user=user).values("party_id")
+        party_ids = own_party_ids(user)
         invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
         convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
         meeting_ids = Meeting.objects.filter(invited | convening).values("pk")
@@ -309,7 +316,7 @@ class Attendee(models.Model):
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The log of the user's meetings; what concerns a party's drafts only to that party."""
-        own_parties = Membership.objects.filter(user=user).values("party_id") if user.is_authenticated else []
+        own_parties = own_party_ids(user)
         return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk")).filter(
             Q(private=False) | Q(party__in=own_parties)
         )
@@ -416,7 +423,7 @@ class PositionQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.none()
-        own_parties = Membership.objects.filter(user=user).values("party_id")
+        own_parties = own_party_ids(user)
         meetings = Meeting.objects.visible_to(user).values("pk")
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(party__in=own_parties) | Q(state=Position.State.SHARED)
@@ -458,7 +465,7 @@ class Position(models.Model):
 class PositionVersionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Own parties see every version; others only versions saved while shared, of a position still shared."""
-        own_parties = Membership.objects.filter(user=user).values("party_id") if user.is_authenticated else []
+        own_parties = own_party_ids(user)
         return self.filter(position__in=Position.objects.visible_to(user)).filter(
             Q(position__party__in=own_parties) | Q(state=Position.State.SHARED)
         )

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import agenda, rules
@@ -199,41 +200,52 @@ def _set_shared(request, meeting, position, *, shared):
     return redirect(item_url(position.agenda_item))
 
 
-@login_required
-def position_share(request, pk, position_pk):
+SHARE_STEPS = {
+    True: {
+        "heading": gettext_lazy("Share position"),
+        "question": gettext_lazy(
+            "Share %(party)s's position on “%(item)s” with every party of the meeting? You can withdraw it "
+            "later, but the event log keeps that it was shared."
+        ),
+        "button": gettext_lazy("Share position"),
+        "danger": False,
+    },
+    False: {
+        "heading": gettext_lazy("Withdraw position"),
+        "question": gettext_lazy(
+            "Withdraw the position of %(party)s on “%(item)s” from the other parties? They will no longer see it; "
+            "the event log keeps that it was shared."
+        ),
+        "button": gettext_lazy("Withdraw position"),
+        "danger": True,
+    },
+}
+
+
+def _share_step(request, pk, position_pk, *, shared):
+    """Share or withdraw: asked first (GET), done on POST."""
     meeting, position = _position_to_share(request, pk, position_pk)
     if request.method == "POST":
-        return _set_shared(request, meeting, position, shared=True)
+        return _set_shared(request, meeting, position, shared=shared)
+    step = SHARE_STEPS[shared]
     return confirm_page(
         request,
         meeting,
-        heading=_("Share position"),
-        question=_(
-            "Share %(party)s's position on “%(item)s” with every party of the meeting? You can withdraw it "
-            "later, but the event log keeps that it was shared."
-        )
-        % {"party": position.party.short_name, "item": position.agenda_item.title},
-        button=_("Share position"),
-        danger=False,
+        heading=step["heading"],
+        question=step["question"] % {"party": position.party.short_name, "item": position.agenda_item.title},
+        button=step["button"],
+        danger=step["danger"],
     )
+
+
+@login_required
+def position_share(request, pk, position_pk):
+    return _share_step(request, pk, position_pk, shared=True)
 
 
 @login_required
 def position_withdraw(request, pk, position_pk):
-    meeting, position = _position_to_share(request, pk, position_pk)
-    if request.method == "POST":
-        return _set_shared(request, meeting, position, shared=False)
-    return confirm_page(
-        request,
-        meeting,
-        heading=_("Withdraw position"),
-        question=_(
-            "Withdraw the position of %(party)s on “%(item)s” from the other parties? They will no longer see it; "
-            "the event log keeps that it was shared."
-        )
-        % {"party": position.party.short_name, "item": position.agenda_item.title},
-        button=_("Withdraw position"),
-    )
+    return _share_step(request, pk, position_pk, shared=False)
 
 
 @login_required
