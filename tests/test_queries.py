@@ -107,3 +107,15 @@ def test_agenda_pages_do_not_grow_with_items_positions_or_documents(client, djan
     grow_agenda("Gottsunda")
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_num_queries):
+    """The benchmark's data builder (manage.py benchmark) makes what BENCHMARKS.md says, and the pages render it."""
+    from coordination.management.commands.benchmark import build
+
+    meeting, coordinator, answering, answered = build("small")
+    assert (meeting.invitations.count(), meeting.slots.count(), meeting.agenda_items.count(), meeting.attendees.count()) == (3, 12, 8, 10)
+    assert not meeting.slots.filter(answers__party=answering).exists()
+    client.force_login(coordinator)
+    with django_assert_num_queries(13):
+        assert client.get(reverse("meeting_detail", args=[meeting.pk])).status_code == 200
