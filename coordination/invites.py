@@ -38,10 +38,14 @@ def entry_for(meeting, *, slot=None):
     )
 
 
-def recipient_language(attendee):
-    """Swedish, unless the attendee's own account chose English."""
-    profile = getattr(attendee.user, "profile", None) if attendee.user_id else None
+def user_language(user):
+    """The language mail to ``user`` is written in: their own choice, else Swedish. None is someone without an account."""
+    profile = getattr(user, "profile", None) if user is not None else None
     return profile.language if profile else settings.LANGUAGE_CODE
+
+
+def recipient_language(attendee):
+    return user_language(attendee.user if attendee.user_id else None)
 
 
 def utc_offset(moment):
@@ -126,8 +130,7 @@ def release_holds(meeting, chosen):
         calendar = ics.build_calendar(
             [ics.build_hold(entry, slot, hold.user, now=now, cancelled=True) for slot in released], method=ics.CANCEL
         )
-        profile = getattr(hold.user, "profile", None)
-        with translation.override(profile.language if profile else settings.LANGUAGE_CODE):
+        with translation.override(user_language(hold.user)):
             when = slot_label(chosen)
             context = {"meeting": meeting, "when": when, "released": [slot_label(slot) for slot in released], "entry": entry}
             messages.append(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from .invites import user_language
 from .models import Event, Meeting, Membership, OutboxMessage, ReminderSent
 from .overview import build_grid
 from .services import log_event
@@ -39,8 +40,7 @@ def queue_reminders(meeting, parties):
     for party in parties:
         url = settings.SITE_URL + reverse("answer", args=[meeting.pk, party.pk])
         for user in _recipients(party):
-            profile = getattr(user, "profile", None)
-            with translation.override(profile.language if profile else settings.LANGUAGE_CODE):
+            with translation.override(user_language(user)):
                 context = {"meeting": meeting, "party": party, "url": url}
                 deadline = meeting.answer_deadline
                 messages.append(

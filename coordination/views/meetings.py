@@ -355,11 +355,7 @@ def holds_ics(request, pk):
     """The proposed times as tentative holds; confirming the meeting later releases the others."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_hold_times(access))
-    body = invites.hold_calendar(meeting, request.user, timezone.now())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    filename = slugify(meeting.title) or f"samrad-{meeting.pk}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}-preliminart.ics"'
-    return response
+    return _calendar_download(meeting, invites.hold_calendar(meeting, request.user, timezone.now()), "-preliminart")
 
 
 @login_required
@@ -368,7 +364,12 @@ def meeting_ics(request, pk):
     require(rules.can_download_ics(access))
     # A download: no METHOD, so calendars import it as an event rather than a message to answer.
     body = ics.build_calendar([ics.build_event(invites.calendar_entry(meeting), now=timezone.now())])
+    return _calendar_download(meeting, body)
+
+
+def _calendar_download(meeting, body, suffix=""):
+    """A calendar file as an attachment named after the meeting."""
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     filename = slugify(meeting.title) or f"samrad-{meeting.pk}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}{suffix}.ics"'
     return response
