@@ -74,13 +74,16 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(pk__in=meeting_ids)
 
     def for_dashboard(self, user):
-        """The "Mina möten" list with everything its rows need, in a fixed number of queries."""
+        """The "Mina möten" list with everything its rows need, in a fixed number of queries.
+
+        The answers are read apart as plain values (overview.given_answers).
+        """
         return (
             self.visible_to(user)
             .with_parties()
             .select_related("confirmed_slot")
             .prefetch_related(
-                models.Prefetch("slots", queryset=Slot.objects.active().prefetch_related("answers")),
+                models.Prefetch("slots", queryset=Slot.objects.active()),
                 "attendees",
             )
             .order_by("-created_at")
@@ -97,14 +100,16 @@ class MeetingQuerySet(models.QuerySet):
         """What every meeting view needs to decide rights: the invitations and their parties."""
         return self.prefetch_related(models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")))
 
+    def for_kallelse(self):
+        """The notice of meeting: parties, the confirmed time and attendees; no slots or answers."""
+        return self.with_parties().select_related("confirmed_slot").prefetch_related(
+            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party"))
+        )
+
     def for_meeting_page(self):
+        """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values."""
         return self.with_parties().select_related("confirmed_slot", "created_by").prefetch_related(
-            models.Prefetch(
-                "slots",
-                queryset=Slot.objects.select_related("proposed_by_party", "proposed_by").prefetch_related(
-                    models.Prefetch("answers", queryset=Answer.objects.select_related("answered_by"))
-                ),
-            ),
+            models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
             models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
         )
 

@@ -1,5 +1,8 @@
 """Formatting for people: Stockholm times in the active language, answer labels."""
 
+import functools
+import html
+
 import markdown as markdown_lib
 import nh3
 from django import template
@@ -52,7 +55,14 @@ MARKDOWN_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "a", "blockquote",
 @register.filter
 def markdown(text):
     """Markdown to HTML, sanitised with an allow-list: no scripts, no handlers, no javascript: links."""
-    html = markdown_lib.markdown(text or "")
+    return _markdown_html(text or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _markdown_html(text):
+    # A pure function of the text and the dearest step of a page with many positions, so the
+    # texts last shown are kept: typically a few hundred kB, at most ~12 MB of 20,000-character texts.
+    html = markdown_lib.markdown(text)
     return mark_safe(  # noqa: S308 - nh3 has just reduced it to the allow-list
         nh3.clean(
             html,
@@ -74,14 +84,30 @@ def holiday(moment):
     return holiday_name(to_stockholm(moment).date())
 
 
-ANSWER_SYMBOLS = {
-    Answer.Value.YES: "✓",
-    Answer.Value.IF_NEED_BE: "(✓)",
-    Answer.Value.NO: "✗",
-}
+# The render context's key for the cells of the active language, built once per page rather than per cell.
+_CELL_STARTS = object()
 
 
-@register.filter
-def answer_symbol(value):
-    """A symbol that carries the answer beside its text, so colour is never the only sign."""
-    return ANSWER_SYMBOLS.get(value, "–")
+@register.simple_tag(takes_context=True)
+def answer_cells(context, row):
+    """A grid row's answer cells, one element each, joined in Python: a big grid has thousands.
+
+    The slot and the party are in the row's and the column's headers, so a cell
+    says only the answer; its symbol comes from the stylesheet. Plain string
+    work with the standard library's escape, as Django's escaping of each
+    piece costs more than the rest of the cell.
+    """
+    starts = context.render_context.get(_CELL_STARTS)
+    if starts is None:
+        starts = {value: f'<td class="a-{value}">{html.escape(str(label))}' for value, label in Answer.Value.choices}
+        starts[None] = f'<td class="a-none">{html.escape(_("Not answered"))}'
+        context.render_context[_CELL_STARTS] = starts
+    cells = []
+    for answer in row.answers:
+        if answer is None:
+            cells.append(starts[None] + "</td>")
+        elif answer.comment:
+            cells.append(f'{starts[answer.value]}<span class="answer-comment">{html.escape(answer.comment)}</span></td>')
+        else:
+            cells.append(starts[answer.value] + "</td>")
+    return mark_safe("".join(cells))  # noqa: S308 - the labels and every comment are escaped above
