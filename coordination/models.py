@@ -62,16 +62,27 @@ def own_party_ids(user):
     return Membership.objects.filter(user=user).values("party_id")
 
 
+def visible_meeting_ids(user):
+    """The ids of the meetings the user may see, as a subquery: those of their parties; drafts only for the convening parties.
+
+    What the event log, positions and documents filter on directly: wrapped in
+    visible_to() it would nest one level deeper, and compiling the nested
+    subqueries costs more than running them.
+    """
+    if not user.is_authenticated:
+        return Meeting.objects.none().values("pk")
+    party_ids = own_party_ids(user)
+    invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
+    convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
+    return Meeting.objects.filter(invited | convening).values("pk")
+
+
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Meetings the user may see: those of their parties; drafts only for the convening parties."""
+        """Meetings the user may see (visible_meeting_ids)."""
         if not user.is_authenticated:
             return self.none()
-        party_ids = own_party_ids(user)
-        invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
-        convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
-        meeting_ids = Meeting.objects.filter(invited | convening).values("pk")
-        return self.filter(pk__in=meeting_ids)
+        return self.filter(pk__in=visible_meeting_ids(user))
 
     def for_dashboard(self, user):
         """The "Mina möten" list with everything its rows need, in a fixed number of queries.
@@ -94,6 +105,19 @@ class MeetingQuerySet(models.QuerySet):
         return self.with_parties().select_related("confirmed_slot").prefetch_related(
             models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "user__profile")),
             "agenda_items",
+        )
+
+    def for_feed(self):
+        """What a feed's events need (feeds.feed_entry): no attendees, whom a feed never lists.
+
+        The related rows land in plain lists (to_attr): a related manager per
+        meeting would cost more than the rest of a 500-meeting feed's query.
+        """
+        return self.select_related("confirmed_slot").prefetch_related(
+            models.Prefetch(
+                "invitations", queryset=Invitation.objects.select_related("party"), to_attr="feed_invitations"
+            ),
+            models.Prefetch("agenda_items", to_attr="feed_agenda_items"),
         )
 
     def with_parties(self):
@@ -322,7 +346,7 @@ class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The log of the user's meetings; what concerns a party's drafts only to that party."""
         own_parties = own_party_ids(user)
-        return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk")).filter(
+        return self.filter(meeting__in=visible_meeting_ids(user)).filter(
             Q(private=False) | Q(party__in=own_parties)
         )
 
@@ -429,7 +453,7 @@ class PositionQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         own_parties = own_party_ids(user)
-        meetings = Meeting.objects.visible_to(user).values("pk")
+        meetings = visible_meeting_ids(user)
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(party__in=own_parties) | Q(state=Position.State.SHARED)
         )
@@ -510,7 +534,7 @@ def generated_document_name(instance, filename):
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A document is visible exactly when what it is attached to is: the agenda item, or the position."""
-        meetings = Meeting.objects.visible_to(user).values("pk")
+        meetings = visible_meeting_ids(user)
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(position__isnull=True) | Q(position__in=Position.objects.visible_to(user))
         )

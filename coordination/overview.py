@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from . import rules
 from .models import AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
 from .templatetags.samrad import slot_label
@@ -65,6 +67,20 @@ class SlotRow:
     def label(self):
         """The slot's name for people, formatted once though the row shows it up to three times."""
         return slot_label(self.slot)
+
+    # The row's texts come from here rather than from {% blocktranslate %} in the template's
+    # loop, which costs ten times as much and runs for every row of a hundred.
+    @property
+    def proposed_by(self):
+        return _("Proposed by %(party)s") % {"party": self.slot.proposed_by_party.short_name}
+
+    @property
+    def summary(self):
+        return _("%(yes)s yes, %(maybe)s if need be, %(no)s no") % {
+            "yes": self.yes,
+            "maybe": self.if_need_be,
+            "no": self.no,
+        }
 
 
 @dataclass

@@ -7,7 +7,7 @@ import markdown as markdown_lib
 import nh3
 from django import template
 from django.utils.safestring import mark_safe
-from django.utils import dateformat
+from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -40,7 +40,13 @@ def stockholm_time(moment):
 @register.filter
 def slot_label(slot):
     """"tisdag 4 december 2018 kl. 10.00–12.00": the way a person names a slot."""
-    start, end = to_stockholm(slot.start), to_stockholm(slot.end)
+    return _slot_label(slot.start, slot.end, translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _slot_label(start, end, language):
+    # Three date formats a label, and pages show hundreds of labels: each is made once per language.
+    start, end = to_stockholm(start), to_stockholm(end)
     return _("%(date)s at %(start)s–%(end)s") % {
         "date": format_date(start),
         "start": format_time(start),
@@ -111,3 +117,24 @@ def answer_cells(context, row):
         else:
             cells.append(starts[answer.value] + "</td>")
     return mark_safe("".join(cells))  # noqa: S308 - the labels and every comment are escaped above
+
+
+@register.simple_tag
+def radio_choices(field):
+    """A radio group's inputs and labels as Bootstrap form-checks, with the ids Django gives them.
+
+    Built here because a widget template per radio costs more than all the
+    rest of a long answer form.
+    """
+    value = field.value()
+    name = html.escape(field.html_name)
+    radios = []
+    for index, (choice, label) in enumerate(field.field.choices):
+        radio_id = html.escape(f"{field.auto_id}_{index}")
+        checked = " checked" if value is not None and str(choice) == str(value) else ""
+        radios.append(
+            f'<div class="form-check"><input class="form-check-input" type="radio" name="{name}"'
+            f' value="{html.escape(str(choice))}" id="{radio_id}"{checked}>'
+            f'<label class="form-check-label" for="{radio_id}">{html.escape(str(label))}</label></div>'
+        )
+    return mark_safe("".join(radios))  # noqa: S308 - every value is escaped above
