@@ -35,8 +35,12 @@ def given_answers(meetings):
         "slot_id", "party_id", "value", "comment"
     )
     for slot_id, party_id, value, comment in rows:
-        given.setdefault(slot_id, {})[party_id] = GivenAnswer(value, comment)
+        given.setdefault(slot_id, {})[party_id] = GivenAnswer(value, comment) if comment else _PLAIN_ANSWERS[value]
     return given
+
+
+# Most answers carry no comment: they share one value object each instead of one per cell.
+_PLAIN_ANSWERS = {value: GivenAnswer(value, "") for value in Answer.Value.values}
 
 
 @dataclass
