@@ -8,7 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +67,10 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings the user may see: those of their parties; drafts only for the convening parties."""
         if not user.is_authenticated:
             return self.none()
-        party_ids = own_party_ids(user)
+        return self.visible_to_parties(own_party_ids(user))
+
+    def visible_to_parties(self, party_ids):
+        """Meetings that the given parties (ids, or a subquery of them) may see."""
         invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
         convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
         meeting_ids = Meeting.objects.filter(invited | convening).values("pk")
@@ -313,13 +316,26 @@ class Attendee(models.Model):
         return self.status == self.Status.CONFIRMED
 
 
+class AppendOnlyError(IntegrityError):
+    """An attempt to change or remove a row of the event log, which is the record."""
+
+
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The log of the user's meetings; what concerns a party's drafts only to that party."""
-        own_parties = own_party_ids(user)
-        return self.filter(meeting__in=Meeting.objects.visible_to(user).values("pk")).filter(
-            Q(private=False) | Q(party__in=own_parties)
+        return self.visible_to_parties(own_party_ids(user))
+
+    def visible_to_parties(self, party_ids):
+        """What the given parties (ids, or a subquery of them) may see of the log: the export of one party."""
+        return self.filter(meeting__in=Meeting.objects.visible_to_parties(party_ids).values("pk")).filter(
+            Q(private=False) | Q(party__in=party_ids)
         )
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("The event log is append-only: its rows are never updated.")
+
+    def delete(self):
+        raise AppendOnlyError("The event log is append-only: its rows are never deleted.")
 
 
 class Event(models.Model):
@@ -354,12 +370,14 @@ class Event(models.Model):
         DOCUMENT_REPLACED = "document_replaced", _("replaced a document")
         REMINDER_SENT = "reminder_sent", _("sent a reminder")
         CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
+        LOG_EXPORTED = "log_exported", _("exported the event log")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
+    # in the migration). A deleted account only loses its link; its name stays as text.
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    # Kept as text so the record stays readable after the account is gone.
     actor_name = models.CharField(max_length=200)
-    party = models.ForeignKey(Party, on_delete=models.SET_NULL, null=True, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=40, choices=Action.choices)
     subject = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
@@ -374,9 +392,18 @@ class Event(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("event")
         verbose_name_plural = _("event log")
+        constraints = [models.CheckConstraint(condition=~Q(actor_name=""), name="event_names_its_actor")]
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The event log is append-only: its rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The event log is append-only: its rows are never deleted.")
 
 
 class AgendaItem(models.Model):

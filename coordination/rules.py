@@ -177,6 +177,18 @@ def can_see_delivery(access):
     return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
 
 
+def can_export_log_for(access, party_id):
+    """A party's secretary exports the log, as that party sees it, for the party's registry (diarium).
+
+    DESIGN.md gives the record to the secretary; coordinators act for the party, they do not register.
+    """
+    return party_id in access.party_ids_with_role(Role.SECRETARY)
+
+
+def log_export_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_export_log_for(access, party_id))
+
+
 def can_hold_times(access):
     """While the parties answer, anyone in them may block the proposed times in their own calendar."""
     return bool(access.roles) and access.meeting.status == Status.POLLING

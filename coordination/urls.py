@@ -31,6 +31,18 @@ urlpatterns = [
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", meetings.attendee_remove, name="attendee_remove"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/confirm/", meetings.attendee_confirm, name="attendee_confirm"),
     path("meetings/<int:pk>/log/", meetings.event_log, name="event_log"),
+    path(
+        "meetings/<int:pk>/log/<int:party_pk>/export.csv",
+        meetings.event_log_export,
+        {"file_format": "csv"},
+        name="event_log_csv",
+    ),
+    path(
+        "meetings/<int:pk>/log/<int:party_pk>/export.json",
+        meetings.event_log_export,
+        {"file_format": "json"},
+        name="event_log_json",
+    ),
     path("meetings/<int:pk>/samrad.ics", meetings.meeting_ics, name="meeting_ics"),
     path("meetings/<int:pk>/holds.ics", meetings.holds_ics, name="holds_ics"),
     path("meetings/<int:pk>/kallelse/", agenda.kallelse, name="kallelse"),

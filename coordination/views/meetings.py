@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import ics, invites, reminders, rules, services
+from .. import eventlog, ics, invites, reminders, rules, services
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
 from ..models import AgendaItem, Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
@@ -347,7 +347,23 @@ def attendee_confirm(request, pk, attendee_pk):
 def event_log(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     events = Event.objects.visible_to(request.user).filter(meeting=meeting).select_related("party")
-    return render(request, "coordination/event_log.html", {"meeting": meeting, "events": events})
+    export_parties = [access.parties[pid] for pid in rules.log_export_party_ids(access)]
+    context = {"meeting": meeting, "events": events, "export_parties": export_parties}
+    return render(request, "coordination/event_log.html", context)
+
+
+@login_required
+@require_POST
+def event_log_export(request, pk, party_pk, file_format):
+    """A party's copy of the log for its registry; a POST, because the export is itself logged."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_export_log_for(access, party_pk))
+    body, content_type, filename = eventlog.export_event_log(
+        meeting=meeting, party=access.parties[party_pk], by=request.user, file_format=file_format
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required
