@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import account, agenda, meetings, pages
@@ -6,12 +5,17 @@ from .views import account, agenda, meetings, pages
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
     path("login/", account.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", account.LoginCodeView.as_view(), name="login_code"),
+    path("logout/", account.LogoutView.as_view(), name="logout"),
     path("language/", account.choose_language, name="choose_language"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
     path("healthz", pages.healthz, name="healthz"),
     path("account/", account.account, name="account"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("account/two-factor/", account.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/start/", account.two_factor_start, name="two_factor_start"),
+    path("account/two-factor/remove/", account.two_factor_remove, name="two_factor_remove"),
     path("account/feed/new/", account.feed_new, name="feed_new"),
     path("account/feed/revoke/", account.feed_revoke, name="feed_revoke"),
     path("feed/<str:token>/samrad.ics", account.feed, name="feed"),
