@@ -53,7 +53,7 @@ class LoginView(auth_views.LoginView):
         return response
 
     def get_context_data(self, **kwargs):
-        session_ended = self.request.method == "GET" and HAD_SESSION_COOKIE in self.request.COOKIES
+        session_ended = self.request.method == "GET" and bool(self.request.COOKIES.get(HAD_SESSION_COOKIE))
         return super().get_context_data(session_ended=session_ended, idle_hours=settings.SESSION_IDLE_HOURS, **kwargs)
 
     def form_valid(self, form):
