@@ -276,3 +276,37 @@ def test_when_required_a_coordinator_who_set_it_up_works_normally(client, settin
     attempt(client, "kommun_coordinator", PASSWORD)
     client.post(reverse("login_code"), {"code": current_code(device)})
     assert client.get(reverse("my_meetings")).status_code == 200
+
+
+def test_a_password_reset_answers_the_same_for_a_known_and_an_unknown_address(client, polis_member, mailoutbox):
+    known = client.post(reverse("password_reset"), {"email": polis_member.email})
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@samrad.example"})
+    assert (known.status_code, known.url) == (unknown.status_code, unknown.url) == (302, reverse("password_reset_done"))
+    assert [message.to for message in mailoutbox] == [[polis_member.email]]
+
+
+def test_a_mail_server_that_fails_does_not_tell_that_an_address_is_known(client, polis_member, monkeypatch):
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("down")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    response = client.post(reverse("password_reset"), {"email": polis_member.email})
+    assert (response.status_code, response.url) == (302, reverse("password_reset_done"))
+
+
+def test_the_reset_link_sets_a_new_password_and_ends_every_session(client, polis_member, mailoutbox, caplog):
+    elsewhere = Client()
+    elsewhere.force_login(polis_member)
+    client.post(reverse("password_reset"), {"email": polis_member.email})
+    link = re.search(r"https?://[^/]+(/password-reset/\S+/)", mailoutbox[0].body).group(1)
+    form_url = client.get(link).url  # Django moves the token out of the address before showing the form
+    new = "ett-nytt-och-langt-losenord"
+    with caplog.at_level(logging.INFO, logger=SECURITY):
+        response = client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert response.url == reverse("password_reset_complete")
+    polis_member.refresh_from_db()
+    assert polis_member.check_password(new)
+    assert elsewhere.get(reverse("account")).status_code == 302
+    assert f"password_reset user_id={polis_member.pk}" in caplog.text

@@ -2,6 +2,8 @@
 two-factor login, choosing a language, the calendar feed."""
 
 import hashlib
+import logging
+import smtplib
 from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -24,6 +26,8 @@ from .. import feeds, rules, two_factor
 from ..forms import OneTimeCodeForm
 from ..models import Profile
 from ..security import log_event
+
+logger = logging.getLogger(__name__)
 
 # Set at login and removed at logout: a browser that still has it but no session lost the session
 # to inactivity (or to a password change elsewhere), and the login page says so.
@@ -116,6 +120,36 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         log_event("password_changed", self.request, user=form.user)
         messages.success(self.request, _("Your password is changed. You are logged out everywhere else."))
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset by e-mail. Its answer is the same whether or not the address has an account."""
+
+    template_name = "registration/password_reset.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        log_event("password_reset_requested", self.request)
+        try:
+            return super().form_valid(form)
+        except (smtplib.SMTPException, OSError):
+            # Mail goes only to known addresses: an error page here would tell that this one is known.
+            logger.exception("Could not send a password reset mail")
+            return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the mail: a new password, which (as a change does) ends every session of the account."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        log_event("password_reset", self.request, user=form.user)
         return response
 
 
