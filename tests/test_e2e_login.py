@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .browser import browser, people  # noqa: F401
+from .browser import axe_violations, browser, people  # noqa: F401
 from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,3 +43,25 @@ def test_a_member_sets_up_two_factor_login_and_logs_in_with_a_code(people, polis
     page.click("main button[type=submit]")
     page.wait_for_url(f"{member.base}/")
     assert "Mina möten" in page.inner_text("main")
+
+
+def test_the_pages_before_login_have_no_axe_violations(browser, live_server, settings, polis_member):  # noqa: F811
+    settings.AXES_FAILURE_LIMIT = 1
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/password-reset/")
+    found = {"password reset": axe_violations(page)}
+    page.fill("#id_email", polis_member.email)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/password-reset/sent/")
+    found["password reset sent"] = axe_violations(page)
+    page.goto(f"{live_server.url}/password-reset/x/y-z/")
+    found["password reset with a bad link"] = axe_violations(page)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "polis_member")
+    page.fill("#id_password", "wrong password")
+    page.click("main button[type=submit]")
+    assert "För många försök" in page.inner_text("main h1")
+    found["locked out"] = axe_violations(page)
+    context.close()
+    assert not any(found.values()), found

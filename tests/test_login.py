@@ -310,3 +310,12 @@ def test_the_reset_link_sets_a_new_password_and_ends_every_session(client, polis
     assert polis_member.check_password(new)
     assert elsewhere.get(reverse("account")).status_code == 302
     assert f"password_reset user_id={polis_member.pk}" in caplog.text
+
+
+def test_when_required_a_session_that_never_gave_a_code_must_log_in_again(client, settings, kommun_coordinator):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    TOTPDevice.objects.create(user=kommun_coordinator, name="TOTP", confirmed=True)
+    client.force_login(kommun_coordinator)  # as a session begun before the requirement was switched on
+    response = client.get(reverse("my_meetings"))
+    assert response.url == reverse("login") + "?next=/"
+    assert "_auth_user_id" not in client.session
