@@ -34,8 +34,10 @@ def started_device(user):
     return TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
 
 
-def unconfirmed_device(user):
-    return started_device(user) or TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+def start_setup(user):
+    """A new device to set up, unless the user has one in use or one half set up already."""
+    if confirmed_device(user) is None and started_device(user) is None:
+        TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
 
 
 def setup_details(device):

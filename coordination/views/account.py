@@ -156,7 +156,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @login_required
 @require_POST
 def two_factor_start(request):
-    two_factor.unconfirmed_device(request.user)
+    two_factor.start_setup(request.user)
     return redirect("two_factor_setup")
 
 
