@@ -419,3 +419,22 @@ class DocumentForm(forms.Form):
                 "file",
                 _("The file is larger than the limit of %(limit)d MB.") % {"limit": self.limit_mb},
             )
+
+
+class OneTimeCodeForm(forms.Form):
+    """The six digits from the user's authenticator app. Whether they are right is for two_factor.py to check."""
+
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label=_("Code from your authenticator app"),
+        help_text=_("Six digits. A new code appears every 30 seconds."),
+        error_messages={"invalid": _("Enter the six digits that your app shows.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 7}),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        # Django's LoginView hands every form the request; this form does not need it.
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()

@@ -7,6 +7,7 @@ user's roles in the meeting's parties, computed once per request.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Answer, Meeting, Membership
@@ -82,6 +83,13 @@ class MeetingAccess:
 
 def _convening_coordinator(access):
     return bool(access.party_ids_with_role(Role.COORDINATOR) & access.convening_ids)
+
+
+def must_use_two_factor(user):
+    """Coordinators and secretaries confirm meetings and keep the record: a setting can make them use two factors."""
+    return settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS and user.memberships.filter(
+        role__in=[Role.COORDINATOR, Role.SECRETARY]
+    ).exists()
 
 
 def can_create_meeting(user):

@@ -62,6 +62,8 @@ def pages(rich, meeting, slots):
         f"/meetings/{polling}/slots/{slots[0].pk}/withdraw/",
         "/meetings/new/",
         "/account/",
+        "/account/password/",
+        "/account/two-factor/",
         "/accessibility/",
         "/privacy/",
         "/meetings/999999/",  # 404
