@@ -7,4 +7,5 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self):
-        from . import security  # noqa: F401  (connects the security log to Django's auth signals)
+        # Both connect receivers to Django's auth signals: the security log, and the idle session's clock.
+        from . import middleware, security  # noqa: F401

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "coordination.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,10 +147,12 @@ else:
 TWO_FACTOR_REQUIRED_FOR_COORDINATORS = envbool("TWO_FACTOR_REQUIRED_FOR_COORDINATORS", False)
 OTP_TOTP_ISSUER = "Samråd"
 
-# A session ends after this long without a request; every request starts the clock again.
+# A session ends after this long without a request. Activity restarts the clock, but at most once per
+# SESSION_RENEW_SECONDS (coordination.middleware.IdleSessionMiddleware): saving the session on every
+# request would cost three writes on every page.
 SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "8"))
 SESSION_COOKIE_AGE = SESSION_IDLE_HOURS * 3600
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 300
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
