@@ -37,6 +37,7 @@ def meeting_create(request):
         meeting = services.save_meeting(
             by=request.user,
             party=rules.creating_party(request.user, form.cleaned_data["convening"]),
+            form_token=form.cleaned_data["form_token"],
             **form.meeting_arguments(),
         )
         messages.success(request, _("The meeting was created as a draft. Propose times, then open it for answers."))
@@ -296,6 +297,7 @@ def attendee_create(request, pk, party_pk):
                 email=data["email"],
                 title=data["title"],
                 kind=data["kind"],
+                form_token=data["form_token"],
             )
         except services.RuleError as error:
             form.add_error(None, str(error))
