@@ -267,6 +267,14 @@ def required_party_ids(meeting):
     return [inv.party_id for inv in meeting.invitations.all() if inv.required]
 
 
+def already_confirmed(meeting):
+    """The refusal of a second confirmation: typically another convener chose a time a moment earlier."""
+    return RuleError(
+        _("Another time, %(slot)s, has just been confirmed. To change it, reschedule the meeting.")
+        % {"slot": describe_slot(meeting.confirmed_slot)}
+    )
+
+
 @transaction.atomic
 def confirm_slot(*, meeting, slot, by, party, reason=""):
     """Fix ``slot`` as the meeting's time; the meeting becomes scheduled.
@@ -279,11 +287,7 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     if meeting.status == Meeting.Status.SCHEDULED and meeting.confirmed_slot_id == slot.pk:
         return False
     if meeting.status == Meeting.Status.SCHEDULED:
-        # Typically another convener confirmed a different time a moment earlier.
-        raise RuleError(
-            _("Another time, %(slot)s, has just been confirmed. To change it, reschedule the meeting.")
-            % {"slot": describe_slot(meeting.confirmed_slot)}
-        )
+        raise already_confirmed(meeting)
     if meeting.status != Meeting.Status.POLLING:
         raise RuleError(_("The meeting is not open for confirmation; it may already have a confirmed time."))
     slot = meeting.slots.prefetch_related("answers").get(pk=slot.pk)

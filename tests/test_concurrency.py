@@ -14,10 +14,9 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from coordination import agenda, services
 from coordination.models import (
@@ -138,11 +137,10 @@ def test_two_conveners_confirming_different_times_at_once_give_one_confirmation(
     outcomes = sorted(level for response in responses for level, _text in messages_of(response))
     assert outcomes == ["error", "success"]
     [refusal] = [text for response in responses for level, text in messages_of(response) if level == "error"]
-    with translation.override("en"):
-        assert refusal == (
-            f"Another time, {services.describe_slot(answered_meeting.confirmed_slot)}, has just been confirmed. "
-            "To change it, reschedule the meeting."
-        )
+    assert refusal == (
+        f"Another time, {services.describe_slot(answered_meeting.confirmed_slot)}, has just been confirmed. "
+        "To change it, reschedule the meeting."
+    )
 
 
 # The same form, posted several times at once from one browser: one record each time.
@@ -310,3 +308,30 @@ def test_two_edits_from_the_same_version_at_once_give_one_save_and_one_conflict_
     # The loser sees the saved text and keeps their own, to choose from.
     assert texts["polis_member"] in body and texts["polis_coordinator"] in body
     assert list(position.versions.values_list("text", flat=True)) == ["Utkast", position.text]
+
+
+def test_a_convener_confirming_from_a_page_opened_before_another_confirmation_is_told_which_time_holds(
+    client, answered_meeting, slots, kommun, kommun_coordinator, lansstyrelsen_coordinator
+):
+    """The same race, one moment later: the first confirmation has committed when the second arrives."""
+    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    client.force_login(lansstyrelsen_coordinator)
+
+    response = client.post(
+        reverse("confirm", args=[answered_meeting.pk, slots[1].pk]), {"reason": ""}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        ("error", f"Another time, {services.describe_slot(slots[0])}, has just been confirmed. To change it, reschedule the meeting.")
+    ]
+    answered_meeting.refresh_from_db()
+    assert answered_meeting.confirmed_slot == slots[0]
+    assert Event.objects.filter(action=Event.Action.SLOT_CONFIRMED).count() == 1
+
+
+def test_the_database_refuses_a_confirmed_time_on_a_meeting_still_being_planned(meeting, slots):
+    """One confirmed time per meeting is the single foreign key; this keeps it from outliving a reschedule,
+    and, as times are only withdrawn while a meeting is planned, keeps a confirmed time from being withdrawn."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Meeting.objects.filter(pk=meeting.pk).update(confirmed_slot=slots[0])

@@ -174,6 +174,9 @@ def confirm(request, pk, slot_pk):
         # The second click of a double click: the first one already did it.
         messages.info(request, _("This time is already confirmed."))
         return redirect(meeting_url(meeting))
+    if meeting.status == Meeting.Status.SCHEDULED and rules.can_reschedule(access):
+        # Another convener confirmed a time while this one had the page open.
+        return refused(request, meeting, services.already_confirmed(meeting))
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
