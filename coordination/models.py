@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+def form_token_field():
+    """Where a row keeps the one-time token of the form that created it (see services.created_by_form)."""
+    return models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+
 class Party(models.Model):
     """An organisation taking part: the municipality, the county board, the police..."""
 
@@ -140,6 +145,7 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    form_token = form_token_field()
 
     objects = MeetingQuerySet.as_manager()
 
@@ -152,7 +158,13 @@ class Meeting(models.Model):
                 condition=Q(status="scheduled", confirmed_slot__isnull=False)
                 | ~Q(status="scheduled"),
                 name="scheduled_meeting_has_slot",
-            )
+            ),
+            # A meeting being planned has no confirmed time. Since times can only be withdrawn while
+            # the meeting is being planned, this also keeps a confirmed time from being withdrawn.
+            models.CheckConstraint(
+                condition=Q(confirmed_slot__isnull=True) | ~Q(status__in=["draft", "polling"]),
+                name="planned_meeting_has_no_confirmed_slot",
+            ),
         ]
 
     def __str__(self):
@@ -302,6 +314,7 @@ class Attendee(models.Model):
     rsvp = models.CharField(_("calendar answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
     rsvp_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
 
     class Meta:
         ordering = ["party__name", "kind", "name"]
@@ -428,6 +441,7 @@ class AgendaItem(models.Model):
     # The place among the accepted items; proposed and declined items keep 0.
     order = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
 
     class Meta:
         ordering = ["order", "created_at", "pk"]
@@ -558,6 +572,7 @@ class Document(models.Model):
     )
     replaced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
 
     objects = DocumentQuerySet.as_manager()
 

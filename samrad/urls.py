@@ -8,3 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("coordination.urls")),
 ]
+
+handler500 = "coordination.views.pages.server_error"

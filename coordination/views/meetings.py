@@ -37,6 +37,7 @@ def meeting_create(request):
         meeting = services.save_meeting(
             by=request.user,
             party=rules.creating_party(request.user, form.cleaned_data["convening"]),
+            form_token=form.cleaned_data["form_token"],
             **form.meeting_arguments(),
         )
         messages.success(request, _("The meeting was created as a draft. Propose times, then open it for answers."))
@@ -173,6 +174,9 @@ def confirm(request, pk, slot_pk):
         # The second click of a double click: the first one already did it.
         messages.info(request, _("This time is already confirmed."))
         return redirect(meeting_url(meeting))
+    if meeting.status == Meeting.Status.SCHEDULED and rules.can_reschedule(access):
+        # Another convener confirmed a time while this one had the page open.
+        return refused(request, meeting, services.already_confirmed(meeting))
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
@@ -296,6 +300,7 @@ def attendee_create(request, pk, party_pk):
                 email=data["email"],
                 title=data["title"],
                 kind=data["kind"],
+                form_token=data["form_token"],
             )
         except services.RuleError as error:
             form.add_error(None, str(error))
