@@ -13,12 +13,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from coordination import agenda, services
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from coordination import agenda, services, two_factor
 from coordination.models import Event, Slot
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
 from .conftest import PASSWORD, future_time
+from .test_login import current_code
 from .test_views import answer_data, edit_data, slot_formset, slot_row
 
 # URLs that only show something; a POST to them changes nothing.
@@ -37,7 +43,13 @@ SHOWING = {
     "agenda_item_detail",
     "position_versions",
     "document_download",
+    "password_reset_done",
+    "password_reset_complete",
 }
+
+# POSTs that answer with a file: the export of the log is itself logged, so it is a POST, and the
+# browser saves the file without leaving the page, so there is nothing for a reload to repeat.
+DOWNLOADS = {"event_log_csv", "event_log_json"}
 
 
 def url(name, *args):
@@ -77,6 +89,25 @@ def two_accepted_items(f):
     return first, second
 
 
+def pending_code_login(f):
+    """Log in with the password of a user who has two-factor login; the code is what the POST gives."""
+    device = TOTPDevice.objects.create(user=f("polis_member"), name="TOTP", confirmed=True)
+    f("client").post(url("login"), {"username": f("polis_member").username, "password": PASSWORD})
+    return device
+
+
+def reset_link_followed(f):
+    """Open the link of a password reset mail; Django then asks for the new password at a URL of its own."""
+    user = f("polis_member")
+    link = url("password_reset_confirm", urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
+    return f("client").get(link).url
+
+
+def started_device(f):
+    two_factor.start_setup(f("polis_member"))
+    return two_factor.started_device(f("polis_member"))
+
+
 def upload(name="PM.txt"):
     return {"file": SimpleUploadedFile(name, b"Promemoria.\n")}
 
@@ -84,7 +115,22 @@ def upload(name="PM.txt"):
 # url name: f (the fixture by name) -> (who posts, or None for a visitor; the URL; the form)
 SUCCESSFUL_POSTS = {
     "login": lambda f: (None, url("login"), {"username": f("polis_member").username, "password": PASSWORD}),
+    "login_code": lambda f: (None, url("login_code"), {"code": current_code(pending_code_login(f))}),
     "logout": lambda f: (f("polis_member"), url("logout"), {}),
+    "password_reset": lambda f: (None, url("password_reset"), {"email": "nobody@polisen.example"}),
+    "password_reset_confirm": lambda f: (
+        None,
+        reset_link_followed(f),
+        {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+    ),
+    "password_change": lambda f: (
+        f("polis_member"),
+        url("password_change"),
+        {"old_password": PASSWORD, "new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+    ),
+    "two_factor_start": lambda f: (f("polis_member"), url("two_factor_start"), {}),
+    "two_factor_setup": lambda f: (f("polis_member"), url("two_factor_setup"), {"code": current_code(started_device(f))}),
+    "two_factor_remove": lambda f: (f("polis_member"), url("two_factor_remove"), {"code": current_code(pending_code_login(f))}),
     "choose_language": lambda f: (f("polis_member"), url("choose_language"), {"language": "en", "next": "/"}),
     "feed_new": lambda f: (f("polis_member"), url("feed_new"), {}),
     "feed_revoke": lambda f: (f("polis_member"), url("feed_revoke"), {}),
@@ -179,9 +225,10 @@ SUCCESSFUL_POSTS = {
 
 def test_every_url_either_changes_state_with_a_redirect_below_or_only_shows():
     names = {pattern.name for pattern in urlpatterns if isinstance(pattern, URLPattern)}
-    assert names - SHOWING - SUCCESSFUL_POSTS.keys() == set(), "a URL without a row in this module"
-    assert SUCCESSFUL_POSTS.keys() & SHOWING == set()
-    assert (SUCCESSFUL_POSTS.keys() | SHOWING) - names == set(), "a row for a URL that no longer exists"
+    listed = [SHOWING, DOWNLOADS, SUCCESSFUL_POSTS.keys()]
+    assert names - set().union(*listed) == set(), "a URL without a row in this module"
+    assert sum(len(names) for names in listed) == len(set().union(*listed)), "a URL in two lists"
+    assert set().union(*listed) - names == set(), "a row for a URL that no longer exists"
 
 
 @pytest.mark.parametrize("name", SUCCESSFUL_POSTS)
