@@ -8,10 +8,12 @@ coordinator has, only not for the police. A POST is sent with data that
 would do the action for someone allowed to; a refusal then proves the rule
 and not a form error. Every outcome but "done" also proves that nothing
 changed: a snapshot of every table the app writes (row count and a hash of
-every value) and of the documents folder, equal before and after.
+every value) and of the documents folder, equal before and after. Left
+out of the snapshot: the session table (logging in and out is what it is
+for); the one download that writes is named in DOWNLOAD_WRITES.
 
 The data is built once for the module and every test runs in a savepoint
-rolled back at its end (pytest-django's ``db``), and each role's session is
+rolled back at its end (pytest-django's django_db mark), and each role's session is
 made once too: the cases then cost a request and a snapshot each, not the
 meetings, agenda and documents a fresh world per case would build.
 """
@@ -53,6 +55,8 @@ from .conftest import answer_all, create_meeting, future_time, make_party, make_
 from .test_views import answer_data, edit_data, slot_formset, slot_row
 
 Role = Membership.Role
+# Every test, also those that only read the tables below, runs against the module's world in the database.
+pytestmark = pytest.mark.django_db
 
 # Outcomes besides a plain status code.
 LOGIN = "login"  # 302 to the login page, which comes back to this URL
@@ -336,7 +340,7 @@ def logged_in(user):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Built once; each test's own transaction (the ``db`` fixture) is a savepoint inside this one."""
+    """Built once; each test's own transaction (pytest-django's) is a savepoint inside this one."""
     documents = tmp_path_factory.mktemp("matrix-documents")
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(DOCUMENTS_ROOT=documents, PASSWORD_HASHERS=fast), django_db_blocker.unblock():
@@ -486,7 +490,7 @@ CASES = [(name, role, method) for name in MATRIX for role in ROLES for method in
 
 
 @pytest.mark.parametrize("name, role, method", CASES)
-def test_matrix(client, db, world, name, role, method):
+def test_matrix(client, world, name, role, method):
     row = MATRIX[name]
     expected = row.expected(method, role)
     url = reverse(name, kwargs=world.kwargs(row.target))
@@ -506,7 +510,7 @@ def test_matrix(client, db, world, name, role, method):
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_is_for_staff_only(client, db, world, role, method):
+def test_admin_is_for_staff_only(client, world, role, method):
     if role != "anonymous":
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
     wrong = []
@@ -544,7 +548,7 @@ WITH_OBJECTS = [name for name in MATRIX if OBJECT_ARGUMENTS & set(TARGETS[MATRIX
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", WITH_OBJECTS)
 def test_an_id_of_the_same_kind_from_another_meeting_is_refused_to_the_user_allowed_in_both(
-    client, db, world, name, method
+    client, world, name, method
 ):
     """Ownership is checked in the lookup: the police's slot, attendee, item, position or document of the other
     meeting, put in this meeting's URL by the role the matrix lets act on this meeting's own (a party of both)."""
@@ -568,7 +572,7 @@ WITH_PARTY = [name for name in MATRIX if "party_pk" in TARGETS[MATRIX[name].targ
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", WITH_PARTY)
-def test_nobody_acts_for_a_party_that_is_not_in_the_meeting(client, db, world, name, method):
+def test_nobody_acts_for_a_party_that_is_not_in_the_meeting(client, world, name, method):
     """The role the matrix lets act for the police, naming the outsider's party (or one that does not exist)."""
     role = allowed_role(name)
     for party_pk in (world.parties["region"].pk, 999999):
@@ -593,7 +597,7 @@ def posts_to_itself(html, url):
 
 
 @pytest.mark.parametrize("name", STATE_CHANGING)
-def test_a_get_on_a_state_changing_url_is_refused_or_asks_first_even_for_the_user_allowed(client, db, world, name):
+def test_a_get_on_a_state_changing_url_is_refused_or_asks_first_even_for_the_user_allowed(client, world, name):
     """A link, a prefetch or a crawler with the user's session changes nothing: 405, or the form or
     confirmation page that POSTs to the same URL. The matrix proves that nothing changed; this, what was shown."""
     row, role = MATRIX[name], allowed_role(name)
@@ -827,7 +831,7 @@ def test_every_state_changing_url_is_tried_with_extra_fields_or_takes_none():
 
 
 @pytest.mark.parametrize("extra", MASS_ASSIGNMENT, ids=[extra.name for extra in MASS_ASSIGNMENT])
-def test_fields_that_are_not_in_the_form_are_ignored(client, db, world, extra):
+def test_fields_that_are_not_in_the_form_are_ignored(client, world, extra):
     url = reverse(extra.name, kwargs=world.kwargs(MATRIX[extra.name].target))
     data = {**action_data(extra.name, world, world.users[extra.role]), **extra.fields(world)}
 
