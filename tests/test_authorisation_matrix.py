@@ -320,6 +320,7 @@ def build_world(documents):
             polis_coordinator=police_coordinator,
             polis_member=users["member"],
         )
+    # Everyone has a calendar address, so that turning one's own off changes something.
     tokens = {role: feeds.new_feed_token(user) for role, user in users.items()}
     return World(
         users=users,
