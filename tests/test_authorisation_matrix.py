@@ -28,12 +28,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from coordination import feeds, services
 from coordination.models import (
@@ -51,7 +54,7 @@ from coordination.models import (
 from coordination.times import to_stockholm
 
 from .agenda_support import build_scenario
-from .conftest import answer_all, create_meeting, future_time, make_party, make_user
+from .conftest import PASSWORD, answer_all, create_meeting, future_time, make_party, make_user
 from .test_views import answer_data, edit_data, slot_formset, slot_row
 
 Role = Membership.Role
@@ -89,6 +92,29 @@ MATRIX = {
                                                         post=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
     "logout":                   Row("-",                 get=(405,   405,   405,   405,   405,   405,   405,   405),
                                                         post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    # The two-factor step without a password step before it, and the admin's login: both lead to our login.
+    "login_code":               Row("-",                 get=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "admin_login":              Row("-",                 get=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    # A reset answers the same for everyone and changes nothing until the new password is given through the link.
+    "password_reset":           Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "password_reset_done":      Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
+    "password_reset_confirm":   Row("member's reset link", get=(AWAY, AWAY, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "password_reset_complete":  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
+    "password_change":          Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "two_factor_start":         Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    # Without a device being set up (or in use), there is nothing to confirm (or remove).
+    "two_factor_setup":         Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
+    "two_factor_remove":        Row("-",                 get=(LOGIN, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(LOGIN, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
     "choose_language":          Row("-",                 get=(405,   405,   405,   405,   405,   405,   405,   405),
                                                         post=(AWAY,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
     "accessibility":            Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
@@ -141,6 +167,11 @@ MATRIX = {
                                                         post=(LOGIN, 404,   403,   403,   403,   403,   403,   DONE)),
     "event_log":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    # The police's copy of the log, for the police's registry: their secretary's alone.
+    "event_log_csv":            Row("police's log",      get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   200,   403,   403)),
+    "event_log_json":           Row("police's log",      get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   200,   403,   403)),
     "meeting_ics":              Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
     "holds_ics":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
@@ -185,11 +216,17 @@ MATRIX = {
 # A download that writes, on purpose: the download of the tentative holds remembers that this user's calendar
 # took them, so that confirming a time can cancel the others there. It is the user's own bookkeeping,
 # changes nothing of the meeting and is seen by nobody else.
-DOWNLOAD_WRITES = {"holds_ics": {"coordination.Hold", "coordination.Hold_slots"}}
+#
+# The export of the log writes one row to the log itself: that the secretary took a copy.
+DOWNLOAD_WRITES = {
+    "holds_ics": {"coordination.Hold", "coordination.Hold_slots"},
+    "event_log_csv": {"coordination.Event"},
+    "event_log_json": {"coordination.Event"},
+}
 
 # Django's admin: one row group. No role of the matrix is staff, so every admin URL sends each of them to
 # the admin's login page (its logout to the admin's index, which does the same); the login page itself
-# answers 200. Who may do what inside the admin is Django's permission system, not the app's rules.
+# leads to the app's login. Who may do what inside the admin is Django's permission system, not the app's rules.
 ADMIN = "admin"
 
 
@@ -215,6 +252,11 @@ TARGETS = {
     "scheduled": ("scheduled", {}),
     "slot": ("polling", {"slot_pk": lambda w, t: t.slot}),
     "answers": ("polling", {"party_pk": lambda w, t: w.police}),
+    "police's log": ("polling", {"party_pk": lambda w, t: w.police}),
+    "member's reset link": (None, {
+        "uidb64": lambda w, t: urlsafe_base64_encode(force_bytes(w.users["member"].pk)),
+        "token": lambda w, t: default_token_generator.make_token(w.users["member"]),
+    }),
     "attendees": ("polling", {"party_pk": lambda w, t: w.police}),
     "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
     "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
@@ -366,7 +408,9 @@ def snapshot_queries():
     of the module's time."""
     quote = connection.ops.quote_name
     queries = {}
-    for model in [*apps.get_app_config("coordination").get_models(include_auto_created=True), get_user_model()]:
+    # Two-factor devices too: setting one up is a change of the account like a new password.
+    models = [*apps.get_app_config("coordination").get_models(include_auto_created=True), get_user_model()]
+    for model in [*models, *apps.get_app_config("otp_totp").get_models()]:
         columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
         queries[model._meta.label] = f"SELECT {columns} FROM {table} ORDER BY {pk}"
@@ -412,6 +456,14 @@ def action_data(name, world, user):
         }
     return {
         "login": lambda: {"username": "polis_member", "password": "not-the-password-at-all"},
+        "login_code": lambda: {"code": "123456"},
+        "password_reset": lambda: {"email": user.email if user else "polis_member@polisen.example"},
+        "password_reset_confirm": lambda: {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+        "password_change": lambda: {
+            "old_password": PASSWORD, "new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord",
+        },
+        "two_factor_setup": lambda: {"code": "123456"},
+        "two_factor_remove": lambda: {"code": "123456"},
         "choose_language": lambda: {"language": "en", "next": "/"},
         "meeting_edit": lambda: edit_data(polling, title="Smygändrad titel"),
         "propose_slots": lambda: slot_formset(slot_row(new_time.date(), "13:00")),
@@ -469,7 +521,7 @@ def app_url_names():
 
 def admin_urls():
     """Every named admin URL, with any object ids it takes: the admin refuses before it looks them up."""
-    values = {"object_id": "1", "content_type_id": "1", "id": "1", "app_label": "coordination"}
+    values = {"object_id": "1", "pk": "1", "content_type_id": "1", "id": "1", "app_label": "coordination"}
     urls = []
     for name, namespace, pattern in url_patterns():
         if namespace == f"{ADMIN}:" and name:
@@ -517,11 +569,10 @@ def test_admin_is_for_staff_only(client, world, role, method):
     wrong = []
     for name, url in admin_urls():
         response = getattr(client, method)(url)
-        if name == f"{ADMIN}:login":
-            ok = response.status_code == 200
-        else:
-            target = reverse(f"{ADMIN}:index") if name == f"{ADMIN}:logout" else reverse(f"{ADMIN}:login")
-            ok = response.status_code == 302 and urlsplit(response["Location"]).path == target
+        # The admin logs in through the app's own login (lockout, two-factor step); its logout leads to its index.
+        targets = {f"{ADMIN}:login": reverse("login"), f"{ADMIN}:logout": reverse(f"{ADMIN}:index")}
+        target = targets.get(name, reverse(f"{ADMIN}:login"))
+        ok = response.status_code == 302 and urlsplit(response["Location"]).path == target
         if not ok:
             wrong.append(f"{name}: {response.status_code} {response.get('Location', '')}")
     assert wrong == []
@@ -532,9 +583,11 @@ def test_admin_is_for_staff_only(client, world, role, method):
 
 
 def allowed_role(name):
-    """The first role the matrix lets do the action (POST "done"), else the first that may open the page."""
+    """The first role the matrix lets do the action (POST "done", or a download that writes), else the first that
+    may open the page."""
     row = MATRIX[name]
-    done = [role for role in ROLES if row.expected("post", role) == DONE]
+    acts = (DONE, 200) if name in DOWNLOAD_WRITES else (DONE,)
+    done = [role for role in ROLES if row.expected("post", role) in acts]
     return done[0] if done else next(role for role in ROLES[1:] if row.expected("get", role) == 200)
 
 
@@ -580,7 +633,8 @@ def test_nobody_acts_for_a_party_that_is_not_in_the_meeting(client, world, name,
         kwargs = {**world.kwargs(MATRIX[name].target), "party_pk": party_pk}
         url = reverse(name, kwargs=kwargs)
         response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
-        assert response.status_code == 403, (party_pk, response.status_code)
+        refused = 405 if method == "get" and post_only(name) else 403
+        assert response.status_code == refused, (party_pk, response.status_code)
     assert changed_tables(world.before, snapshot()) == []
 
 
@@ -639,6 +693,13 @@ def scheduled_agenda(w):
 
 
 MASS_ASSIGNMENT = [
+    Extra(
+        "password_change", "member",
+        lambda w: {"is_staff": "on", "is_superuser": "on", "username": "smyg", "email": "smyg@example.org"},
+        lambda w: get_user_model().objects.get(pk=w.users["member"].pk),
+        lambda w: {"is_staff": False, "is_superuser": False, "username": w.users["member"].username,
+                   "email": w.users["member"].email},
+    ),
     Extra(
         "meeting_create", "coordinator",
         lambda w: {"status": "scheduled", "created_by": w.users["convener"].pk, "sequence": "99",
@@ -823,7 +884,7 @@ def observed(row, expected):
 
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
-    "feed_revoke", "open_polling", "mark_held", "remind", "agenda_item_accept", "agenda_item_up", "agenda_item_down",
+    "feed_revoke", "two_factor_start", "open_polling", "mark_held", "remind", "agenda_item_accept", "agenda_item_up", "agenda_item_down",
 }
 
 
