@@ -67,6 +67,11 @@ class MeetingAdmin(admin.ModelAdmin):
     inlines = [InvitationInline, SlotInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def has_delete_permission(self, request, obj=None):
+        # A meeting is cancelled in the app, not deleted: its event log is the record and must stay readable.
+        # Only one that never got a log (made here by mistake) may go; none in bulk.
+        return obj is not None and not obj.events.exists() and super().has_delete_permission(request, obj)
+
 
 @admin.register(Attendee)
 class AttendeeAdmin(admin.ModelAdmin):

@@ -4,13 +4,17 @@ Like ``services.py`` for scheduling: each function checks its rule, writes
 the event log and keeps history, in one transaction. Views never do this work.
 """
 
+import logging
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import AgendaItem, Document, Event, Position, PositionVersion
-from .services import RuleError, bump_if_scheduled, locked_meeting, log_event
+from .services import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
+
+logger = logging.getLogger(__name__)
 
 ITEM_FIELDS = ("title", "description", "presenting_party", "planned_minutes")
 
@@ -37,10 +41,18 @@ def _locked_item(item):
 
 
 @transaction.atomic
-def propose_agenda_item(*, meeting, party, by, title, description="", presenting_party=None, planned_minutes=15):
-    """A party proposes a topic; it waits for the convener. Side effect: one event."""
+def propose_agenda_item(
+    *, meeting, party, by, title, description="", presenting_party=None, planned_minutes=15, form_token=None
+):
+    """A party proposes a topic; it waits for the convener. Side effect: one event.
+
+    The same form posted again returns the item it proposed and changes nothing.
+    """
     meeting = locked_meeting(meeting)
     _require_active(meeting)
+    created = created_by_form(AgendaItem, form_token)
+    if created is not None:
+        return created
     item = AgendaItem.objects.create(
         meeting=meeting,
         title=title,
@@ -49,6 +61,7 @@ def propose_agenda_item(*, meeting, party, by, title, description="", presenting
         planned_minutes=planned_minutes,
         proposed_by_party=party,
         proposed_by=by,
+        form_token=form_token,
     )
     log_event(
         meeting=meeting,
@@ -206,14 +219,15 @@ def save_position(*, item, party, by, text, base_version):
     position = Position.objects.select_for_update().filter(agenda_item=item, party=party).first()
     if position is None and base_version != 0:
         raise RuleError(_("The position you edited no longer exists. Open the agenda item again."))
+    if position is not None and position.text == text:
+        # Nothing to lose, whichever version it was based on: the second post of a double click.
+        return position
     if position is not None and position.version != base_version:
         raise PositionConflict(position)
     if position is None:
         position = Position.objects.create(agenda_item=item, party=party, text=text, updated_by=by)
         before = None
     else:
-        if position.text == text:
-            return position
         before = {"text": position.text, "version": position.version}
         position.text = text
         position.version += 1
@@ -264,14 +278,26 @@ def set_position_shared(*, position, by, shared):
     return position
 
 
+class DocumentNotStored(Exception):
+    """The documents folder refused the file; nothing was saved. The message is meant for the user."""
+
+
 @transaction.atomic
-def attach_document(*, item, party, by, upload, content_type, sha256, position=None, replaces=None):
+def attach_document(
+    *, item, party, by, upload, content_type, sha256, position=None, replaces=None, form_token=None
+):
     """Store an upload (already checked by the form) under a generated name.
 
     Replacing keeps the old document, marked as replaced. Side effect: one event.
+    The same form posted again returns the document it stored and changes
+    nothing. If the file cannot be written, DocumentNotStored is raised and
+    the transaction leaves no row behind.
     """
     meeting = locked_meeting(item.meeting)
     _require_active(meeting)
+    created = created_by_form(Document, form_token)
+    if created is not None:
+        return created
     if replaces is not None:
         replaces = Document.objects.select_for_update().get(pk=replaces.pk)
         if replaces.replaced_at is not None:
@@ -288,8 +314,19 @@ def attach_document(*, item, party, by, upload, content_type, sha256, position=N
         size=upload.size,
         sha256=sha256,
         replaces=replaces,
+        form_token=form_token,
     )
-    document.file.save(upload.name, upload, save=False)
+    try:
+        document.file.save(upload.name, upload, save=False)
+    except OSError as error:
+        # Full disk, a missing mount, no permission: the operators' problem, logged for them in full.
+        logger.exception("The documents folder refused a file")
+        raise DocumentNotStored(
+            _(
+                "The document could not be stored, and nothing was saved. Try again later; if it happens "
+                "again, tell the people who run Samråd."
+            )
+        ) from error
     # A failed database write must not leave an orphan file behind.
     try:
         document.save()

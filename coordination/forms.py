@@ -1,6 +1,7 @@
 """Forms validate and convert what people type; they never change anything."""
 
 import datetime
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -27,6 +28,19 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
+class FormTokenField(forms.UUIDField):
+    """A one-time token, new with every form shown, by which a second post of it is recognised.
+
+    The created row keeps it (see services.created_by_form). A post without one is not refused,
+    it only goes without that protection.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self):
+        super().__init__(required=False, initial=uuid.uuid4)
+
+
 class PartyChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
@@ -45,6 +59,7 @@ class MeetingForm(forms.ModelForm):
     )
     # A link typed without a scheme is a video meeting address: https, as Django 6 will assume.
     video_link = forms.URLField(label=_("Video link"), max_length=500, required=False, assume_scheme="https")
+    form_token = FormTokenField()
 
     class Meta:
         model = Meeting
@@ -320,6 +335,7 @@ class AttendeeForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), required=False)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Principal or deputy"), choices=Attendee.Kind.choices)
+    form_token = FormTokenField()
 
     def __init__(self, *args, party, **kwargs):
         super().__init__(*args, **kwargs)
@@ -341,6 +357,8 @@ class AttendeeForm(forms.Form):
 
 
 class AgendaItemForm(forms.ModelForm):
+    form_token = FormTokenField()
+
     class Meta:
         model = AgendaItem
         fields = ["title", "description", "presenting_party", "planned_minutes"]
@@ -386,6 +404,7 @@ class PositionForm(forms.Form):
 
 class DocumentForm(forms.Form):
     file = forms.FileField(label=_("File"))
+    form_token = FormTokenField()
 
     def __init__(self, *args, refused_uploads=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -419,3 +438,22 @@ class DocumentForm(forms.Form):
                 "file",
                 _("The file is larger than the limit of %(limit)d MB.") % {"limit": self.limit_mb},
             )
+
+
+class OneTimeCodeForm(forms.Form):
+    """The six digits from the user's authenticator app. Whether they are right is for two_factor.py to check."""
+
+    code = forms.RegexField(
+        regex=r"^\s*\d{6}\s*$",
+        label=_("Code from your authenticator app"),
+        help_text=_("Six digits. A new code appears every 30 seconds."),
+        error_messages={"invalid": _("Enter the six digits that your app shows.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 7}),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        # Django's LoginView hands every form the request; this form does not need it.
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()

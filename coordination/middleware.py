@@ -1,7 +1,45 @@
-"""Response headers that protect what the parties write: nothing of a meeting is kept in a cache."""
+"""Idle sessions, response headers that protect what the parties write, and the gate of required two-factor login."""
+
+import time
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.dispatch import receiver
 from django.utils.cache import add_never_cache_headers
+
+from . import rules, two_factor
+
+
+class IdleSessionMiddleware:
+    """A logged-in session lives SESSION_COOKIE_AGE from its last renewal; activity renews it.
+
+    Renewing means saving the session (and a new cookie expiry), so it is done
+    only when the last renewal is SESSION_RENEW_SECONDS old: an idle session ends
+    between SESSION_IDLE_HOURS and that much less after the last request.
+    """
+
+    KEY = "renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        if session.get("_auth_user_id"):
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[self.KEY] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="samrad-session-renewed-at-login")
+def _renewed_at_login(sender, request, **kwargs):
+    """A login saves the session anyway; noting it here spares the first page a second save."""
+    request.session[IdleSessionMiddleware.KEY] = int(time.time())
 
 
 class PrivacyHeadersMiddleware:
@@ -20,3 +58,39 @@ class PrivacyHeadersMiddleware:
         if request.user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+class TwoFactorRequiredMiddleware:
+    """Where two-factor login is required (rules.must_use_two_factor), a session without it reaches only the set-up.
+
+    A user without a device is sent to set one up; one who has a device but a
+    session that never gave a code (it began before the requirement) must log
+    in again.
+    """
+
+    OPEN_URL_NAMES = {"two_factor_setup", "two_factor_start", "logout", "choose_language", "accessibility", "privacy", "healthz"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS
+            and user.is_authenticated
+            and not user.is_verified()
+            and resolve_name(request) not in self.OPEN_URL_NAMES
+            and rules.must_use_two_factor(user)
+        ):
+            if two_factor.confirmed_device(user) is not None:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            return redirect("two_factor_setup")
+        return self.get_response(request)
+
+
+def resolve_name(request):
+    try:
+        return resolve(request.path_info).url_name
+    except Resolver404:
+        return None

@@ -8,11 +8,16 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+
+def form_token_field():
+    """Where a row keeps the one-time token of the form that created it (see services.created_by_form)."""
+    return models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
 
 class Party(models.Model):
@@ -62,16 +67,14 @@ def own_party_ids(user):
     return Membership.objects.filter(user=user).values("party_id")
 
 
-def visible_meeting_ids(user):
-    """The ids of the meetings the user may see, as a subquery: those of their parties; drafts only for the convening parties.
+def visible_meeting_ids(party_ids):
+    """The ids of the meetings the given parties (ids, or a subquery of them) may see, as a subquery.
 
-    What the event log, positions and documents filter on directly: wrapped in
-    visible_to() it would nest one level deeper, and compiling the nested
+    Those the parties are invited to; drafts only for the convening parties.
+    The event log, positions and documents filter on these directly: through
+    visible_to() they would nest one level deeper, and compiling the nested
     subqueries costs more than running them.
     """
-    if not user.is_authenticated:
-        return Meeting.objects.none().values("pk")
-    party_ids = own_party_ids(user)
     invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
     convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
     return Meeting.objects.filter(invited | convening).values("pk")
@@ -79,10 +82,14 @@ def visible_meeting_ids(user):
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Meetings the user may see (visible_meeting_ids)."""
+        """Meetings the user may see: those of their parties; drafts only for the convening parties."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(pk__in=visible_meeting_ids(user))
+        return self.visible_to_parties(own_party_ids(user))
+
+    def visible_to_parties(self, party_ids):
+        """Meetings that the given parties (ids, or a subquery of them) may see."""
+        return self.filter(pk__in=visible_meeting_ids(party_ids))
 
     def for_dashboard(self, user):
         """The "Mina möten" list with everything its rows need, in a fixed number of queries.
@@ -166,6 +173,7 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    form_token = form_token_field()
 
     objects = MeetingQuerySet.as_manager()
 
@@ -178,7 +186,13 @@ class Meeting(models.Model):
                 condition=Q(status="scheduled", confirmed_slot__isnull=False)
                 | ~Q(status="scheduled"),
                 name="scheduled_meeting_has_slot",
-            )
+            ),
+            # A meeting being planned has no confirmed time. Since times can only be withdrawn while
+            # the meeting is being planned, this also keeps a confirmed time from being withdrawn.
+            models.CheckConstraint(
+                condition=Q(confirmed_slot__isnull=True) | ~Q(status__in=["draft", "polling"]),
+                name="planned_meeting_has_no_confirmed_slot",
+            ),
         ]
 
     def __str__(self):
@@ -328,6 +342,7 @@ class Attendee(models.Model):
     rsvp = models.CharField(_("calendar answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
     rsvp_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
 
     class Meta:
         ordering = ["party__name", "kind", "name"]
@@ -342,13 +357,26 @@ class Attendee(models.Model):
         return self.status == self.Status.CONFIRMED
 
 
+class AppendOnlyError(IntegrityError):
+    """An attempt to change or remove a row of the event log, which is the record."""
+
+
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The log of the user's meetings; what concerns a party's drafts only to that party."""
-        own_parties = own_party_ids(user)
-        return self.filter(meeting__in=visible_meeting_ids(user)).filter(
-            Q(private=False) | Q(party__in=own_parties)
+        return self.visible_to_parties(own_party_ids(user))
+
+    def visible_to_parties(self, party_ids):
+        """What the given parties (ids, or a subquery of them) may see of the log: the export of one party."""
+        return self.filter(meeting__in=visible_meeting_ids(party_ids)).filter(
+            Q(private=False) | Q(party__in=party_ids)
         )
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("The event log is append-only: its rows are never updated.")
+
+    def delete(self):
+        raise AppendOnlyError("The event log is append-only: its rows are never deleted.")
 
 
 class Event(models.Model):
@@ -383,12 +411,14 @@ class Event(models.Model):
         DOCUMENT_REPLACED = "document_replaced", _("replaced a document")
         REMINDER_SENT = "reminder_sent", _("sent a reminder")
         CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
+        LOG_EXPORTED = "log_exported", _("exported the event log")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
+    # in the migration). A deleted account only loses its link; its name stays as text.
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    # Kept as text so the record stays readable after the account is gone.
     actor_name = models.CharField(max_length=200)
-    party = models.ForeignKey(Party, on_delete=models.SET_NULL, null=True, related_name="+")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=40, choices=Action.choices)
     subject = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
@@ -403,9 +433,18 @@ class Event(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("event")
         verbose_name_plural = _("event log")
+        constraints = [models.CheckConstraint(condition=~Q(actor_name=""), name="event_names_its_actor")]
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The event log is append-only: its rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The event log is append-only: its rows are never deleted.")
 
 
 class AgendaItem(models.Model):
@@ -430,6 +469,7 @@ class AgendaItem(models.Model):
     # The place among the accepted items; proposed and declined items keep 0.
     order = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
 
     class Meta:
         ordering = ["order", "created_at", "pk"]
@@ -453,7 +493,7 @@ class PositionQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         own_parties = own_party_ids(user)
-        meetings = visible_meeting_ids(user)
+        meetings = visible_meeting_ids(own_parties)
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(party__in=own_parties) | Q(state=Position.State.SHARED)
         )
@@ -534,7 +574,7 @@ def generated_document_name(instance, filename):
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A document is visible exactly when what it is attached to is: the agenda item, or the position."""
-        meetings = visible_meeting_ids(user)
+        meetings = visible_meeting_ids(own_party_ids(user))
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(position__isnull=True) | Q(position__in=Position.objects.visible_to(user))
         )
@@ -560,6 +600,7 @@ class Document(models.Model):
     )
     replaced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
 
     objects = DocumentQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ user's roles in the meeting's parties, computed once per request.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Answer, Meeting, Membership
@@ -82,6 +83,13 @@ class MeetingAccess:
 
 def _convening_coordinator(access):
     return bool(access.party_ids_with_role(Role.COORDINATOR) & access.convening_ids)
+
+
+def must_use_two_factor(user):
+    """Coordinators and secretaries confirm meetings and keep the record: a setting can make them use two factors."""
+    return settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS and user.memberships.filter(
+        role__in=[Role.COORDINATOR, Role.SECRETARY]
+    ).exists()
 
 
 def can_create_meeting(user):
@@ -175,6 +183,18 @@ def can_confirm_attendance(access):
 def can_see_delivery(access):
     """The convening parties' coordinators and secretaries follow what was mailed to whom."""
     return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
+
+
+def can_export_log_for(access, party_id):
+    """A party's secretary exports the log, as that party sees it, for the party's registry (diarium).
+
+    DESIGN.md gives the record to the secretary; coordinators act for the party, they do not register.
+    """
+    return party_id in access.party_ids_with_role(Role.SECRETARY)
+
+
+def log_export_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_export_log_for(access, party_id))
 
 
 def can_hold_times(access):

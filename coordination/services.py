@@ -5,6 +5,7 @@ raises the meeting's calendar sequence — all in one transaction. Views and
 forms never change meeting state themselves.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,17 +65,38 @@ def locked_meeting(meeting):
     return Meeting.objects.select_for_update().get(pk=meeting.pk)
 
 
+# The same form posted twice — a double click, a reload, two tabs, even at the very same moment —
+# creates one row. A form that creates a row with no natural key of its own (a meeting, an agenda
+# item, an attendee, a document) carries a one-time token (forms.FormTokenField) that the row keeps
+# under a unique constraint. The service first takes a row lock (the meeting's; for a new meeting,
+# the creator's), so the second post waits for the first to commit and then finds its row here: it
+# returns that row and writes nothing. The unique constraint is the database's guarantee should a
+# path ever skip the lock. Rows with a natural key need no token: a slot is unique per time, an
+# answer per slot and party, a position per item and party, with its version against stale edits.
+def created_by_form(model, form_token):
+    """The row a form with this one-time token has already created, or None."""
+    if form_token is None:
+        return None
+    return model.objects.filter(form_token=form_token).first()
+
+
 @transaction.atomic
-def save_meeting(*, by, party, details, convening, required, optional, meeting=None):
+def save_meeting(*, by, party, details, convening, required, optional, meeting=None, form_token=None):
     """Create a meeting (as a draft) or edit one, with its invited parties.
 
     ``convening``, ``required`` and ``optional`` are sets of parties. Side
     effects: event rows for the creation or each changed field and each party
     invited or removed; the calendar sequence rises when a scheduled meeting's
-    calendar fields change.
+    calendar fields change. A creation form posted again returns the meeting
+    it created and changes nothing.
     """
     if meeting is None:
-        meeting = Meeting.objects.create(created_by=by, **details)
+        # No meeting to lock yet: the creator's row queues their own parallel posts.
+        get_user_model().objects.select_for_update().get(pk=by.pk)
+        created = created_by_form(Meeting, form_token)
+        if created is not None:
+            return created
+        meeting = Meeting.objects.create(created_by=by, form_token=form_token, **details)
         log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_CREATED, subject=meeting.title)
     else:
         meeting = locked_meeting(meeting)
@@ -263,6 +285,14 @@ def required_party_ids(meeting):
     return [inv.party_id for inv in meeting.invitations.all() if inv.required]
 
 
+def already_confirmed(meeting):
+    """The refusal of a second confirmation: typically another convener chose a time a moment earlier."""
+    return RuleError(
+        _("Another time, %(slot)s, has just been confirmed. To change it, reschedule the meeting.")
+        % {"slot": describe_slot(meeting.confirmed_slot)}
+    )
+
+
 @transaction.atomic
 def confirm_slot(*, meeting, slot, by, party, reason=""):
     """Fix ``slot`` as the meeting's time; the meeting becomes scheduled.
@@ -274,6 +304,8 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     meeting = locked_meeting(meeting)
     if meeting.status == Meeting.Status.SCHEDULED and meeting.confirmed_slot_id == slot.pk:
         return False
+    if meeting.status == Meeting.Status.SCHEDULED:
+        raise already_confirmed(meeting)
     if meeting.status != Meeting.Status.POLLING:
         raise RuleError(_("The meeting is not open for confirmation; it may already have a confirmed time."))
     slot = meeting.slots.prefetch_related("answers").get(pk=slot.pk)
@@ -393,13 +425,21 @@ def _attendee_json(attendee):
 
 
 @transaction.atomic
-def name_attendee(*, meeting, party, by, name, email="", title="", kind=Attendee.Kind.PRINCIPAL, user=None):
-    """Name a person who attends for ``party``. Side effects: one event; calendar sequence +1 once scheduled."""
+def name_attendee(
+    *, meeting, party, by, name, email="", title="", kind=Attendee.Kind.PRINCIPAL, user=None, form_token=None
+):
+    """Name a person who attends for ``party``. Side effects: one event; calendar sequence +1 once scheduled.
+
+    The same form posted again returns the attendee it named and changes nothing.
+    """
     meeting = locked_meeting(meeting)
+    created = created_by_form(Attendee, form_token)
+    if created is not None:
+        return created
     if email and meeting.attendees.filter(email__iexact=email).exists():
         raise RuleError(_("This person is already an attendee."))
     attendee = Attendee.objects.create(
-        meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind
+        meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind, form_token=form_token
     )
     if bump_if_scheduled(meeting):
         invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION, only=[attendee])

@@ -3,6 +3,7 @@
 The environment is read here and nowhere else; code reads ``settings.X``.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -43,6 +44,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -57,10 +61,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coordination.middleware.IdleSessionMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "coordination.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "coordination.middleware.PrivacyHeadersMiddleware",
+    # Last, so that it turns a refused login anywhere above into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "samrad.urls"
@@ -103,6 +112,47 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_meetings"
 LOGOUT_REDIRECT_URL = "login"
+# Axes first: it refuses a locked-out account or client before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Failed logins are counted per account and per client address, separately: either reaching the
+# limit locks that account (from every address) or that address (for every account) until the
+# cool-off has passed. A failed two-factor code counts as a failed login.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "coordination.views.account.locked_out"
+# The client address. X-Forwarded-For can be written by anyone, so it is read only when
+# TRUSTED_PROXY_COUNT says how many proxies of our own stand in front of the app; each appends the
+# address it received from, so the client is that many entries from the right and anything further
+# left is ignored. With 0 (no proxy) the connection's own address is used.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    # django-ipware counts the proxies listed in the header: the nearest one is REMOTE_ADDR, not listed.
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    # Not strict: a header the client already filled in makes the chain longer, and the client is
+    # still found counting from the right instead of the whole header being dropped.
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Two-factor login with a TOTP app is open to everyone; with this on, coordinators and secretaries
+# (who confirm meetings and keep the record) cannot use the app until they have set it up.
+TWO_FACTOR_REQUIRED_FOR_COORDINATORS = envbool("TWO_FACTOR_REQUIRED_FOR_COORDINATORS", False)
+OTP_TOTP_ISSUER = "Samråd"
+
+# A session ends after this long without a request. Activity restarts the clock, but at most once per
+# SESSION_RENEW_SECONDS (coordination.middleware.IdleSessionMiddleware): saving the session on every
+# request would cost three writes on every page.
+SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "8"))
+SESSION_COOKIE_AGE = SESSION_IDLE_HOURS * 3600
+SESSION_RENEW_SECONDS = 300
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
@@ -161,6 +211,20 @@ REPLY_IMAP_PASSWORD = os.environ.get("REPLY_IMAP_PASSWORD", "")
 REPLY_IMAP_SSL = envbool("REPLY_IMAP_SSL", True)
 
 SESSION_COOKIE_HTTPONLY = True
+
+# Security events (logins, logouts, failures, lockouts, password and two-factor changes) go to their
+# own logger, one line each with the user, the client address and the time; never a password or a code.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"security": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"security": {"class": "logging.StreamHandler", "formatter": "security"}},
+    "loggers": {
+        "samrad.security": {"handlers": ["security"], "level": "INFO", "propagate": True},
+        # Axes would otherwise repeat every attempt, with its own wording, at INFO.
+        "axes": {"level": "WARNING"},
+    },
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -103,7 +103,7 @@ def test_production_passes_the_deployment_checklist():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("template", ["base.html", "coordination/kallelse.html", "500.html"])
+@pytest.mark.parametrize("template", ["base.html", "coordination/kallelse.html", "error_page.html", "500.html", "503.html"])
 def test_no_template_has_inline_script_or_style(template):
     text = (ROOT / "templates" / template).read_text()
     assert "<script" not in text and "style=" not in text and "<style" not in text

@@ -1,37 +1,198 @@
-"""The user's own things: logging in with their language, choosing a language, the calendar feed."""
+"""The user's own things: logging in (with a second step for two-factor login), the password,
+two-factor login, choosing a language, the calendar feed."""
 
 import hashlib
+import logging
+import smtplib
 from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from .. import feeds
+from .. import feeds, rules, two_factor
+from ..forms import OneTimeCodeForm
 from ..models import Profile
+from ..security import log_event
+
+logger = logging.getLogger(__name__)
+
+# Set at login and removed at logout: a browser that still has it but no session lost the session
+# to inactivity (or to a password change elsewhere), and the login page says so.
+HAD_SESSION_COOKIE = "samrad-had-session"
+WRONG_CODE = gettext_lazy("That code is not right, or it has been used already. Wait for the next code and try again.")
+
+
+def _logged_in(response, user):
+    """The response that ends a login: the app in the user's language, and the mark of a session."""
+    profile = Profile.objects.filter(user=user).first()
+    if profile:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language, samesite="Lax")
+    response.set_cookie(
+        HAD_SESSION_COOKIE, "1", max_age=30 * 24 * 3600, httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+    )
+    return response
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, which then shows the app in the language the user chose before."""
+    """Django's login (axes counts its failures); a user with two-factor login goes on to the code step."""
 
     redirect_authenticated_user = True
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response.delete_cookie(HAD_SESSION_COOKIE, samesite="Lax")
+        return response
+
+    def get_context_data(self, **kwargs):
+        session_ended = self.request.method == "GET" and bool(self.request.COOKIES.get(HAD_SESSION_COOKIE))
+        return super().get_context_data(session_ended=session_ended, idle_hours=settings.SESSION_IDLE_HOURS, **kwargs)
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.confirmed_device(user) is not None:
+            two_factor.hold_pending_login(self.request, user)
+            return redirect(reverse("login_code") + "?" + urlencode({"next": self.get_success_url()}))
+        return _logged_in(super().form_valid(form), user)
+
+
+class LoginCodeView(auth_views.LoginView):
+    """The second step of a two-factor login. Wrong codes count towards the same lockout as wrong passwords."""
+
+    form_class = OneTimeCodeForm
+    template_name = "registration/login_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.pending_user = two_factor.pending_login_user(request)
+        if self.pending_user is None:
+            return redirect("login")
+        credentials = {"username": self.pending_user.get_username()}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            return locked_out(request, None, credentials)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = self.pending_user
+        if not two_factor.finish_pending_login(request=self.request, user=user, code=form.cleaned_data["code"]):
+            form.add_error("code", WRONG_CODE)
+            return self.form_invalid(form)
+        return _logged_in(HttpResponseRedirect(self.get_success_url()), user)
+
+
+def locked_out(request, original_response, credentials):
+    """Axes' answer to a locked account or client (settings.AXES_LOCKOUT_CALLABLE).
+
+    429 Too Many Requests: the request was refused for its rate, not for who
+    sent it. The page is the same whether or not the account exists, since
+    axes counts failures for any username typed.
+    """
+    log_event("lockout", request, username=(credentials or {}).get("username"))
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response.delete_cookie(HAD_SESSION_COOKIE, samesite="Lax")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change. It keeps this session and ends every other one (their session hash no longer matches)."""
+
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("account")
+
     def form_valid(self, form):
         response = super().form_valid(form)
-        profile = Profile.objects.filter(user=form.get_user()).first()
-        if profile:
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language, samesite="Lax")
+        log_event("password_changed", self.request, user=form.user)
+        messages.success(self.request, _("Your password is changed. You are logged out everywhere else."))
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset by e-mail. Its answer is the same whether or not the address has an account."""
+
+    template_name = "registration/password_reset.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        log_event("password_reset_requested", self.request)
+        try:
+            return super().form_valid(form)
+        except (smtplib.SMTPException, OSError):
+            # Mail goes only to known addresses: an error page here would tell that this one is known.
+            logger.exception("Could not send a password reset mail")
+            return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the mail: a new password, which (as a change does) ends every session of the account."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        log_event("password_reset", self.request, user=form.user)
+        return response
+
+
+@login_required
+@require_POST
+def two_factor_start(request):
+    two_factor.start_setup(request.user)
+    return redirect("two_factor_setup")
+
+
+@login_required
+def two_factor_setup(request):
+    """Set up two-factor login: scan the code (or type the key), then prove it works with a first code."""
+    if two_factor.confirmed_device(request.user) is not None:
+        return redirect("account")
+    device = two_factor.started_device(request.user)
+    form = OneTimeCodeForm(request.POST or None)
+    if device is not None and form.is_valid():
+        if two_factor.confirm_device(request=request, device=device, code=form.cleaned_data["code"]):
+            messages.success(request, _("Two-factor login is on. From now on you log in with your password and a code."))
+            return redirect("account")
+        form.add_error("code", WRONG_CODE)
+    context = {
+        "form": form,
+        "device": device,
+        "required": rules.must_use_two_factor(request.user),
+        **(two_factor.setup_details(device) if device else {}),
+    }
+    return render(request, "coordination/two_factor_setup.html", context)
+
+
+@login_required
+def two_factor_remove(request):
+    """Turn two-factor login off; a current code proves that the person at the keyboard has the phone."""
+    if two_factor.confirmed_device(request.user) is None:
+        return redirect("account")
+    form = OneTimeCodeForm(request.POST or None)
+    if form.is_valid():
+        if two_factor.remove_device(request=request, user=request.user, code=form.cleaned_data["code"]):
+            messages.success(request, _("Two-factor login is off. You log in with your password only."))
+            return redirect("account")
+        form.add_error("code", WRONG_CODE)
+    return render(request, "coordination/two_factor_remove.html", {"form": form})
 
 
 @require_POST
@@ -45,11 +206,12 @@ def choose_language(request):
 
 @login_required
 def account(request):
-    """The user's own page: their language and their calendar feed address."""
+    """The user's own page: their parties, password, two-factor login and calendar feed address."""
     context = {
         "active_feed": request.user.feed_tokens.filter(revoked_at__isnull=True).first(),
         "new_feed_url": _feed_links(request, request.session.pop(NEW_FEED_TOKEN, None)),
         "memberships": request.user.memberships.select_related("party"),
+        "two_factor_on": two_factor.confirmed_device(request.user) is not None,
     }
     return render(request, "coordination/account.html", context)
 

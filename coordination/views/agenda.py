@@ -43,6 +43,7 @@ def agenda_item_create(request, pk):
                 meeting=meeting,
                 party=access.acting_party(Role.COORDINATOR, Role.MEMBER),
                 by=request.user,
+                form_token=form.cleaned_data["form_token"],
                 **form.item_fields,
             )
         except agenda.RuleError as error:
@@ -293,11 +294,15 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
                 content_type=form.cleaned_data["content_type"],
                 sha256=form.cleaned_data["sha256"],
                 replaces=replaces,
+                form_token=form.cleaned_data["form_token"],
             )
         except agenda.RuleError as error:
             return refused(request, meeting, error)
-        messages.success(request, _("The document was added."))
-        return redirect(item_url(item))
+        except agenda.DocumentNotStored as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(request, _("The document was added."))
+            return redirect(item_url(item))
     context = {"meeting": meeting, "form": form, "heading": heading, "item": item, "replaces": replaces}
     return render(request, "coordination/document_form.html", context)
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import ics, invites, reminders, rules, services
+from .. import eventlog, ics, invites, reminders, rules, services
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
 from ..models import AgendaItem, Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
@@ -37,6 +37,7 @@ def meeting_create(request):
         meeting = services.save_meeting(
             by=request.user,
             party=rules.creating_party(request.user, form.cleaned_data["convening"]),
+            form_token=form.cleaned_data["form_token"],
             **form.meeting_arguments(),
         )
         messages.success(request, _("The meeting was created as a draft. Propose times, then open it for answers."))
@@ -173,6 +174,9 @@ def confirm(request, pk, slot_pk):
         # The second click of a double click: the first one already did it.
         messages.info(request, _("This time is already confirmed."))
         return redirect(meeting_url(meeting))
+    if meeting.status == Meeting.Status.SCHEDULED and rules.can_reschedule(access):
+        # Another convener confirmed a time while this one had the page open.
+        return refused(request, meeting, services.already_confirmed(meeting))
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
@@ -296,6 +300,7 @@ def attendee_create(request, pk, party_pk):
                 email=data["email"],
                 title=data["title"],
                 kind=data["kind"],
+                form_token=data["form_token"],
             )
         except services.RuleError as error:
             form.add_error(None, str(error))
@@ -347,7 +352,23 @@ def attendee_confirm(request, pk, attendee_pk):
 def event_log(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     events = Event.objects.visible_to(request.user).filter(meeting=meeting).select_related("party")
-    return render(request, "coordination/event_log.html", {"meeting": meeting, "events": events})
+    export_parties = [access.parties[pid] for pid in rules.log_export_party_ids(access)]
+    context = {"meeting": meeting, "events": events, "export_parties": export_parties}
+    return render(request, "coordination/event_log.html", context)
+
+
+@login_required
+@require_POST
+def event_log_export(request, pk, party_pk, file_format):
+    """A party's copy of the log for its registry; a POST, because the export is itself logged."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_export_log_for(access, party_pk))
+    body, content_type, filename = eventlog.export_event_log(
+        meeting=meeting, party=access.parties[party_pk], by=request.user, file_format=file_format
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required

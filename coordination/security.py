@@ -1,0 +1,46 @@
+"""The security log: one line per login, logout, failure, lockout, password or two-factor change.
+
+Lines go to the ``samrad.security`` logger (configured in settings.LOGGING) and
+name the user, the client address and the event; the time comes from the log
+record. No password or code is ever written.
+
+Logins, logouts and failed logins are logged from Django's own auth signals,
+because Django sends them from every way in (our login page, the admin, the
+second step of a two-factor login) and a security log must not miss one; the
+events that only our views cause are logged by those views.
+"""
+
+import logging
+
+from axes.helpers import get_client_ip_address
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+logger = logging.getLogger("samrad.security")
+
+
+def log_event(event, request, *, user=None, username=None):
+    """Write one event. ``user`` when the account is known; otherwise the username as it was typed."""
+    if user is not None:
+        who = f"user_id={user.pk} username={user.get_username()!r}"
+    else:
+        who = f"user_id=- username={username or ''!r}"
+    client = get_client_ip_address(request) if request is not None else None
+    logger.info("%s %s client_ip=%s", event, who, client or "-")
+
+
+@receiver(user_logged_in, dispatch_uid="samrad-security-login")
+def _logged_in(sender, request, user, **kwargs):
+    log_event("login", request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="samrad-security-logout")
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        log_event("logout", request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="samrad-security-login-failed")
+def _login_failed(sender, credentials, request=None, **kwargs):
+    # Django has already replaced the password in ``credentials`` by stars; only the username is read.
+    log_event("login_failed", request, username=credentials.get("username"))

@@ -1,0 +1,904 @@
+"""The authorisation matrix: every URL the app has × every role × GET and POST, with the expected outcome.
+
+"The party" of a row is the party its object belongs to: the police's slot,
+answers, attendee, positions and documents. The matrix meetings are convened
+by the municipality alone; the county board and the police are invited, so
+"another invited party" (the county board's coordinator) has every right a
+coordinator has, only not for the police. A POST is sent with data that
+would do the action for someone allowed to; a refusal then proves the rule
+and not a form error. Every outcome but "done" also proves that nothing
+changed: a snapshot of every table the app writes (row count and a hash of
+every value) and of the documents folder, equal before and after. Left
+out of the snapshot: the session table (logging in and out is what it is
+for); the one download that writes is named in DOWNLOAD_WRITES.
+
+The data is built once for the module and every test runs in a savepoint
+rolled back at its end (pytest-django's django_db mark), and each role's session is
+made once too: the cases then cost a request and a snapshot each, not the
+meetings, agenda and documents a fresh world per case would build.
+"""
+
+import datetime
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.conf import settings
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from coordination import feeds, services
+from coordination.models import (
+    AgendaItem,
+    Answer,
+    Attendee,
+    Document,
+    FeedToken,
+    Meeting,
+    Membership,
+    Position,
+    Profile,
+    Slot,
+)
+from coordination.times import to_stockholm
+
+from .agenda_support import build_scenario
+from .conftest import PASSWORD, answer_all, create_meeting, future_time, make_party, make_user
+from .test_views import answer_data, edit_data, slot_formset, slot_row
+
+Role = Membership.Role
+# Every test, also those that only read the tables below, runs against the module's world in the database.
+pytestmark = pytest.mark.django_db
+
+# Outcomes besides a plain status code.
+LOGIN = "login"  # 302 to the login page, which comes back to this URL
+DONE = "done"  # 302 after the action, and the data changed
+AWAY = "302"  # 302 elsewhere, and nothing changed
+
+# The columns of the matrix. Who plays each role (build_world): the outsider is Region Uppsala's coordinator
+# (a party not invited); the other party is the county board's coordinator; member, coordinator and secretary
+# are the police's; the convener is the municipality's coordinator; the convener's secretary the
+# municipality's secretary, who alone confirms attendance.
+ROLES = ["anonymous", "outsider", "other_party", "member", "coordinator", "secretary", "convener", "convener_secretary"]
+
+
+@dataclass(frozen=True)
+class Row:
+    target: str  # what the URL points at, see World.kwargs
+    get: tuple
+    post: tuple
+
+    def expected(self, method, role):
+        return getattr(self, method)[ROLES.index(role)]
+
+
+MATRIX = {
+    #                                                         anon.  outs.  other  member coord. secr.  conv.  conv.secr.
+    # The user's own pages, and the public ones.
+    "my_meetings":              Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
+    "login":                    Row("-",                 get=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "logout":                   Row("-",                 get=(405,   405,   405,   405,   405,   405,   405,   405),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    # The two-factor step without a password step before it, and the admin's login: both lead to our login.
+    "login_code":               Row("-",                 get=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "admin_login":              Row("-",                 get=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    # A reset answers the same for everyone and changes nothing until the new password is given through the link.
+    "password_reset":           Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "password_reset_done":      Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
+    "password_reset_confirm":   Row("member's reset link", get=(AWAY, AWAY, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "password_reset_complete":  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
+    "password_change":          Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "two_factor_start":         Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    # Without a device being set up (or in use), there is nothing to confirm (or remove).
+    "two_factor_setup":         Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
+    "two_factor_remove":        Row("-",                 get=(LOGIN, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
+                                                        post=(LOGIN, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "choose_language":          Row("-",                 get=(405,   405,   405,   405,   405,   405,   405,   405),
+                                                        post=(AWAY,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "accessibility":            Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(200,   200,   200,   200,   200,   200,   200,   200)),
+    "privacy":                  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(200,   200,   200,   200,   200,   200,   200,   200)),
+    "healthz":                  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(200,   200,   200,   200,   200,   200,   200,   200)),
+    "account":                  Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
+    "feed_new":                 Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "feed_revoke":              Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    # The secret address is the key, whoever holds it: the member's feed, asked for by everyone.
+    "feed":                     Row("member's feed",     get=(200,   200,   200,   200,   200,   200,   200,   200),
+                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
+    # The meeting and its scheduling.
+    "meeting_create":           Row("-",                 get=(LOGIN, 200,   200,   403,   200,   403,   200,   403),
+                                                        post=(LOGIN, DONE,  DONE,  403,   DONE,  403,   DONE,  403)),
+    "meeting_detail":           Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "meeting_edit":             Row("polling",           get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    # A draft is hidden from the invited parties.
+    "open_polling":             Row("draft",             get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   404,   404,   404,   404,   DONE,  403)),
+    "propose_slots":            Row("polling",           get=(LOGIN, 404,   200,   403,   200,   403,   200,   403),
+                                                        post=(LOGIN, 404,   DONE,  403,   DONE,  403,   DONE,  403)),
+    "withdraw_slot":            Row("slot",              get=(LOGIN, 404,   403,   403,   200,   403,   403,   403),
+                                                        post=(LOGIN, 404,   403,   403,   DONE,  403,   403,   403)),
+    "confirm":                  Row("slot",              get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "answer":                   Row("answers",           get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
+    "reschedule":               Row("scheduled",         get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "cancel":                   Row("polling",           get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "mark_held":                Row("scheduled",         get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "remind":                   Row("polling",           get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "attendee_create":          Row("attendees",         get=(LOGIN, 404,   403,   403,   200,   200,   403,   403),
+                                                        post=(LOGIN, 404,   403,   403,   DONE,  DONE,  403,   403)),
+    "attendee_remove":          Row("attendee",          get=(LOGIN, 404,   403,   403,   200,   200,   403,   403),
+                                                        post=(LOGIN, 404,   403,   403,   DONE,  DONE,  403,   403)),
+    # The convening party's secretary confirms attendance, the police's own secretary does not.
+    "attendee_confirm":         Row("attendee",          get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   403,   DONE)),
+    "event_log":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    # The police's copy of the log, for the police's registry: their secretary's alone.
+    "event_log_csv":            Row("police's log",      get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   200,   403,   403)),
+    "event_log_json":           Row("police's log",      get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   200,   403,   403)),
+    "meeting_ics":              Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "holds_ics":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    # The agenda, the positions and the documents, on the scheduled meeting.
+    "kallelse":                 Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "agenda_item_create":       Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   403,   200,   403),
+                                                        post=(LOGIN, 404,   DONE,  DONE,  DONE,  403,   DONE,  403)),
+    "agenda_item_detail":       Row("accepted item",     get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "agenda_item_edit":         Row("proposed item",     get=(LOGIN, 404,   403,   200,   200,   403,   200,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  403,   DONE,  403)),
+    "agenda_item_accept":       Row("proposed item",     get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "agenda_item_decline":      Row("proposed item",     get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "agenda_item_up":           Row("middle item",       get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "agenda_item_down":         Row("middle item",       get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    # Documents on the item itself come from its proposer (the police) or the convener.
+    "document_create":          Row("accepted item",     get=(LOGIN, 404,   403,   200,   200,   200,   200,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  DONE,  403)),
+    "position_edit":            Row("position",          get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
+    # Another party's draft does not exist for anyone else: 404, not 403.
+    "position_share":           Row("draft position",    get=(LOGIN, 404,   404,   200,   200,   200,   404,   404),
+                                                        post=(LOGIN, 404,   404,   DONE,  DONE,  DONE,  404,   404)),
+    "position_withdraw":        Row("shared position",   get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
+    "position_versions":        Row("shared position",   get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
+                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "position_document_create": Row("shared position",   get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
+    "document_download":        Row("draft document",    get=(LOGIN, 404,   404,   200,   200,   200,   404,   404),
+                                                        post=(LOGIN, 404,   404,   200,   200,   200,   404,   404)),
+    "document_replace":         Row("item document",     get=(LOGIN, 404,   403,   200,   200,   200,   200,   403),
+                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  DONE,  403)),
+}
+
+# A download that writes, on purpose: the download of the tentative holds remembers that this user's calendar
+# took them, so that confirming a time can cancel the others there. It is the user's own bookkeeping,
+# changes nothing of the meeting and is seen by nobody else.
+#
+# The export of the log writes one row to the log itself: that the secretary took a copy.
+DOWNLOAD_WRITES = {
+    "holds_ics": {"coordination.Hold", "coordination.Hold_slots"},
+    "event_log_csv": {"coordination.Event"},
+    "event_log_json": {"coordination.Event"},
+}
+
+# Django's admin: one row group. No role of the matrix is staff, so every admin URL sends each of them to
+# the admin's login page (its logout to the admin's index, which does the same); the login page itself
+# leads to the app's login. Who may do what inside the admin is Django's permission system, not the app's rules.
+ADMIN = "admin"
+
+
+# The world every case runs against.
+
+
+@dataclass
+class Things:
+    """What the police have in one meeting: a time they proposed, their attendee, their agenda items and positions."""
+
+    meeting: object
+    slot: Slot = None
+    attendee: Attendee = None
+    agenda: object = None  # agenda_support.Scenario
+
+
+# What each target of the matrix points at: the meeting, and the URL's other arguments in that meeting.
+TARGETS = {
+    "-": (None, {}),
+    "member's feed": (None, {"token": lambda w, t: w.feed_token}),
+    "draft": ("draft", {}),
+    "polling": ("polling", {}),
+    "scheduled": ("scheduled", {}),
+    "slot": ("polling", {"slot_pk": lambda w, t: t.slot}),
+    "answers": ("polling", {"party_pk": lambda w, t: w.police}),
+    "police's log": ("polling", {"party_pk": lambda w, t: w.police}),
+    "member's reset link": (None, {
+        "uidb64": lambda w, t: urlsafe_base64_encode(force_bytes(w.users["member"].pk)),
+        "token": lambda w, t: default_token_generator.make_token(w.users["member"]),
+    }),
+    "attendees": ("polling", {"party_pk": lambda w, t: w.police}),
+    "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
+    "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
+    "proposed item": ("scheduled", {"item_pk": lambda w, t: t.agenda.proposed_item}),
+    "middle item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_b}),
+    "position": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a, "party_pk": lambda w, t: w.police}),
+    "draft position": ("scheduled", {"position_pk": lambda w, t: t.agenda.draft}),
+    "shared position": ("scheduled", {"position_pk": lambda w, t: t.agenda.shared}),
+    "draft document": ("scheduled", {"document_pk": lambda w, t: t.agenda.draft_doc}),
+    "item document": ("scheduled", {"document_pk": lambda w, t: t.agenda.item_doc}),
+}
+
+
+@dataclass
+class World:
+    users: dict
+    sessions: dict
+    parties: dict
+    things: dict  # meeting key -> Things
+    feed_token: str
+    documents: object
+    before: dict = None
+
+    @property
+    def police(self):
+        return self.parties["polisen"]
+
+    def meeting(self, key):
+        return self.things[key].meeting
+
+    def kwargs(self, target, *, objects_from=None):
+        """The URL arguments of a target; ``objects_from`` takes its slot, item, ... from another meeting."""
+        key, arguments = TARGETS[target]
+        things = self.things.get(objects_from or key)
+        kwargs = {"pk": self.meeting(key).pk} if key else {}
+        for name, value in arguments.items():
+            value = value(self, things)
+            kwargs[name] = getattr(value, "pk", value)
+        return kwargs
+
+
+def build_world(documents):
+    kommun = make_party("uppsala", "Uppsala kommun", "Kommunen")
+    lansstyrelsen = make_party("lansstyrelsen", "Länsstyrelsen Uppsala län", "Länsstyrelsen")
+    polisen = make_party("polisen", "Polismyndigheten", "Polisen")
+    region = make_party("region", "Region Uppsala", "Regionen")
+    users = {
+        "outsider": make_user("outsider", region, Role.COORDINATOR, "Samordnare, regionen"),
+        "other_party": make_user(
+            "lansstyrelsen_coordinator", lansstyrelsen, Role.COORDINATOR, "Samordnare, länsstyrelsen"
+        ),
+        "member": make_user("polis_member", polisen, Role.MEMBER, "Handläggare"),
+        "coordinator": make_user("polis_coordinator", polisen, Role.COORDINATOR, "Stabschef"),
+        "secretary": make_user("polis_secretary", polisen, Role.SECRETARY, "Sekreterare, polisen"),
+        "convener": make_user("kommun_coordinator", kommun, Role.COORDINATOR, "Samordnare, kommunen"),
+        "convener_secretary": make_user("kommun_secretary", kommun, Role.SECRETARY, "Sekreterare, kommunen"),
+    }
+    convener, police_coordinator = users["convener"], users["coordinator"]
+    parties = {"kommun": kommun, "lansstyrelsen": lansstyrelsen, "polisen": polisen, "region": region}
+
+    def meeting(title, *days):
+        created = create_meeting(convener, convening=[kommun], required=[lansstyrelsen, polisen], title=title)
+        services.propose_slots(meeting=created, party=kommun, by=convener, times=[future_time(d) for d in days])
+        return created
+
+    draft = meeting("Förberedande möte", 14)
+
+    def police_things(meeting):
+        """The police propose a time, and every party answers every time so far."""
+        [slot] = services.propose_slots(meeting=meeting, party=polisen, by=police_coordinator, times=[future_time(28)])
+        answer_all(meeting, kommun, convener)
+        answer_all(meeting, lansstyrelsen, users["other_party"])
+        answer_all(meeting, polisen, users["member"])
+        return Things(meeting=meeting, slot=slot)
+
+    polling = police_things(
+        services.open_polling(meeting=meeting("Samråd om kameror", 14, 21), by=convener, party=kommun)
+    )
+    # A time nobody else has answered yet, so a reminder has someone to remind.
+    services.propose_slots(meeting=polling.meeting, party=kommun, by=convener, times=[future_time(35)])
+
+    scheduled = police_things(
+        services.open_polling(meeting=meeting("Dialog om utökat samarbete", 14, 21), by=convener, party=kommun)
+    )
+    first = scheduled.meeting.slots.order_by("start").first()
+    services.confirm_slot(meeting=scheduled.meeting, slot=first, by=convener, party=kommun)
+    # The meeting has begun, so that it may be marked as held.
+    now = timezone.now()
+    begun = {"start": now - datetime.timedelta(hours=3), "end": now - datetime.timedelta(hours=1)}
+    Slot.objects.filter(pk=first.pk).update(**begun)
+
+    # The same police things in both meetings: an id from one is then tried in the other's URLs.
+    for things in (polling, scheduled):
+        things.attendee = services.name_attendee(
+            meeting=things.meeting, party=polisen, by=police_coordinator, name="Rikspolischef",
+            email="rikspolischef@polisen.example",
+        )
+        things.agenda = build_scenario(
+            things.meeting,
+            kommun=kommun,
+            polisen=polisen,
+            kommun_coordinator=convener,
+            polis_coordinator=police_coordinator,
+            polis_member=users["member"],
+        )
+    # Everyone has a calendar address, so that turning one's own off changes something.
+    tokens = {role: feeds.new_feed_token(user) for role, user in users.items()}
+    return World(
+        users=users,
+        sessions={role: logged_in(user) for role, user in users.items()},
+        parties=parties,
+        things={"draft": Things(meeting=draft), "polling": polling, "scheduled": scheduled},
+        feed_token=tokens["member"],
+        documents=documents,
+    )
+
+
+def logged_in(user):
+    """The key of a session of ``user``'s: a case sends it as its cookie rather than logging in again."""
+    client = Client()
+    client.force_login(user)
+    return client.session.session_key
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once; each test's own transaction (pytest-django's) is a savepoint inside this one."""
+    documents = tmp_path_factory.mktemp("matrix-documents")
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(DOCUMENTS_ROOT=documents, PASSWORD_HASHERS=fast), django_db_blocker.unblock():
+        with transaction.atomic():
+            built = build_world(documents)
+            built.before = snapshot()
+            yield built
+            transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def documents_root(world):
+    """Overrides the conftest's per-test folder: the world's documents live in one folder for the module."""
+    return world.documents
+
+
+# The snapshot: every table the app writes, as row count and a hash of every value.
+
+@functools.cache
+def snapshot_queries():
+    """One plain SELECT per table in primary-key order: taken after every case, through the ORM it cost a third
+    of the module's time."""
+    quote = connection.ops.quote_name
+    queries = {}
+    # Two-factor devices too: setting one up is a change of the account like a new password.
+    models = [*apps.get_app_config("coordination").get_models(include_auto_created=True), get_user_model()]
+    for model in [*models, *apps.get_app_config("otp_totp").get_models()]:
+        columns = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        queries[model._meta.label] = f"SELECT {columns} FROM {table} ORDER BY {pk}"
+    return queries
+
+
+def snapshot():
+    state = {}
+    with connection.cursor() as cursor:
+        for label, query in snapshot_queries().items():
+            cursor.execute(query)
+            rows = cursor.fetchall()
+            state[label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return state
+
+
+def changed_tables(before, after, allowed=()):
+    return sorted(label for label in after if after[label] != before[label] and label not in allowed)
+
+
+def files_in(folder):
+    return sorted(path.name for path in folder.iterdir())
+
+
+# What each URL is sent.
+
+
+def upload():
+    return SimpleUploadedFile("smyg.txt", b"Smygdokument\n", "text/plain")
+
+
+def action_data(name, world, user):
+    """POST data that would do the action for someone allowed to."""
+    sc, parties, polling = world.things["scheduled"].agenda, world.parties, world.meeting("polling")
+    item_form = {"title": "Smygpunkt", "description": "", "presenting_party": "", "planned_minutes": "10"}
+    new_time = to_stockholm(future_time(40, hour=13)[0])
+    if name == "meeting_create":
+        own = user.memberships.first().party if user and user.memberships.exists() else parties["kommun"]
+        other = parties["polisen"] if own != parties["polisen"] else parties["kommun"]
+        return {
+            "title": "Smygmöte", "purpose": "", "location": "", "video_link": "", "duration_minutes": "60",
+            "answer_deadline": "", "convening": [own.pk], "required_parties": [other.pk], "optional_parties": [],
+        }
+    return {
+        "login": lambda: {"username": "polis_member", "password": "not-the-password-at-all"},
+        "login_code": lambda: {"code": "123456"},
+        "password_reset": lambda: {"email": user.email if user else "polis_member@polisen.example"},
+        "password_reset_confirm": lambda: {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+        "password_change": lambda: {
+            "old_password": PASSWORD, "new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord",
+        },
+        "two_factor_setup": lambda: {"code": "123456"},
+        "two_factor_remove": lambda: {"code": "123456"},
+        "choose_language": lambda: {"language": "en", "next": "/"},
+        "meeting_edit": lambda: edit_data(polling, title="Smygändrad titel"),
+        "propose_slots": lambda: slot_formset(slot_row(new_time.date(), "13:00")),
+        "confirm": lambda: {"reason": "Vi ses ändå"},
+        "answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
+        "reschedule": lambda: {"target": "polling", "reason": "Rikspolischefen är förhindrad"},
+        "cancel": lambda: {"reason": "Inget behov längre"},
+        "attendee_create": lambda: {"user": "", "name": "Obehörig", "email": "", "title": "", "kind": "principal"},
+        "agenda_item_create": lambda: item_form,
+        "agenda_item_edit": lambda: item_form,
+        "agenda_item_decline": lambda: {"reason": "Smygnej"},
+        "position_edit": lambda: {"text": "Smygtext", "base_version": str(sc.draft.version)},
+        "document_create": lambda: {"file": upload()},
+        "position_document_create": lambda: {"file": upload()},
+        "document_replace": lambda: {"file": upload()},
+    }.get(name, dict)()
+
+
+def outcome(response, url):
+    """The response as the matrix writes it: a status, or where a redirect leads."""
+    if response.status_code != 302:
+        return response.status_code
+    target = urlsplit(response["Location"])
+    if target.path == reverse("login") and parse_qs(target.query).get("next"):
+        assert urlsplit(parse_qs(target.query)["next"][0]).path == url
+        return LOGIN
+    return AWAY
+
+
+def send(client, world, role, method, url, data):
+    """A GET carries the form's fields as a query (a link or a prefetch must not act); a POST the form."""
+    if role != "anonymous":
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    if method == "get":
+        return client.get(url, {k: v for k, v in data.items() if not hasattr(v, "read")})
+    return client.post(url, data)
+
+
+# The walk over every URL the app has.
+
+
+def url_patterns(patterns=None, namespace=""):
+    """(name with its namespace, the pattern) of every URL pattern, included ones too."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), namespace, pattern
+
+
+def app_url_names():
+    return {name for name, namespace, _ in url_patterns() if not namespace.startswith(f"{ADMIN}:")}
+
+
+def admin_urls():
+    """Every named admin URL, with any object ids it takes: the admin refuses before it looks them up."""
+    values = {"object_id": "1", "pk": "1", "content_type_id": "1", "id": "1", "app_label": "coordination"}
+    urls = []
+    for name, namespace, pattern in url_patterns():
+        if namespace == f"{ADMIN}:" and name:
+            params = pattern.pattern.regex.groupindex
+            urls.append((name, reverse(name, kwargs={key: values[key] for key in params})))
+    return urls
+
+
+def test_every_url_has_a_row():
+    """A URL added without a row here fails: its rights must be decided in the matrix first."""
+    names = app_url_names()
+    assert None not in names, "an unnamed URL outside the admin cannot be checked by the matrix"
+    assert names == set(MATRIX)
+    assert all(len(row.get) == len(row.post) == len(ROLES) for row in MATRIX.values())
+    assert len(admin_urls()) > 50
+
+
+CASES = [(name, role, method) for name in MATRIX for role in ROLES for method in ("get", "post")]
+
+
+@pytest.mark.parametrize("name, role, method", CASES)
+def test_matrix(client, world, name, role, method):
+    row = MATRIX[name]
+    expected = row.expected(method, role)
+    url = reverse(name, kwargs=world.kwargs(row.target))
+    user = world.users.get(role)
+    files = files_in(world.documents)
+
+    response = send(client, world, role, method, url, action_data(name, world, user))
+
+    changed = changed_tables(world.before, snapshot(), DOWNLOAD_WRITES.get(name, ()))
+    got = outcome(response, url)
+    if expected == DONE:
+        assert (got, bool(changed)) == (AWAY, True), f"{name} as {role}: {got}, changed {changed}"
+    else:
+        assert (got, changed) == (expected, []), f"{name} as {role}"
+        assert files_in(world.documents) == files
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_staff_only(client, world, role, method):
+    if role != "anonymous":
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    wrong = []
+    for name, url in admin_urls():
+        response = getattr(client, method)(url)
+        # The admin logs in through the app's own login (lockout, two-factor step); its logout leads to its index.
+        targets = {f"{ADMIN}:login": reverse("login"), f"{ADMIN}:logout": reverse(f"{ADMIN}:index")}
+        target = targets.get(name, reverse(f"{ADMIN}:login"))
+        ok = response.status_code == 302 and urlsplit(response["Location"]).path == target
+        if not ok:
+            wrong.append(f"{name}: {response.status_code} {response.get('Location', '')}")
+    assert wrong == []
+    assert changed_tables(world.before, snapshot()) == []
+
+
+# What the matrix implies, tried from other angles.
+
+
+def allowed_role(name):
+    """The first role the matrix lets do the action (POST "done", or a download that writes), else the first that
+    may open the page."""
+    row = MATRIX[name]
+    acts = (DONE, 200) if name in DOWNLOAD_WRITES else (DONE,)
+    done = [role for role in ROLES if row.expected("post", role) in acts]
+    return done[0] if done else next(role for role in ROLES[1:] if row.expected("get", role) == 200)
+
+
+def post_only(name):
+    return all(outcome == 405 for outcome in MATRIX[name].get[1:])
+
+
+OBJECT_ARGUMENTS = {"slot_pk", "attendee_pk", "item_pk", "position_pk", "document_pk"}
+WITH_OBJECTS = [name for name in MATRIX if OBJECT_ARGUMENTS & set(TARGETS[MATRIX[name].target][1])]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", WITH_OBJECTS)
+def test_an_id_of_the_same_kind_from_another_meeting_is_refused_to_the_user_allowed_in_both(
+    client, world, name, method
+):
+    """Ownership is checked in the lookup: the police's slot, attendee, item, position or document of the other
+    meeting, put in this meeting's URL by the role the matrix lets act on this meeting's own (a party of both)."""
+    row, role = MATRIX[name], allowed_role(name)
+    key = TARGETS[row.target][0]
+    other = {"polling": "scheduled", "scheduled": "polling"}[key]
+    url = reverse(name, kwargs=world.kwargs(row.target, objects_from=other))
+    files = files_in(world.documents)
+
+    response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
+
+    # A confirmation asks for a time among this meeting's own and is refused with a message (no such time here).
+    refused = 405 if method == "get" and post_only(name) else AWAY if name == "confirm" else 404
+    assert outcome(response, url) == refused
+    assert changed_tables(world.before, snapshot()) == []
+    assert files_in(world.documents) == files
+
+
+WITH_PARTY = [name for name in MATRIX if "party_pk" in TARGETS[MATRIX[name].target][1]]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", WITH_PARTY)
+def test_nobody_acts_for_a_party_that_is_not_in_the_meeting(client, world, name, method):
+    """The role the matrix lets act for the police, naming the outsider's party (or one that does not exist)."""
+    role = allowed_role(name)
+    for party_pk in (world.parties["region"].pk, 999999):
+        kwargs = {**world.kwargs(MATRIX[name].target), "party_pk": party_pk}
+        url = reverse(name, kwargs=kwargs)
+        response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
+        refused = 405 if method == "get" and post_only(name) else 403
+        assert response.status_code == refused, (party_pk, response.status_code)
+    assert changed_tables(world.before, snapshot()) == []
+
+
+STATE_CHANGING = [name for name in MATRIX if DONE in MATRIX[name].post]
+FORM_TAGS = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
+
+
+def posts_to_itself(html, url):
+    """The page has a form that POSTs back to the URL it was opened at: the step before the action."""
+    for tag in FORM_TAGS.findall(html):
+        action = re.search(r'action="([^"]*)"', tag)
+        if re.search(r'method="post"', tag, re.IGNORECASE) and (action is None or action.group(1) in ("", url)):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", STATE_CHANGING)
+def test_a_get_on_a_state_changing_url_is_refused_or_asks_first_even_for_the_user_allowed(client, world, name):
+    """A link, a prefetch or a crawler with the user's session changes nothing: 405, or the form or
+    confirmation page that POSTs to the same URL. The matrix proves that nothing changed; this, what was shown."""
+    row, role = MATRIX[name], allowed_role(name)
+    url = reverse(name, kwargs=world.kwargs(row.target))
+
+    response = send(client, world, role, "get", url, action_data(name, world, world.users[role]))
+
+    if row.expected("get", role) == 405:
+        assert response.status_code == 405 and response["Allow"] == "POST"
+    else:
+        assert response.status_code == 200
+        assert posts_to_itself(response.content.decode(), url)
+    assert changed_tables(world.before, snapshot()) == []
+
+
+# Mass assignment: fields a form does not have are ignored, whatever they are called.
+
+
+@dataclass(frozen=True)
+class Extra:
+    name: str
+    role: str
+    fields: object  # world -> the extra fields posted with the form
+    row: object  # world -> the row the action wrote, or a dict of what it looks at
+    expected: object  # world -> what that row must hold
+
+
+def latest(model):
+    return lambda w: model.objects.latest("pk")
+
+
+def polling_meeting(w):
+    return Meeting.objects.get(pk=w.meeting("polling").pk)
+
+
+def scheduled_agenda(w):
+    return w.things["scheduled"].agenda
+
+
+MASS_ASSIGNMENT = [
+    Extra(
+        "password_change", "member",
+        lambda w: {"is_staff": "on", "is_superuser": "on", "username": "smyg", "email": "smyg@example.org"},
+        lambda w: get_user_model().objects.get(pk=w.users["member"].pk),
+        lambda w: {"is_staff": False, "is_superuser": False, "username": w.users["member"].username,
+                   "email": w.users["member"].email},
+    ),
+    Extra(
+        "meeting_create", "coordinator",
+        lambda w: {"status": "scheduled", "created_by": w.users["convener"].pk, "sequence": "99",
+                   "confirmed_slot": w.things["polling"].slot.pk, "cancellation_reason": "Smyg"},
+        latest(Meeting),
+        lambda w: {"title": "Smygmöte", "status": "draft", "created_by_id": w.users["coordinator"].pk, "sequence": 0,
+                   "confirmed_slot_id": None, "cancellation_reason": ""},
+    ),
+    Extra(
+        "meeting_edit", "convener",
+        lambda w: {"status": "cancelled", "created_by": w.users["outsider"].pk, "sequence": "99",
+                   "confirmed_slot": w.things["polling"].slot.pk, "confirmation_reason": "Smyg"},
+        polling_meeting,
+        lambda w: {"title": "Smygändrad titel", "status": "polling", "created_by_id": w.users["convener"].pk,
+                   "sequence": w.meeting("polling").sequence, "confirmed_slot_id": None, "confirmation_reason": ""},
+    ),
+    Extra(
+        "propose_slots", "coordinator",
+        lambda w: {"slots-0-proposed_by_party": w.parties["kommun"].pk, "proposed_by_party": w.parties["kommun"].pk,
+                   "proposed_by": w.users["convener"].pk, "meeting": w.meeting("scheduled").pk,
+                   "slots-0-meeting": w.meeting("scheduled").pk},
+        latest(Slot),
+        lambda w: {"meeting_id": w.meeting("polling").pk, "proposed_by_party_id": w.police.pk,
+                   "proposed_by_id": w.users["coordinator"].pk},
+    ),
+    Extra(
+        "answer", "member",
+        lambda w: {"party": w.parties["kommun"].pk, "answered_by": w.users["convener"].pk,
+                   f"answer_{w.things['scheduled'].slot.pk}": "no"},
+        lambda w: {
+            "parties answering if need be": set(
+                Answer.objects.filter(value="if_need_be").values_list("party_id", "answered_by_id")
+            ),
+            "answers no": Answer.objects.filter(value="no").count(),
+        },
+        lambda w: {"parties answering if need be": {(w.police.pk, w.users["member"].pk)}, "answers no": 0},
+    ),
+    Extra(
+        "attendee_create", "secretary",
+        lambda w: {"party": w.parties["kommun"].pk, "status": "confirmed", "confirmed_by": w.users["convener"].pk,
+                   "rsvp": "ACCEPTED", "meeting": w.meeting("scheduled").pk},
+        latest(Attendee),
+        lambda w: {"name": "Obehörig", "meeting_id": w.meeting("polling").pk, "party_id": w.police.pk,
+                   "status": "named", "confirmed_by_id": None, "rsvp": "NEEDS-ACTION"},
+    ),
+    Extra(
+        "attendee_confirm", "convener_secretary",
+        lambda w: {"confirmed_by": w.users["member"].pk, "status": "named", "party": w.parties["kommun"].pk},
+        lambda w: Attendee.objects.get(pk=w.things["polling"].attendee.pk),
+        lambda w: {"status": "confirmed", "confirmed_by_id": w.users["convener_secretary"].pk, "party_id": w.police.pk},
+    ),
+    Extra(
+        "agenda_item_create", "member",
+        lambda w: {"proposed_by_party": w.parties["kommun"].pk, "proposed_by": w.users["convener"].pk,
+                   "status": "accepted", "order": "1", "meeting": w.meeting("polling").pk, "decline_reason": "Smyg"},
+        latest(AgendaItem),
+        lambda w: {"title": "Smygpunkt", "meeting_id": w.meeting("scheduled").pk, "proposed_by_party_id": w.police.pk,
+                   "proposed_by_id": w.users["member"].pk, "status": "proposed", "order": 0, "decline_reason": ""},
+    ),
+    Extra(
+        "agenda_item_edit", "member",
+        lambda w: {"status": "accepted", "order": "3", "proposed_by_party": w.parties["kommun"].pk,
+                   "meeting": w.meeting("polling").pk},
+        lambda w: AgendaItem.objects.get(pk=scheduled_agenda(w).proposed_item.pk),
+        lambda w: {"title": "Smygpunkt", "status": "proposed", "order": 0, "proposed_by_party_id": w.police.pk,
+                   "meeting_id": w.meeting("scheduled").pk},
+    ),
+    Extra(
+        "position_edit", "member",
+        lambda w: {"party": w.parties["kommun"].pk, "state": "shared", "shared": "on", "author": w.users["convener"].pk,
+                   "updated_by": w.users["convener"].pk, "version": "99", "agenda_item": scheduled_agenda(w).item_b.pk},
+        lambda w: Position.objects.get(pk=scheduled_agenda(w).draft.pk),
+        lambda w: {"text": "Smygtext", "party_id": w.police.pk, "state": "draft",
+                   "agenda_item_id": scheduled_agenda(w).item_a.pk, "version": scheduled_agenda(w).draft.version + 1,
+                   "updated_by_id": w.users["member"].pk},
+    ),
+    Extra(
+        "position_withdraw", "member",
+        lambda w: {"shared": "on", "state": "shared", "party": w.parties["kommun"].pk},
+        lambda w: Position.objects.get(pk=scheduled_agenda(w).shared.pk),
+        lambda w: {"state": "draft", "party_id": w.police.pk, "updated_by_id": w.users["member"].pk},
+    ),
+    Extra(
+        "document_create", "member",
+        lambda w: {"party": w.parties["kommun"].pk, "position": scheduled_agenda(w).shared.pk,
+                   "agenda_item": scheduled_agenda(w).item_b.pk, "uploaded_by": w.users["convener"].pk,
+                   "content_type": "text/html", "sha256": "0" * 64, "original_name": "smyg.html",
+                   "replaces": scheduled_agenda(w).item_doc.pk},
+        latest(Document),
+        lambda w: {"original_name": "smyg.txt", "agenda_item_id": scheduled_agenda(w).item_a.pk, "position_id": None,
+                   "party_id": w.police.pk, "uploaded_by_id": w.users["member"].pk, "content_type": "text/plain",
+                   "sha256": hashlib.sha256(b"Smygdokument\n").hexdigest(), "replaces_id": None},
+    ),
+    Extra(
+        "position_document_create", "member",
+        lambda w: {"position": scheduled_agenda(w).draft.pk, "party": w.parties["kommun"].pk,
+                   "agenda_item": scheduled_agenda(w).item_a.pk},
+        latest(Document),
+        lambda w: {"position_id": scheduled_agenda(w).shared.pk, "agenda_item_id": scheduled_agenda(w).item_b.pk,
+                   "party_id": w.police.pk},
+    ),
+    Extra(
+        "confirm", "convener",
+        lambda w: {"slot": w.meeting("polling").slots.exclude(pk=w.things["polling"].slot.pk).first().pk,
+                   "confirmed_slot": w.things["scheduled"].slot.pk, "status": "held"},
+        polling_meeting,
+        lambda w: {"status": "scheduled", "confirmed_slot_id": w.things["polling"].slot.pk},
+    ),
+    Extra(
+        "cancel", "convener",
+        lambda w: {"status": "held", "sequence": "0"},
+        polling_meeting,
+        lambda w: {"status": "cancelled", "sequence": w.meeting("polling").sequence + 1},
+    ),
+    Extra(
+        "agenda_item_decline", "convener",
+        lambda w: {"status": "accepted", "order": "5", "proposed_by_party": w.parties["kommun"].pk},
+        lambda w: AgendaItem.objects.get(pk=scheduled_agenda(w).proposed_item.pk),
+        lambda w: {"status": "declined", "decline_reason": "Smygnej", "order": 0, "proposed_by_party_id": w.police.pk},
+    ),
+    Extra(
+        "reschedule", "convener",
+        lambda w: {"status": "cancelled", "confirmed_slot": w.things["scheduled"].slot.pk, "sequence": "0"},
+        lambda w: Meeting.objects.get(pk=w.meeting("scheduled").pk),
+        lambda w: {"status": "polling", "confirmed_slot_id": None, "sequence": w.meeting("scheduled").sequence + 1},
+    ),
+    Extra(
+        "document_replace", "member",
+        lambda w: {"replaces": scheduled_agenda(w).draft_doc.pk, "party": w.parties["kommun"].pk,
+                   "position": scheduled_agenda(w).shared.pk, "uploaded_by": w.users["convener"].pk},
+        latest(Document),
+        lambda w: {"replaces_id": scheduled_agenda(w).item_doc.pk, "party_id": w.police.pk, "position_id": None,
+                   "uploaded_by_id": w.users["member"].pk},
+    ),
+    # One-button steps take no fields: an id posted beside the URL's must not redirect the step.
+    Extra(
+        "position_share", "member",
+        lambda w: {"position": w.things["polling"].agenda.draft.pk, "state": "draft", "shared": ""},
+        lambda w: {
+            "this one": Position.objects.get(pk=scheduled_agenda(w).draft.pk).state,
+            "the posted one": Position.objects.get(pk=w.things["polling"].agenda.draft.pk).state,
+        },
+        lambda w: {"this one": "shared", "the posted one": "draft"},
+    ),
+    Extra(
+        "withdraw_slot", "coordinator",
+        lambda w: {"slot": w.things["scheduled"].slot.pk, "slot_pk": w.things["scheduled"].slot.pk},
+        lambda w: {
+            "this one": Slot.objects.get(pk=w.things["polling"].slot.pk).is_withdrawn,
+            "the posted one": Slot.objects.get(pk=w.things["scheduled"].slot.pk).is_withdrawn,
+        },
+        lambda w: {"this one": True, "the posted one": False},
+    ),
+    Extra(
+        "attendee_remove", "coordinator",
+        lambda w: {"attendee": w.things["scheduled"].attendee.pk, "attendee_pk": w.things["scheduled"].attendee.pk},
+        lambda w: {
+            "this one": Attendee.objects.filter(pk=w.things["polling"].attendee.pk).exists(),
+            "the posted one": Attendee.objects.filter(pk=w.things["scheduled"].attendee.pk).exists(),
+        },
+        lambda w: {"this one": False, "the posted one": True},
+    ),
+    Extra(
+        "feed_new", "member",
+        lambda w: {"user": w.users["convener"].pk},
+        latest(FeedToken),
+        lambda w: {"user_id": w.users["member"].pk, "revoked_at": None},
+    ),
+    Extra(
+        "choose_language", "member",
+        lambda w: {"user": w.users["convener"].pk},
+        lambda w: {"profiles of": set(Profile.objects.values_list("user_id", flat=True))},
+        lambda w: {"profiles of": {w.users["member"].pk}},
+    ),
+]
+
+
+def observed(row, expected):
+    """A row's values under the names ``expected`` uses; a check that looks at several rows gives a dict itself."""
+    return row if isinstance(row, dict) else {key: getattr(row, key) for key in expected}
+
+
+# Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
+NO_FIELDS = {
+    "feed_revoke", "two_factor_start", "open_polling", "mark_held", "remind", "agenda_item_accept", "agenda_item_up", "agenda_item_down",
+}
+
+
+def test_every_state_changing_url_is_tried_with_extra_fields_or_takes_none():
+    assert set(STATE_CHANGING) - NO_FIELDS == {extra.name for extra in MASS_ASSIGNMENT}
+
+
+@pytest.mark.parametrize("extra", MASS_ASSIGNMENT, ids=[extra.name for extra in MASS_ASSIGNMENT])
+def test_fields_that_are_not_in_the_form_are_ignored(client, world, extra):
+    url = reverse(extra.name, kwargs=world.kwargs(MATRIX[extra.name].target))
+    data = {**action_data(extra.name, world, world.users[extra.role]), **extra.fields(world)}
+
+    response = send(client, world, extra.role, "post", url, data)
+
+    assert outcome(response, url) == AWAY
+    expected = extra.expected(world)
+    assert observed(extra.row(world), expected) == expected

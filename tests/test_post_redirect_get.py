@@ -1,0 +1,247 @@
+"""POST-redirect-GET everywhere (issue 6, item 4): every POST that changes something answers with a redirect.
+
+A reload or the back button then repeats a harmless GET, never the change. The
+table below has one successful POST for every URL that changes state; every
+other URL is listed as one that only shows. A new URL in neither list fails.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from coordination import agenda, services, two_factor
+from coordination.models import Event, Slot
+from coordination.urls import urlpatterns
+
+from .agenda_support import add_item, attach
+from .conftest import PASSWORD, future_time
+from .test_login import current_code
+from .test_views import answer_data, edit_data, slot_formset, slot_row
+
+# URLs that only show something; a POST to them changes nothing.
+SHOWING = {
+    "my_meetings",
+    "accessibility",
+    "privacy",
+    "healthz",
+    "account",
+    "feed",
+    "meeting_detail",
+    "event_log",
+    "meeting_ics",
+    "holds_ics",
+    "kallelse",
+    "agenda_item_detail",
+    "position_versions",
+    "document_download",
+    "password_reset_done",
+    "password_reset_complete",
+}
+
+# POSTs that answer with a file: the export of the log is itself logged, so it is a POST, and the
+# browser saves the file without leaving the page, so there is nothing for a reload to repeat.
+DOWNLOADS = {"event_log_csv", "event_log_json"}
+
+
+def url(name, *args):
+    return reverse(name, args=args)
+
+
+def item_of(f, *, accepted=False):
+    meeting = f("meeting")
+    convener = (f("kommun_coordinator"), f("kommun")) if accepted else None
+    return add_item(meeting, f("kommun"), f("kommun_coordinator"), "Lokalt poliskontor", accept_by=convener)
+
+
+def position_of(f, *, shared=False):
+    item = item_of(f)
+    position = agenda.save_position(item=item, party=f("polisen"), by=f("polis_member"), text="Utkast", base_version=0)
+    if shared:
+        position = agenda.set_position_shared(position=position, by=f("polis_member"), shared=True)
+    return position
+
+
+def named_attendee(f):
+    meeting = f("meeting")
+    return services.name_attendee(meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef")
+
+
+def held_meeting_ready(f):
+    """A scheduled meeting whose time has begun, so it can be marked as held."""
+    meeting = f("scheduled_meeting")
+    start = timezone.now() - datetime.timedelta(hours=1)
+    Slot.objects.filter(pk=meeting.confirmed_slot_id).update(start=start, end=start + datetime.timedelta(hours=2))
+    return meeting
+
+
+def two_accepted_items(f):
+    first = item_of(f, accepted=True)
+    second = add_item(f("meeting"), f("kommun"), f("kommun_coordinator"), "Kameror", accept_by=(f("kommun_coordinator"), f("kommun")))
+    return first, second
+
+
+def pending_code_login(f):
+    """Log in with the password of a user who has two-factor login; the code is what the POST gives."""
+    device = TOTPDevice.objects.create(user=f("polis_member"), name="TOTP", confirmed=True)
+    f("client").post(url("login"), {"username": f("polis_member").username, "password": PASSWORD})
+    return device
+
+
+def reset_link_followed(f):
+    """Open the link of a password reset mail; Django then asks for the new password at a URL of its own."""
+    user = f("polis_member")
+    link = url("password_reset_confirm", urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
+    return f("client").get(link).url
+
+
+def started_device(f):
+    two_factor.start_setup(f("polis_member"))
+    return two_factor.started_device(f("polis_member"))
+
+
+def upload(name="PM.txt"):
+    return {"file": SimpleUploadedFile(name, b"Promemoria.\n")}
+
+
+# url name: f (the fixture by name) -> (who posts, or None for a visitor; the URL; the form)
+SUCCESSFUL_POSTS = {
+    "login": lambda f: (None, url("login"), {"username": f("polis_member").username, "password": PASSWORD}),
+    "login_code": lambda f: (None, url("login_code"), {"code": current_code(pending_code_login(f))}),
+    "logout": lambda f: (f("polis_member"), url("logout"), {}),
+    "password_reset": lambda f: (None, url("password_reset"), {"email": "nobody@polisen.example"}),
+    "password_reset_confirm": lambda f: (
+        None,
+        reset_link_followed(f),
+        {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+    ),
+    "password_change": lambda f: (
+        f("polis_member"),
+        url("password_change"),
+        {"old_password": PASSWORD, "new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+    ),
+    "two_factor_start": lambda f: (f("polis_member"), url("two_factor_start"), {}),
+    "two_factor_setup": lambda f: (f("polis_member"), url("two_factor_setup"), {"code": current_code(started_device(f))}),
+    "two_factor_remove": lambda f: (f("polis_member"), url("two_factor_remove"), {"code": current_code(pending_code_login(f))}),
+    "choose_language": lambda f: (f("polis_member"), url("choose_language"), {"language": "en", "next": "/"}),
+    "feed_new": lambda f: (f("polis_member"), url("feed_new"), {}),
+    "feed_revoke": lambda f: (f("polis_member"), url("feed_revoke"), {}),
+    "meeting_create": lambda f: (f("kommun_coordinator"), url("meeting_create"), edit_data(f("meeting"), title="Ny")),
+    "meeting_edit": lambda f: (
+        f("kommun_coordinator"),
+        url("meeting_edit", f("meeting").pk),
+        edit_data(f("meeting"), location="Länsstyrelsen"),
+    ),
+    "open_polling": lambda f: (f("kommun_coordinator"), url("open_polling", f("draft_meeting").pk), {}),
+    "propose_slots": lambda f: (
+        f("polis_coordinator"),
+        url("propose_slots", f("meeting").pk),
+        slot_formset(slot_row(future_time(40)[0].date(), "13:00", "14:00")),
+    ),
+    "withdraw_slot": lambda f: (f("kommun_coordinator"), url("withdraw_slot", f("meeting").pk, f("slots")[0].pk), {}),
+    "confirm": lambda f: (
+        f("kommun_coordinator"),
+        url("confirm", f("answered_meeting").pk, f("slots")[0].pk),
+        {"reason": ""},
+    ),
+    "answer": lambda f: (f("polis_member"), url("answer", f("meeting").pk, f("polisen").pk), answer_data(f("meeting"))),
+    "reschedule": lambda f: (
+        f("kommun_coordinator"),
+        url("reschedule", f("scheduled_meeting").pk),
+        {"target": "polling", "reason": "Ordföranden är förhindrad"},
+    ),
+    "cancel": lambda f: (f("kommun_coordinator"), url("cancel", f("meeting").pk), {"reason": "Frågan är löst"}),
+    "mark_held": lambda f: (f("kommun_coordinator"), url("mark_held", held_meeting_ready(f).pk), {}),
+    "remind": lambda f: (f("kommun_coordinator"), url("remind", f("meeting").pk), {}),
+    "attendee_create": lambda f: (
+        f("polis_coordinator"),
+        url("attendee_create", f("meeting").pk, f("polisen").pk),
+        {"user": "", "name": "Rikspolischef", "email": "", "title": "", "kind": "principal"},
+    ),
+    "attendee_remove": lambda f: (
+        f("polis_coordinator"),
+        url("attendee_remove", f("meeting").pk, named_attendee(f).pk),
+        {},
+    ),
+    "attendee_confirm": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("attendee_confirm", f("meeting").pk, named_attendee(f).pk),
+        {},
+    ),
+    "agenda_item_create": lambda f: (
+        f("polis_member"),
+        url("agenda_item_create", f("meeting").pk),
+        {"title": "Kameror", "description": "", "presenting_party": "", "planned_minutes": 20},
+    ),
+    "agenda_item_edit": lambda f: (
+        f("kommun_coordinator"),
+        url("agenda_item_edit", f("meeting").pk, item_of(f).pk),
+        {"title": "Poliskontor i Gottsunda", "description": "", "presenting_party": "", "planned_minutes": 30},
+    ),
+    "agenda_item_accept": lambda f: (f("kommun_coordinator"), url("agenda_item_accept", f("meeting").pk, item_of(f).pk), {}),
+    "agenda_item_decline": lambda f: (
+        f("kommun_coordinator"),
+        url("agenda_item_decline", f("meeting").pk, item_of(f).pk),
+        {"reason": "Tas upp vid nästa möte"},
+    ),
+    "agenda_item_up": lambda f: (f("kommun_coordinator"), url("agenda_item_up", f("meeting").pk, two_accepted_items(f)[1].pk), {}),
+    "agenda_item_down": lambda f: (
+        f("kommun_coordinator"),
+        url("agenda_item_down", f("meeting").pk, two_accepted_items(f)[0].pk),
+        {},
+    ),
+    "document_create": lambda f: (f("kommun_coordinator"), url("document_create", f("meeting").pk, item_of(f).pk), upload()),
+    "document_replace": lambda f: (
+        f("kommun_coordinator"),
+        url("document_replace", f("meeting").pk, attach(item_of(f), f("kommun"), f("kommun_coordinator"), "PM.txt", b"1\n").pk),
+        upload(),
+    ),
+    "position_edit": lambda f: (
+        f("polis_member"),
+        url("position_edit", f("meeting").pk, item_of(f).pk, f("polisen").pk),
+        {"text": "Polisens ståndpunkt", "base_version": 0},
+    ),
+    "position_share": lambda f: (f("polis_member"), url("position_share", f("meeting").pk, position_of(f).pk), {}),
+    "position_withdraw": lambda f: (
+        f("polis_member"),
+        url("position_withdraw", f("meeting").pk, position_of(f, shared=True).pk),
+        {},
+    ),
+    "position_document_create": lambda f: (
+        f("polis_member"),
+        url("position_document_create", f("meeting").pk, position_of(f).pk),
+        upload(),
+    ),
+}
+
+
+def test_every_url_either_changes_state_with_a_redirect_below_or_only_shows():
+    names = {pattern.name for pattern in urlpatterns if isinstance(pattern, URLPattern)}
+    listed = [SHOWING, DOWNLOADS, SUCCESSFUL_POSTS.keys()]
+    assert names - set().union(*listed) == set(), "a URL without a row in this module"
+    assert sum(len(names) for names in listed) == len(set().union(*listed)), "a URL in two lists"
+    assert set().union(*listed) - names == set(), "a row for a URL that no longer exists"
+
+
+@pytest.mark.parametrize("name", SUCCESSFUL_POSTS)
+def test_a_successful_post_redirects_to_a_page_that_shows_the_result(db, client, request, name):
+    user, target, data = SUCCESSFUL_POSTS[name](request.getfixturevalue)
+    if user is not None:
+        client.force_login(user)
+    events = Event.objects.count()
+
+    response = client.post(target, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [m for m in get_messages(response.wsgi_request) if m.level_tag == "error"] == []
+    if target.startswith("/meetings/"):
+        assert Event.objects.count() > events, "the POST changed nothing"
+    assert client.get(response.url).status_code == 200
