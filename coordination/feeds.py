@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import ics
-from .invites import entry_for
+from .invites import accepted_titles, meeting_url
 from .models import FeedToken, Meeting
 
 PAST = datetime.timedelta(days=90)
@@ -52,7 +52,7 @@ def feed_meetings(user, now):
     """Scheduled, held and cancelled-after-scheduling meetings from 90 days back to a year ahead."""
     return (
         Meeting.objects.visible_to(user)
-        .for_calendar()
+        .for_feed()
         .filter(confirmed_slot__start__gte=now - PAST, confirmed_slot__start__lte=now + FUTURE)
         .filter(Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD, Meeting.Status.CANCELLED]))
         .order_by("confirmed_slot__start")
@@ -65,7 +65,16 @@ def build_feed(user, now):
     DTSTAMP is each meeting's last change, so the same data gives the same
     bytes and the same ETag.
     """
-    events = [
-        ics.build_event(entry_for(meeting), now=meeting.updated_at, attendees=[]) for meeting in feed_meetings(user, now)
-    ]
-    return ics.build_calendar(events, name=_("Samråd – my meetings"))
+    events = [ics.feed_event_text(feed_entry(meeting)) for meeting in feed_meetings(user, now)]
+    return ics.calendar_text(events, name=_("Samråd – my meetings"))
+
+
+def feed_entry(meeting):
+    """A meeting's calendar event from for_feed()'s lists; nobody is listed in a feed."""
+    return ics.Entry(
+        meeting=meeting,
+        slot=meeting.confirmed_slot,
+        url=meeting_url(meeting),
+        invitations=meeting.feed_invitations,
+        agenda_titles=accepted_titles(meeting.feed_agenda_items),
+    )

@@ -241,8 +241,8 @@ class AnswerForm(forms.Form):
             label = slot_label(slot)
             self.fields[f"answer_{slot.pk}"] = forms.ChoiceField(
                 label=_("%(slot)s, %(party)s") % {"slot": label, "party": party.short_name},
-                choices=Answer.Value.choices,
-                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                choices=Answer.Value,
+                widget=forms.RadioSelect,
                 required=False,
                 initial=answer.value if answer else None,
             )

@@ -10,6 +10,9 @@ SEQUENCE that rises with every change, so every calendar updates the same event.
 """
 
 import datetime
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import icalendar
@@ -150,6 +153,11 @@ def build_hold(entry, slot, user, *, now, cancelled=False):
 
 def build_calendar(events, *, method=None, name=None):
     """A VCALENDAR as bytes: METHOD for a message, NAME and refresh hints for a feed, neither for a download."""
+    return calendar_text([event.to_ical() for event in events], method=method, name=name)
+
+
+def calendar_text(event_texts, *, method=None, name=None):
+    """A VCALENDAR around VEVENTs already serialised (build_calendar's bytes, whichever way the events came)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -162,6 +170,52 @@ def build_calendar(events, *, method=None, name=None):
         calendar.add("refresh-interval", datetime.timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
     calendar.add_component(stockholm_vtimezone())
-    for event in events:
-        calendar.add_component(event)
-    return calendar.to_ical()
+    # A component's lines are its properties, then its subcomponents, then its END line: the
+    # events go in just before that, as add_component() would have placed them.
+    text = calendar.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    return text[: -len(end)] + b"".join(event_texts) + end
+
+
+# Serialising a VEVENT is most of a feed's cost, and a feed repeats the same events hour after hour.
+FEED_EVENTS_KEPT = 4096
+_feed_events = OrderedDict()
+_feed_events_lock = threading.Lock()
+
+
+def feed_event_text(entry):
+    """A meeting's VEVENT for a feed, as bytes: no ATTENDEE lines, DTSTAMP the meeting's last change.
+
+    Kept per process for the most recent FEED_EVENTS_KEPT contents, keyed by
+    a hash of every value build_event reads for a feed, so a change to any of
+    them serialises anew and nothing stale is served.
+    """
+    meeting = entry.meeting
+    content = (
+        meeting.calendar_uid,
+        meeting.sequence,
+        meeting.updated_at,
+        meeting.status,
+        meeting.title,
+        meeting.location,
+        meeting.video_link,
+        meeting.purpose,
+        entry.slot.start,
+        entry.slot.end,
+        entry.url,
+        tuple(entry.agenda_titles),
+        tuple(sorted((inv.role, inv.party.name) for inv in entry.invitations)),
+        settings.CALENDAR_ORGANIZER_EMAIL,
+    )
+    key = hashlib.sha256(repr(content).encode()).digest()
+    with _feed_events_lock:
+        text = _feed_events.get(key)
+        if text is not None:
+            _feed_events.move_to_end(key)
+            return text
+    text = build_event(entry, now=meeting.updated_at, attendees=[]).to_ical()
+    with _feed_events_lock:
+        _feed_events[key] = text
+        if len(_feed_events) > FEED_EVENTS_KEPT:
+            _feed_events.popitem(last=False)
+    return text

@@ -34,8 +34,12 @@ def entry_for(meeting, *, slot=None):
         url=meeting_url(meeting),
         invitations=list(meeting.invitations.all()),
         attendees=list(meeting.attendees.all()),
-        agenda_titles=[item.title for item in meeting.agenda_items.all() if item.status == AgendaItem.Status.ACCEPTED],
+        agenda_titles=accepted_titles(meeting.agenda_items.all()),
     )
+
+
+def accepted_titles(agenda_items):
+    return [item.title for item in agenda_items if item.status == AgendaItem.Status.ACCEPTED]
 
 
 def user_language(user):

@@ -67,6 +67,19 @@ def own_party_ids(user):
     return Membership.objects.filter(user=user).values("party_id")
 
 
+def visible_meeting_ids(party_ids):
+    """The ids of the meetings the given parties (ids, or a subquery of them) may see, as a subquery.
+
+    Those the parties are invited to; drafts only for the convening parties.
+    The event log, positions and documents filter on these directly: through
+    visible_to() they would nest one level deeper, and compiling the nested
+    subqueries costs more than running them.
+    """
+    invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
+    convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
+    return Meeting.objects.filter(invited | convening).values("pk")
+
+
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Meetings the user may see: those of their parties; drafts only for the convening parties."""
@@ -76,19 +89,19 @@ class MeetingQuerySet(models.QuerySet):
 
     def visible_to_parties(self, party_ids):
         """Meetings that the given parties (ids, or a subquery of them) may see."""
-        invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
-        convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
-        meeting_ids = Meeting.objects.filter(invited | convening).values("pk")
-        return self.filter(pk__in=meeting_ids)
+        return self.filter(pk__in=visible_meeting_ids(party_ids))
 
     def for_dashboard(self, user):
-        """The "Mina möten" list with everything its rows need, in a fixed number of queries."""
+        """The "Mina möten" list with everything its rows need, in a fixed number of queries.
+
+        The answers are read apart as plain values (overview.given_answers).
+        """
         return (
             self.visible_to(user)
             .with_parties()
             .select_related("confirmed_slot")
             .prefetch_related(
-                models.Prefetch("slots", queryset=Slot.objects.active().prefetch_related("answers")),
+                models.Prefetch("slots", queryset=Slot.objects.active()),
                 "attendees",
             )
             .order_by("-created_at")
@@ -101,18 +114,33 @@ class MeetingQuerySet(models.QuerySet):
             "agenda_items",
         )
 
+    def for_feed(self):
+        """What a feed's events need (feeds.feed_entry): no attendees, whom a feed never lists.
+
+        The related rows land in plain lists (to_attr): a related manager per
+        meeting would cost more than the rest of a 500-meeting feed's query.
+        """
+        return self.select_related("confirmed_slot").prefetch_related(
+            models.Prefetch(
+                "invitations", queryset=Invitation.objects.select_related("party"), to_attr="feed_invitations"
+            ),
+            models.Prefetch("agenda_items", to_attr="feed_agenda_items"),
+        )
+
     def with_parties(self):
         """What every meeting view needs to decide rights: the invitations and their parties."""
         return self.prefetch_related(models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")))
 
+    def for_kallelse(self):
+        """The notice of meeting: parties, the confirmed time and attendees; no slots or answers."""
+        return self.with_parties().select_related("confirmed_slot").prefetch_related(
+            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party"))
+        )
+
     def for_meeting_page(self):
+        """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values."""
         return self.with_parties().select_related("confirmed_slot", "created_by").prefetch_related(
-            models.Prefetch(
-                "slots",
-                queryset=Slot.objects.select_related("proposed_by_party", "proposed_by").prefetch_related(
-                    models.Prefetch("answers", queryset=Answer.objects.select_related("answered_by"))
-                ),
-            ),
+            models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
             models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
         )
 
@@ -340,7 +368,7 @@ class EventQuerySet(models.QuerySet):
 
     def visible_to_parties(self, party_ids):
         """What the given parties (ids, or a subquery of them) may see of the log: the export of one party."""
-        return self.filter(meeting__in=Meeting.objects.visible_to_parties(party_ids).values("pk")).filter(
+        return self.filter(meeting__in=visible_meeting_ids(party_ids)).filter(
             Q(private=False) | Q(party__in=party_ids)
         )
 
@@ -465,7 +493,7 @@ class PositionQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         own_parties = own_party_ids(user)
-        meetings = Meeting.objects.visible_to(user).values("pk")
+        meetings = visible_meeting_ids(own_parties)
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(party__in=own_parties) | Q(state=Position.State.SHARED)
         )
@@ -546,7 +574,7 @@ def generated_document_name(instance, filename):
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A document is visible exactly when what it is attached to is: the agenda item, or the position."""
-        meetings = Meeting.objects.visible_to(user).values("pk")
+        meetings = visible_meeting_ids(own_party_ids(user))
         return self.filter(agenda_item__meeting__in=meetings).filter(
             Q(position__isnull=True) | Q(position__in=Position.objects.visible_to(user))
         )

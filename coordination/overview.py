@@ -6,17 +6,48 @@ number of queries does not grow with slots, parties or answers.
 
 import difflib
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
+from django.utils.translation import gettext as _
 
 from . import rules
 from .models import AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
+from .templatetags.samrad import slot_label
 from .times import holiday_name, to_stockholm
+
+
+class GivenAnswer(NamedTuple):
+    """A party's answer to a slot as the grid shows it: read as plain values, since a grid holds thousands."""
+
+    value: str
+    comment: str
+
+    @property
+    def label(self):
+        return Answer.Value(self.value).label
+
+
+def given_answers(meetings):
+    """slot id -> party id -> GivenAnswer for the open slots of ``meetings``, in one query."""
+    given = {}
+    rows = Answer.objects.filter(slot__meeting__in=meetings, slot__withdrawn_at__isnull=True).values_list(
+        "slot_id", "party_id", "value", "comment"
+    )
+    for slot_id, party_id, value, comment in rows:
+        given.setdefault(slot_id, {})[party_id] = GivenAnswer(value, comment) if comment else _PLAIN_ANSWERS[value]
+    return given
+
+
+# Most answers carry no comment: they share one value object each instead of one per cell.
+_PLAIN_ANSWERS = {value: GivenAnswer(value, "") for value in Answer.Value.values}
 
 
 @dataclass
 class SlotRow:
     slot: object
-    cells: list  # (invitation, Answer or None) per party, in the grid's party order
+    invitations: list  # the grid's parties, in its order
+    answers: list  # GivenAnswer or None per party, in the same order
     yes: int = 0
     if_need_be: int = 0
     no: int = 0
@@ -30,6 +61,30 @@ class SlotRow:
     @property
     def available(self):
         return self.yes + self.if_need_be
+
+    @property
+    def cells(self):
+        """(invitation, GivenAnswer or None) per party; paired on demand, as the grid itself needs no pairs."""
+        return list(zip(self.invitations, self.answers))
+
+    @cached_property
+    def label(self):
+        """The slot's name for people, formatted once though the row shows it up to three times."""
+        return slot_label(self.slot)
+
+    # The row's texts come from here rather than from {% blocktranslate %} in the template's
+    # loop, which costs ten times as much and runs for every row of a hundred.
+    @property
+    def proposed_by(self):
+        return _("Proposed by %(party)s") % {"party": self.slot.proposed_by_party.short_name}
+
+    @property
+    def summary(self):
+        return _("%(yes)s yes, %(maybe)s if need be, %(no)s no") % {
+            "yes": self.yes,
+            "maybe": self.if_need_be,
+            "no": self.no,
+        }
 
 
 @dataclass
@@ -58,31 +113,41 @@ def ordered_invitations(meeting):
     return sorted(meeting.invitations.all(), key=lambda inv: (inv.role != Invitation.Role.CONVENING, inv.party.name))
 
 
-def build_grid(meeting, access=None):
+def build_grid(meeting, access=None, answers=None):
     """The slot × party matrix with counts; the best slot is marked.
 
-    Best: the slot every required party can attend, then the most parties
-    available, then the most plain yeses, then the earliest.
+    ``answers`` is given_answers() of a list of meetings including this one;
+    without it one query reads this meeting's. Best: the slot every required
+    party can attend, then the most parties available, then the most plain
+    yeses, then the earliest.
     """
+    if answers is None:
+        answers = given_answers([meeting.pk])
     invitations = ordered_invitations(meeting)
+    # Read once: a foreign key's id goes through a descriptor on every access, thousands of times here.
+    party_ids = [inv.party_id for inv in invitations]
     required = [inv.party_id for inv in invitations if inv.required]
     active = [slot for slot in meeting.slots.all() if not slot.is_withdrawn]
     rows = []
-    unanswered = {inv.party_id: 0 for inv in invitations}
+    unanswered = dict.fromkeys(party_ids, 0)
     for slot in active:
-        answers = {answer.party_id: answer for answer in slot.answers.all()}
-        row = SlotRow(slot=slot, cells=[(inv, answers.get(inv.party_id)) for inv in invitations])
-        for inv, answer in row.cells:
-            if answer is None:
-                row.missing += 1
-                unanswered[inv.party_id] += 1
-            elif answer.value == Answer.Value.YES:
-                row.yes += 1
-            elif answer.value == Answer.Value.IF_NEED_BE:
-                row.if_need_be += 1
-            else:
-                row.no += 1
-        said_no, missing = rules.blocking_answers(slot, required)
+        slot_answers = answers.get(slot.pk, {})
+        given = [slot_answers.get(party_id) for party_id in party_ids]
+        values = [answer.value for answer in given if answer is not None]
+        row = SlotRow(
+            slot=slot,
+            invitations=invitations,
+            answers=given,
+            yes=values.count(Answer.Value.YES),
+            if_need_be=values.count(Answer.Value.IF_NEED_BE),
+            no=values.count(Answer.Value.NO),
+            missing=len(party_ids) - len(values),
+        )
+        if row.missing:
+            for party_id, answer in zip(party_ids, given):
+                if answer is None:
+                    unanswered[party_id] += 1
+        said_no, missing = rules.blocking_answers(slot_answers, required)
         row.confirmable = not missing and not said_no
         row.needs_reason = not missing and bool(said_no)
         row.holiday = holiday_name(to_stockholm(slot.start).date())
@@ -115,10 +180,12 @@ class DashboardRow:
 def dashboard_rows(user):
     """Every meeting the user sees, with what waits for them; waiting ones first."""
     roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+    meetings = list(Meeting.objects.for_dashboard(user))
+    answers = given_answers([meeting.pk for meeting in meetings])
     rows = []
-    for meeting in Meeting.objects.for_dashboard(user):
+    for meeting in meetings:
         access = rules.MeetingAccess.from_roles(user, meeting, roles)
-        grid = build_grid(meeting)
+        grid = build_grid(meeting, answers=answers)
         parties = {inv.party_id: inv.party for inv in grid.invitations}
         unanswered = [
             (parties[party_id], grid.unanswered[party_id])
@@ -147,6 +214,11 @@ class AgendaEntry:
     item: AgendaItem
     positions: list  # (party, Position or None, the position's current documents) per party of the meeting
     documents: list  # the item's own current documents
+
+    @property
+    def without_position(self):
+        """Short names of the parties with no position the user can see: one line on the page, not a card each."""
+        return [party.short_name for party, position, _documents in self.positions if position is None]
 
 
 @dataclass

@@ -209,9 +209,11 @@ def can_download_ics(access):
 # Rules about slots rather than people.
 
 
-def blocking_answers(slot, required_party_ids):
-    """Why a slot is not plainly confirmable: required parties that said no or have not answered."""
-    answers = {answer.party_id: answer for answer in slot.answers.all()}
+def blocking_answers(answers, required_party_ids):
+    """Why a slot is not plainly confirmable: required parties that said no or have not answered.
+
+    ``answers`` maps party id to the party's answer to the slot (anything with a ``value``).
+    """
     said_no = [pid for pid in required_party_ids if pid in answers and answers[pid].value == Answer.Value.NO]
     missing = [pid for pid in required_party_ids if pid not in answers]
     return said_no, missing
@@ -224,7 +226,7 @@ def confirmation_problem(slot, required_party_ids, reason):
     need be. Against a "no" a reason is needed, shown to all; a party that has
     not answered at all blocks the confirmation.
     """
-    said_no, missing = blocking_answers(slot, required_party_ids)
+    said_no, missing = blocking_answers({answer.party_id: answer for answer in slot.answers.all()}, required_party_ids)
     if missing:
         return _("Every required party must answer this time before it can be confirmed.")
     if said_no and not (reason or "").strip():

@@ -24,9 +24,16 @@ CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
 DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
 
 
-def log_event(*, meeting, by, party, action, subject="", before=None, after=None, private=False, actor_name=None):
-    """Write one row of the event log. ``by`` is None for what arrives from outside (a calendar reply)."""
-    return Event.objects.create(
+def log_event(**details):
+    """Write one row of the event log (the arguments of event_row)."""
+    event = event_row(**details)
+    event.save()
+    return event
+
+
+def event_row(*, meeting, by, party, action, subject="", before=None, after=None, private=False, actor_name=None):
+    """One unsaved row of the event log. ``by`` is None for what arrives from outside (a calendar reply)."""
+    return Event(
         meeting=meeting,
         actor=by,
         actor_name=actor_name or by.get_full_name() or by.get_username(),
@@ -193,7 +200,7 @@ def propose_slots(*, meeting, party, by, times):
             subject=describe_slot(slot),
             after=_slot_json(slot),
         )
-        _record_answer(meeting=meeting, slot=slot, party=party, by=by, value=Answer.Value.YES, comment="")
+        _record_answers(meeting=meeting, party=party, by=by, changes=[(slot, Answer.Value.YES, "", None)])
         slots.append(slot)
     return slots
 
@@ -235,31 +242,42 @@ def answer_slots(*, meeting, party, by, answers):
     if len(slots) != len(answers) or any(slot.is_withdrawn for slot in slots.values()):
         raise RuleError(_("One of the times has been withdrawn. Look at the times again and answer anew."))
     current = {a.slot_id: a for a in Answer.objects.select_for_update().filter(slot__in=slots.values(), party=party)}
-    changed = 0
+    changes = []
     for slot_id, (value, comment) in answers.items():
         previous = current.get(slot_id)
         if previous and (previous.value, previous.comment) == (value, comment):
             continue
-        _record_answer(
-            meeting=meeting, slot=slots[slot_id], party=party, by=by, value=value, comment=comment, previous=previous
-        )
-        changed += 1
-    return changed
+        changes.append((slots[slot_id], value, comment, previous))
+    if changes:
+        _record_answers(meeting=meeting, party=party, by=by, changes=changes)
+    return len(changes)
 
 
-def _record_answer(*, meeting, slot, party, by, value, comment, previous=None):
-    """Write the party's current answer; the one it replaces lives on in the event row."""
-    Answer.objects.update_or_create(
-        slot=slot, party=party, defaults={"value": value, "comment": comment, "answered_by": by}
+def _record_answers(*, meeting, party, by, changes):
+    """Write the party's current answers and an event for each, in two queries however many they are.
+
+    ``changes`` holds (slot, value, comment, the Answer it replaces or None);
+    the replaced answer lives on in the event row.
+    """
+    Answer.objects.bulk_create(
+        [Answer(slot=slot, party=party, value=value, comment=comment, answered_by=by) for slot, value, comment, _ in changes],
+        update_conflicts=True,
+        unique_fields=["slot", "party"],
+        update_fields=["value", "comment", "answered_by", "answered_at"],
     )
-    log_event(
-        meeting=meeting,
-        by=by,
-        party=party,
-        action=Event.Action.ANSWER_CHANGED if previous else Event.Action.ANSWER_GIVEN,
-        subject=describe_slot(slot),
-        before={"value": previous.value, "comment": previous.comment} if previous else None,
-        after={"value": value, "comment": comment},
+    Event.objects.bulk_create(
+        [
+            event_row(
+                meeting=meeting,
+                by=by,
+                party=party,
+                action=Event.Action.ANSWER_CHANGED if previous else Event.Action.ANSWER_GIVEN,
+                subject=describe_slot(slot),
+                before={"value": previous.value, "comment": previous.comment} if previous else None,
+                after={"value": value, "comment": comment},
+            )
+            for slot, value, comment, previous in changes
+        ]
     )
 
 

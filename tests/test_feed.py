@@ -128,13 +128,29 @@ def test_making_an_address_needs_a_post(client, polis_member):
 
 
 def test_the_feed_does_not_grow_in_queries_with_meetings(client, django_assert_num_queries, police_token, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(feed_url(police_token))
     for title in ("Två", "Tre"):
         other = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen], title=title)
         start, end = future_time(30)
         slot = Slot.objects.create(meeting=other, start=start, end=end, proposed_by_party=kommun)
         Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=slot)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(feed_url(police_token))
     assert len(events(response)[1]) == 3
+
+
+def test_a_change_that_leaves_the_meeting_row_alone_still_reaches_the_feed(client, police_token, scheduled_meeting, kommun, lansstyrelsen):
+    """The feed keeps serialised events between requests; a renamed party or agenda item must still show."""
+    from coordination.models import AgendaItem, Party
+
+    first = client.get(feed_url(police_token)).content
+    Party.objects.filter(pk=lansstyrelsen.pk).update(name="Länsstyrelsen i Uppsala län")
+    AgendaItem.objects.create(
+        meeting=scheduled_meeting, title="Trygghetsvandring", proposed_by_party=kommun, status=AgendaItem.Status.ACCEPTED, order=1
+    )
+    _, by_uid = events(client.get(feed_url(police_token)))
+    event = by_uid[scheduled_meeting.calendar_uid]
+    assert event["ORGANIZER"].params["CN"] == "Länsstyrelsen i Uppsala län"
+    assert "1. Trygghetsvandring" in str(event["DESCRIPTION"])
+    assert client.get(feed_url(police_token)).content != first

@@ -148,3 +148,17 @@ def test_meetings_in_the_weeks_of_the_clock_changes_have_the_right_instant(day, 
     slot.save()
     _, event = parse(build(scheduled_meeting))
     assert event.decoded("DTSTART").astimezone(UTC) == datetime.datetime.combine(day, datetime.time(utc_hour), tzinfo=UTC)
+
+
+def test_events_serialised_apart_make_the_calendar_icalendar_would_write():
+    """calendar_text puts VEVENT bytes into the calendar: the result must be what icalendar itself writes."""
+    events = []
+    for number in (1, 2):
+        event = icalendar.Event()
+        event.add("uid", f"{number}@samrad")
+        event.add("summary", "Samråd om trygghet i Gottsunda, uppföljning av kamerabevakningen " * 2)
+        events.append(event)
+    text = ics.build_calendar(events, name="Samråd – mina möten")
+    calendar = icalendar.Calendar.from_ical(text)
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE", "VEVENT", "VEVENT"]
+    assert calendar.to_ical() == text

@@ -1110,3 +1110,12 @@ def test_the_event_log_credits_the_convening_party(client, region_meeting, regio
 
     assert response.status_code == 302
     assert the_meeting.events.order_by("-pk").first().party == region
+
+
+def test_each_row_of_the_grid_links_to_its_own_time(client, answered_meeting, slots, kommun_coordinator):
+    """The grid fills its rows' links in from one reversed address; each must still name its own slot."""
+    client.force_login(kommun_coordinator)
+    body = client.get(reverse("meeting_detail", args=[answered_meeting.pk])).content.decode()
+    for slot in slots:
+        assert f'href="{reverse("confirm", args=[answered_meeting.pk, slot.pk])}"' in body
+        assert f'href="{reverse("withdraw_slot", args=[answered_meeting.pk, slot.pk])}"' in body

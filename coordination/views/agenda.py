@@ -372,7 +372,7 @@ def document_download(request, pk, document_pk):
 @login_required
 def kallelse(request, pk):
     """The notice of meeting people print and bring: only what every party sees."""
-    meeting, _access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    meeting, _access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
     context = {
         "meeting": meeting,
         "invitations": ordered_invitations(meeting),

@@ -11,6 +11,7 @@ test client: it is server time, without network or a WSGI server.
 
 import datetime
 import gzip
+import itertools
 import statistics
 import time
 
@@ -86,9 +87,10 @@ class Command(BaseCommand):
         for page_client, label, url in pages:
             self.measure(page_client, label, "GET", url, requests, name, floor)
         slots = list(meeting.slots.values_list("pk", flat=True))
-        data = {f"answer_{pk}": "yes" for pk in slots}
+        # Yes and no in turn, so every measured post changes every answer rather than repeating the last.
+        payloads = [{f"answer_{pk}": value for pk in slots} for value in ("yes", "no")]
         url = reverse("answer", args=[meeting.pk, answering.pk])
-        self.measure(answering_client, f"post {len(slots)} answers", "POST", url, requests, name, floor, data)
+        self.measure(answering_client, f"post {len(slots)} answers", "POST", url, requests, name, floor, payloads)
         Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot_id=slots[0])
         self.measure(client, ".ics download", "GET", reverse("meeting_ics", args=[meeting.pk]), requests, name, floor)
 
@@ -99,15 +101,20 @@ class Command(BaseCommand):
         floor = self.measure(client, "floor (/healthz)", "GET", reverse("healthz"), requests, "feed", None)
         self.measure(client, f"feed, {FEED_MEETINGS} meetings", "GET", reverse("feed", args=[token]), requests, "feed", floor)
 
-    def measure(self, client, label, method, url, requests, size, floor, data=None):
-        send = client.post if method == "POST" else client.get
+    def measure(self, client, label, method, url, requests, size, floor, payloads=None):
+        """Time ``requests`` requests after 3 warm-ups; a POST sends the ``payloads`` in turn."""
+        payload = itertools.cycle(payloads or [None])
+
+        def send():
+            return client.post(url, next(payload)) if method == "POST" else client.get(url)
+
         for _ in range(3):
-            send(url, data) if data else send(url)
+            send()
         times = []
         for _ in range(requests):
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                response = send(url, data) if data else send(url)
+                response = send()
                 times.append((time.perf_counter() - started) * 1000)
         assert response.status_code in (200, 302), (label, response.status_code)
         body = response.content
