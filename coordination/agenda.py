@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from .models import AgendaItem, Document, Event, Position, PositionVersion
 from .services import RuleError, bump_if_scheduled, locked_meeting, log_event
 
+# Declined items stay on the meeting's page too; a ceiling far above any real agenda.
+MAX_AGENDA_ITEMS = 100
+
 ITEM_FIELDS = ("title", "description", "presenting_party", "planned_minutes")
 
 
@@ -41,6 +44,10 @@ def propose_agenda_item(*, meeting, party, by, title, description="", presenting
     """A party proposes a topic; it waits for the convener. Side effect: one event."""
     meeting = locked_meeting(meeting)
     _require_active(meeting)
+    if meeting.agenda_items.count() >= MAX_AGENDA_ITEMS:
+        raise RuleError(
+            _("A meeting can have at most %(limit)d agenda items, declined ones included.") % {"limit": MAX_AGENDA_ITEMS}
+        )
     item = AgendaItem.objects.create(
         meeting=meeting,
         title=title,

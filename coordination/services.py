@@ -18,6 +18,10 @@ class RuleError(Exception):
     """A change the rules refuse; the message is meant for the user."""
 
 
+# Every time ever proposed stays with the meeting (withdrawn ones too, for the record) and is read
+# with its page, so their number has a ceiling far above any real meeting's.
+MAX_SLOTS = 200
+
 # Fields of a meeting that calendars show: changing one of them is sent out.
 CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
 DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
@@ -156,6 +160,10 @@ def propose_slots(*, meeting, party, by, times):
     meeting = locked_meeting(meeting)
     if not meeting.is_open:
         raise RuleError(_("Times can only be proposed while the meeting is being planned."))
+    if meeting.slots.count() + len(times) > MAX_SLOTS:
+        raise RuleError(
+            _("A meeting can have at most %(limit)d proposed times, withdrawn ones included.") % {"limit": MAX_SLOTS}
+        )
     slots = []
     for start, end in times:
         try:
