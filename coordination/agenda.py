@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AgendaItem, Document, Event, Position, PositionVersion
+from .models import AgendaItem, Document, Event, Position, PositionVersion, person_name
 from .services import RuleError, bump_if_scheduled, locked_meeting, log_event
 
 # Declined items stay on the meeting's page too; a ceiling far above any real agenda.
@@ -195,7 +195,7 @@ def _version(position, by):
         text=position.text,
         state=position.state,
         author=by,
-        author_name=by.get_full_name() or by.get_username(),
+        author_name=person_name(by),
     )
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import documents, times
-from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party
+from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party, person_name
 from .templatetags.samrad import format_date, format_time, slot_label
 
 
@@ -388,7 +388,7 @@ class AttendeeForm(PlainTextForm, forms.Form):
         if membership:
             user = membership.user
             cleaned["user"] = user
-            cleaned["name"] = cleaned.get("name") or user.get_full_name() or user.get_username()
+            cleaned["name"] = cleaned.get("name") or person_name(user)
             cleaned["email"] = cleaned.get("email") or user.email
             cleaned["title"] = cleaned.get("title") or membership.title
         elif not cleaned.get("name"):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import invites, rules
-from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot
+from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot, person_name
 from .times import to_stockholm
 
 
@@ -32,7 +32,7 @@ def log_event(*, meeting, by, party, action, subject="", before=None, after=None
     return Event.objects.create(
         meeting=meeting,
         actor=by,
-        actor_name=actor_name or by.get_full_name() or by.get_username(),
+        actor_name=actor_name or person_name(by),
         party=party,
         action=action,
         subject=subject[:300],

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import agenda, services
-from coordination.models import AgendaItem, Attendee, Meeting, Slot
+from coordination.models import AgendaItem, Attendee, Event, Meeting, Slot
 
-from .conftest import future_time
+from .conftest import answer_all, future_time
 
 CONTROL_ERROR = "Texten innehåller osynliga styrtecken"
 
@@ -88,6 +88,19 @@ def test_an_e_mail_address_longer_than_the_database_keeps_is_a_form_error(client
     response = client.post(reverse("attendee_create", args=[meeting.pk, polisen.pk]), data)
     assert response.status_code == 200 and response.context["form"].errors["email"]
     assert not Attendee.objects.exists()
+
+
+def test_a_full_name_longer_than_a_stored_name_is_cut_to_fit(client, meeting, polisen, polis_coordinator, polis_member):
+    """First and last name may together have 301 characters; the attendee, the log and the mail keep 200."""
+    polis_member.first_name, polis_member.last_name = "Å" * 150, "Ö" * 150
+    polis_member.save()
+    client.force_login(polis_coordinator)
+    data = {"user": polis_member.memberships.get().pk, "name": "", "email": "", "title": "", "kind": "principal"}
+    assert client.post(reverse("attendee_create", args=[meeting.pk, polisen.pk]), data).status_code == 302
+    answer_all(meeting, polisen, polis_member)
+
+    assert Attendee.objects.get().name == "Å" * 150 + " " + "Ö" * 49
+    assert {len(name) for name in Event.objects.filter(actor=polis_member).values_list("actor_name", flat=True)} == {200}
 
 
 def test_a_date_long_past_is_refused_as_past(client, meeting, kommun_coordinator):
