@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import agenda, services
-from coordination.models import AgendaItem, Attendee, Event, Meeting, Slot
+from coordination.forms import AgendaItemForm, AnswerForm, AttendeeForm, MeetingForm, PositionForm
+from coordination.models import AgendaItem, Answer, Attendee, Event, Meeting, Position, Slot
 
 from .conftest import answer_all, future_time
 
@@ -88,6 +89,20 @@ def test_an_e_mail_address_longer_than_the_database_keeps_is_a_form_error(client
     response = client.post(reverse("attendee_create", args=[meeting.pk, polisen.pk]), data)
     assert response.status_code == 200 and response.context["form"].errors["email"]
     assert not Attendee.objects.exists()
+
+
+def test_no_form_takes_a_longer_text_than_its_column_holds(meeting, slots, polisen):
+    comment = AnswerForm(meeting=meeting, current={}, party=polisen).fields[f"comment_{slots[0].pk}"]
+    stored_as = [
+        *[(MeetingForm.base_fields[name], Meeting, name) for name in ("title", "purpose", "location", "video_link")],
+        *[(AttendeeForm.base_fields[name], Attendee, name) for name in ("name", "email", "title")],
+        (comment, Answer, "comment"),
+        *[(AgendaItemForm.base_fields[name], AgendaItem, name) for name in ("title", "description")],
+        (PositionForm.base_fields["text"], Position, "text"),
+    ]
+    for form_field, model, name in stored_as:
+        assert form_field.max_length is not None, (model.__name__, name)
+        assert form_field.max_length <= model._meta.get_field(name).max_length, (model.__name__, name)
 
 
 def test_a_full_name_longer_than_a_stored_name_is_cut_to_fit(client, meeting, polisen, polis_coordinator, polis_member):
