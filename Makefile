@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-dev demo clean
+.PHONY: run test security install install-dev demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ run: demo
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static security checks of the app's own code; a false positive is marked "# nosec BXXX" with the reason above it.
+security: install-dev
+	$(BIN)/bandit --quiet --recursive coordination samrad
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts documents sent-mail

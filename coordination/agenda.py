@@ -11,10 +11,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AgendaItem, Document, Event, Position, PositionVersion
+from .models import AgendaItem, Document, Event, Position, PositionVersion, person_name
 from .services import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
 
 logger = logging.getLogger(__name__)
+
+# Declined items stay on the meeting's page too; a ceiling far above any real agenda.
+MAX_AGENDA_ITEMS = 100
 
 ITEM_FIELDS = ("title", "description", "presenting_party", "planned_minutes")
 
@@ -53,6 +56,10 @@ def propose_agenda_item(
     created = created_by_form(AgendaItem, form_token)
     if created is not None:
         return created
+    if meeting.agenda_items.count() >= MAX_AGENDA_ITEMS:
+        raise RuleError(
+            _("A meeting can have at most %(limit)d agenda items, declined ones included.") % {"limit": MAX_AGENDA_ITEMS}
+        )
     item = AgendaItem.objects.create(
         meeting=meeting,
         title=title,
@@ -201,7 +208,7 @@ def _version(position, by):
         text=position.text,
         state=position.state,
         author=by,
-        author_name=by.get_full_name() or by.get_username(),
+        author_name=person_name(by),
     )
 
 

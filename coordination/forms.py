@@ -1,16 +1,16 @@
 """Forms validate and convert what people type; they never change anything."""
 
 import datetime
+import unicodedata
 import uuid
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import documents, times
-from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party
+from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party, person_name
 from .templatetags.samrad import format_date, format_time, slot_label
 
 
@@ -41,11 +41,62 @@ class FormTokenField(forms.UUIDField):
         super().__init__(required=False, initial=uuid.uuid4)
 
 
+# Bidi embeddings, overrides and isolates reorder the text around them: a name or a file name could be
+# made to read as something else. The plain marks (U+200E, U+200F) only nudge and are kept.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A text area takes line breaks and tabs; a one-line field takes none, as what it holds ends up in mail
+# headers and calendar lines. NUL is left to Django's own check, which every CharField has.
+MULTILINE_ALLOWED = frozenset("\t\n\r\x00")
+ONE_LINE_ALLOWED = frozenset("\x00")
+
+
+def has_control_characters(text, *, multiline):
+    allowed = MULTILINE_ALLOWED if multiline else ONE_LINE_ALLOWED
+    return any(
+        (unicodedata.category(char) == "Cc" and char not in allowed) or char in BIDI_CONTROLS for char in text
+    )
+
+
+class PlainTextForm(forms.BaseForm):
+    """The base of every form of the app: what people type is text, not terminal or bidi control codes.
+
+    Such characters are invisible in the page but break mail headers and
+    calendar files, and can make one text read as another, so they are
+    refused with a message that says what to do.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if not isinstance(value, str) or name not in self.fields:
+                continue
+            multiline = isinstance(self.fields[name].widget, forms.Textarea)
+            if has_control_characters(value, multiline=multiline):
+                self.add_error(
+                    name,
+                    _(
+                        "The text contains invisible control characters, perhaps from a copied text. Remove them; "
+                        "only line breaks and tabs are allowed, and only in longer texts."
+                    ),
+                )
+        return cleaned
+
+
 class PartyChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
+    def clean(self, value):
+        # Django checks each id with a lookup that knows the database's integer range, then fetches them
+        # together with one that does not: an id no row can have would overflow SQLite's integers.
+        for pk in value or ():
+            if not (str(pk).isdecimal() and len(str(pk)) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
 
-class MeetingForm(forms.ModelForm):
+
+class MeetingForm(PlainTextForm, forms.ModelForm):
     convening = PartyChoiceField(
         queryset=Party.objects.all(),
         label=_("Convening parties"),
@@ -126,7 +177,7 @@ class MeetingForm(forms.ModelForm):
 MAX_DAYS_AHEAD = 3 * 366
 
 
-class SlotForm(forms.Form):
+class SlotForm(PlainTextForm, forms.Form):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Start"), widget=TimeInput())
     end_time = forms.TimeField(
@@ -183,6 +234,10 @@ class SlotForm(forms.Form):
         if date > timezone.localdate() + datetime.timedelta(days=MAX_DAYS_AHEAD):
             self.add_error("date", _("Propose a time within the next three years."))
             return cleaned
+        if date < timezone.localdate():
+            # Said before any conversion: a date such as 0001-01-01 has no UTC time to convert to.
+            self.add_error("start_time", _("The time has already passed. Propose a time in the future."))
+            return cleaned
         repeated_hour = cleaned.get("repeated_hour")
         start = self._aware("start_time", date, start_time, repeated_hour)
         if start is None:
@@ -227,10 +282,13 @@ class BaseSlotFormSet(forms.BaseFormSet):
         return [(f.cleaned_data["start"], f.cleaned_data["end"]) for f in self.forms if f.cleaned_data.get("start")]
 
 
-SlotFormSet = forms.formset_factory(SlotForm, formset=BaseSlotFormSet, extra=3, max_num=10, validate_max=True)
+# absolute_max: Django would otherwise build up to 1,010 forms for a tampered TOTAL_FORMS, seconds of work each time.
+SlotFormSet = forms.formset_factory(
+    SlotForm, formset=BaseSlotFormSet, extra=3, max_num=10, absolute_max=10, validate_max=True
+)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PlainTextForm, forms.Form):
     """One party's answers to every open slot at once: a radio group and a comment per slot."""
 
     def __init__(self, *args, meeting, current, party, **kwargs):
@@ -259,11 +317,9 @@ class AnswerForm(forms.Form):
         Keeping those lets the answers reach the rule that refuses them, instead
         of silently saving the rest of a stale form.
         """
-        slots = meeting.slots.active()
-        if self.is_bound:
-            posted = [key.removeprefix("answer_") for key in self.data if key.startswith("answer_")]
-            slots = meeting.slots.filter(Q(withdrawn_at__isnull=True) | Q(pk__in=[pk for pk in posted if pk.isdigit()]))
-        return list(slots.order_by("start", "end"))
+        # Matched as text against the meeting's own slots: a posted key never reaches the database.
+        posted = {key.removeprefix("answer_") for key in self.data if key.startswith("answer_")}
+        return [slot for slot in meeting.slots.order_by("start", "end") if not slot.is_withdrawn or str(slot.pk) in posted]
 
     @property
     def rows(self):
@@ -286,7 +342,7 @@ class AnswerForm(forms.Form):
         }
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(PlainTextForm, forms.Form):
     reason = forms.CharField(
         label=_("Reason for confirming although a required party cannot attend"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -301,7 +357,7 @@ class ConfirmForm(forms.Form):
             self.fields["reason"].widget = forms.HiddenInput()
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(PlainTextForm, forms.Form):
     POLLING = "polling"
     target = forms.ChoiceField(label=_("New time"), widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
@@ -318,13 +374,13 @@ class RescheduleForm(forms.Form):
         return self.slots.get(self.cleaned_data["target"])
 
 
-class CancelForm(forms.Form):
+class CancelForm(PlainTextForm, forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
-class AttendeeForm(forms.Form):
+class AttendeeForm(PlainTextForm, forms.Form):
     user = forms.ModelChoiceField(
         queryset=Membership.objects.none(),
         required=False,
@@ -332,7 +388,7 @@ class AttendeeForm(forms.Form):
         help_text=_("Or leave empty and write the name and e-mail of someone without an account."),
     )
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), max_length=Attendee._meta.get_field("email").max_length, required=False)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Principal or deputy"), choices=Attendee.Kind.choices)
     form_token = FormTokenField()
@@ -348,7 +404,7 @@ class AttendeeForm(forms.Form):
         if membership:
             user = membership.user
             cleaned["user"] = user
-            cleaned["name"] = cleaned.get("name") or user.get_full_name() or user.get_username()
+            cleaned["name"] = cleaned.get("name") or person_name(user)
             cleaned["email"] = cleaned.get("email") or user.email
             cleaned["title"] = cleaned.get("title") or membership.title
         elif not cleaned.get("name"):
@@ -356,7 +412,7 @@ class AttendeeForm(forms.Form):
         return cleaned
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(PlainTextForm, forms.ModelForm):
     form_token = FormTokenField()
 
     class Meta:
@@ -382,7 +438,7 @@ class AgendaItemForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(PlainTextForm, forms.Form):
     reason = forms.CharField(
         label=_("Reason for declining"),
         help_text=_("Shown to every party."),
@@ -391,7 +447,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class PositionForm(forms.Form):
+class PositionForm(PlainTextForm, forms.Form):
     text = forms.CharField(
         label=_("Position"),
         help_text=_("Paragraphs, lists (- or 1.), **bold**, *italics* and links [text](https://…) are kept."),
@@ -402,7 +458,7 @@ class PositionForm(forms.Form):
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(PlainTextForm, forms.Form):
     file = forms.FileField(label=_("File"))
     form_token = FormTokenField()
 

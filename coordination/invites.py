@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from . import ics
-from .models import AgendaItem, Hold, Meeting, OutboxMessage
+from .models import AgendaItem, Hold, Meeting, OutboxMessage, person_name
 from .templatetags.samrad import slot_label
 from .times import to_stockholm
 
@@ -142,7 +142,7 @@ def release_holds(meeting, chosen):
                     meeting=meeting,
                     kind=OutboxMessage.Kind.HOLDS_RELEASED,
                     recipient=hold.user.email,
-                    recipient_name=hold.user.get_full_name(),
+                    recipient_name=person_name(hold.user),
                     subject=(str(HOLDS_SUBJECT) % {"title": meeting.title, "when": when}).replace("\n", " ")[:300],
                     text=render_to_string("coordination/email/holds_released.txt", context),
                     html=render_to_string("coordination/email/holds_released.html", context),

@@ -60,6 +60,16 @@ class Membership(models.Model):
         return f"{self.user} – {self.party} ({self.get_role_display()})"
 
 
+# A person's name kept as text beside a record (who did it, who attends, who gets the mail); a Django
+# user's first and last name together may be longer (150 + 1 + 150 characters).
+NAME_LENGTH = 200
+
+
+def person_name(user):
+    """The user's full name, else the username, cut to fit wherever a name is stored."""
+    return (user.get_full_name() or user.get_username())[:NAME_LENGTH]
+
+
 def own_party_ids(user):
     """The ids of the user's parties, as a subquery; nothing for an anonymous visitor."""
     if not user.is_authenticated:
@@ -330,7 +340,7 @@ class Attendee(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=NAME_LENGTH)
     email = models.EmailField(_("e-mail"), blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
     kind = models.CharField(_("principal or deputy"), max_length=20, choices=Kind.choices, default=Kind.PRINCIPAL)
@@ -417,7 +427,8 @@ class Event(models.Model):
     # in the migration). A deleted account only loses its link; its name stays as text.
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    actor_name = models.CharField(max_length=200)
+    # Kept as text so the record stays readable after the account is gone.
+    actor_name = models.CharField(max_length=NAME_LENGTH)
     party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, related_name="+")
     action = models.CharField(max_length=40, choices=Action.choices)
     subject = models.CharField(max_length=300, blank=True)
@@ -546,7 +557,7 @@ class PositionVersion(models.Model):
     text = models.TextField()
     state = models.CharField(max_length=20, choices=Position.State.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    author_name = models.CharField(max_length=200)
+    author_name = models.CharField(max_length=NAME_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PositionVersionQuerySet.as_manager()
@@ -648,7 +659,7 @@ class OutboxMessage(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outbox")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.EmailField()
-    recipient_name = models.CharField(max_length=200, blank=True)
+    recipient_name = models.CharField(max_length=NAME_LENGTH, blank=True)
     subject = models.CharField(max_length=300)
     text = models.TextField()
     html = models.TextField()

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from .invites import user_language
-from .models import Event, Meeting, Membership, OutboxMessage, ReminderSent
+from .models import Event, Meeting, Membership, OutboxMessage, ReminderSent, person_name
 from .overview import build_grid
 from .services import log_event
 
@@ -48,7 +48,7 @@ def queue_reminders(meeting, parties):
                         meeting=meeting,
                         kind=OutboxMessage.Kind.REMINDER,
                         recipient=user.email,
-                        recipient_name=user.get_full_name(),
+                        recipient_name=person_name(user),
                         subject=(
                             str(SUBJECT)
                             % {

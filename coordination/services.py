@@ -11,13 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import invites, rules
-from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot
+from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot, person_name
 from .times import to_stockholm
 
 
 class RuleError(Exception):
     """A change the rules refuse; the message is meant for the user."""
 
+
+# Every time ever proposed stays with the meeting (withdrawn ones too, for the record) and is read
+# with its page, so their number has a ceiling far above any real meeting's.
+MAX_SLOTS = 200
 
 # Fields of a meeting that calendars show: changing one of them is sent out.
 CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
@@ -36,7 +40,7 @@ def event_row(*, meeting, by, party, action, subject="", before=None, after=None
     return Event(
         meeting=meeting,
         actor=by,
-        actor_name=actor_name or by.get_full_name() or by.get_username(),
+        actor_name=actor_name or person_name(by),
         party=party,
         action=action,
         subject=subject[:300],
@@ -185,6 +189,10 @@ def propose_slots(*, meeting, party, by, times):
     meeting = locked_meeting(meeting)
     if not meeting.is_open:
         raise RuleError(_("Times can only be proposed while the meeting is being planned."))
+    if meeting.slots.count() + len(times) > MAX_SLOTS:
+        raise RuleError(
+            _("A meeting can have at most %(limit)d proposed times, withdrawn ones included.") % {"limit": MAX_SLOTS}
+        )
     slots = []
     for start, end in times:
         try:

@@ -174,6 +174,11 @@ STORAGES = {
     # A shared filesystem, or another backend (e.g. an S3-compatible bucket) when scaled out.
     "documents": {"BACKEND": "coordination.documents.DocumentStorage"},
 }
+# Everything but files in a request body. The largest form is a position (20,000 characters, some 240 kB
+# URL-encoded) and the most fields the answer form's two per time (a meeting has at most 200 times).
+# A bigger request is refused with 400 before any view sees it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 # The size limit is checked chunk by chunk as the upload streams in, before the file is written anywhere.
 FILE_UPLOAD_HANDLERS = [
     "coordination.documents.SizeLimitUploadHandler",

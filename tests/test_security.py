@@ -1,6 +1,8 @@
 """Response headers on every kind of response, the health check, and the production settings' refusals."""
 
+import collections
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -107,3 +109,56 @@ def test_production_passes_the_deployment_checklist():
 def test_no_template_has_inline_script_or_style(template):
     text = (ROOT / "templates" / template).read_text()
     assert "<script" not in text and "style=" not in text and "<style" not in text
+
+
+# Static checks: markup the code writes itself, and what bandit finds.
+
+TEMPLATES = ROOT / "templates"
+UNESCAPED_IN_TEMPLATE = re.compile(r"\|\s*safe(seq)?\b|{%\s*autoescape\s+off\b")
+# Plain-text mail bodies: no browser renders them, and escaping would put &amp; into the mail.
+PLAIN_TEXT_TEMPLATES = {"coordination/email/invite.txt", "coordination/email/holds_released.txt", "coordination/email/reminder.txt"}
+MARKUP_IN_PYTHON = re.compile(r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\(")
+# Every place the code declares text to be markup, or builds a template from a string, and why that is safe.
+SANITISING_PLACES = {
+    ("coordination/templatetags/samrad.py", "mark_safe"): "the markdown filter: nh3 has reduced the HTML to an allow-list",
+}
+
+
+def test_no_template_turns_escaping_off():
+    unescaped = [
+        f"{path.relative_to(TEMPLATES)}: {match.group(0)}"
+        for path in sorted(TEMPLATES.rglob("*"))
+        if path.is_file() and str(path.relative_to(TEMPLATES)) not in PLAIN_TEXT_TEMPLATES
+        for match in UNESCAPED_IN_TEMPLATE.finditer(path.read_text())
+    ]
+    assert unescaped == []
+
+
+def test_the_plain_text_templates_are_the_mail_bodies_only():
+    assert {str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.txt")} == PLAIN_TEXT_TEMPLATES
+
+
+def test_python_marks_text_safe_only_where_it_was_sanitised():
+    found = collections.Counter(
+        (str(path.relative_to(ROOT)), name)
+        for folder in ("coordination", "samrad")
+        for path in (ROOT / folder).rglob("*.py")
+        for name in MARKUP_IN_PYTHON.findall(path.read_text())
+    )
+    assert found == collections.Counter(SANITISING_PLACES.keys())
+
+
+def test_bandit_finds_nothing_unexplained():
+    """`make security`: a finding is fixed, or marked ``# nosec BXXX`` with the reason on the line above."""
+    result = subprocess.run(["make", "--no-print-directory", "security"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_nosec_names_its_check_and_gives_a_reason():
+    for folder in ("coordination", "samrad"):
+        for path in (ROOT / folder).rglob("*.py"):
+            lines = path.read_text().splitlines()
+            for number, line in enumerate(lines):
+                if "nosec" in line:
+                    assert re.search(r"# nosec B\d{3}", line), f"{path}:{number + 1} names no check"
+                    assert lines[number - 1].strip().startswith("#"), f"{path}:{number + 1} gives no reason above"

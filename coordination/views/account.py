@@ -216,7 +216,8 @@ def account(request):
     return render(request, "coordination/account.html", context)
 
 
-NEW_FEED_TOKEN = "samrad-new-feed-token"
+# The session key under which the new address waits for the next page; the name, not a secret.
+NEW_FEED_TOKEN = "samrad-new-feed-token"  # nosec B105
 
 
 def _feed_links(request, token):

@@ -272,7 +272,11 @@ def position_versions(request, pk, position_pk):
 
 
 def _int(value):
-    return int(value) if value and value.isdigit() else None
+    # Not str.isdigit(): it also passes "²", which int() refuses.
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _upload(request, meeting, *, item, party, position=None, replaces=None, heading):

@@ -17,7 +17,8 @@ from coordination import agenda, services
 from coordination.models import Answer, Meeting, Membership, Party
 from coordination.times import holiday_name, stockholm_datetime
 
-DEMO_PASSWORD = "samrad-demo-2026"
+# Published in the README for the local demo's made-up accounts; it guards nothing real.
+DEMO_PASSWORD = "samrad-demo-2026"  # nosec B105
 
 PARTIES = {
     "kommun": ("Uppsala kommun", "Kommunen", "kommunstyrelsen@uppsala-kommun.example"),

@@ -1,0 +1,474 @@
+"""Bad input never gives a 500: every form of the app, fed hostile values by Hypothesis.
+
+Each test posts what a careless or malicious client could send, as a user who
+may use the form, and accepts only three answers: the form again with an error
+(200), a conflict page (409), or a save and a redirect (302) to a page that
+shows the value escaped. Anything else — an exception, a 500, a database that
+refuses a NUL byte, markup that comes out as markup — fails the test.
+
+Every example runs inside a transaction that is rolled back, so each one starts
+from the same meeting. The number of examples is fixed by the profile below
+(``--hypothesis-show-statistics`` prints them); on CI the run is derandomised so
+that it is the same run every time.
+"""
+
+import os
+import re
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from urllib.parse import quote, urlencode, urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.urls import reverse
+from hypothesis import HealthCheck, Phase, event, example, given, settings
+from hypothesis import strategies as st
+
+from coordination import agenda
+from coordination.models import Answer
+
+from .conftest import PASSWORD, answer_all
+
+# The values are meant to be huge; Hypothesis need not warn that printing them is too.
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+
+settings.register_profile(
+    "samrad",
+    max_examples=50,
+    deadline=None,
+    database=None,
+    # Explaining a failure re-runs it hundreds of times; the shrunk example is explanation enough.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+    # Fixtures are built once per test; the rollback below gives every example the same start.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("samrad-ci", parent=settings.get_profile("samrad"), derandomize=True)
+# FUZZ_PROFILE=quick: a look at many forms at once while working, without shrinking what fails.
+settings.register_profile("quick", parent=settings.get_profile("samrad"), phases=[Phase.generate])
+settings.load_profile(os.environ.get("FUZZ_PROFILE") or ("samrad-ci" if os.environ.get("CI") else "samrad"))
+
+
+# What people paste and what attackers type: control characters (PostgreSQL refuses NUL in text), bidi
+# controls that turn text around, markup, template syntax, Markdown links to javascript:, header injection.
+NASTY = [
+    "\x00",
+    "nul\x00byte",
+    "\x1b[31mred\x1b[0m",
+    "\x07\x08\x0b\x0c\x7f",
+    "\u202etxt.exe\u202c",
+    "\u200fمرحبا\u200e",
+    "\u2066isolated\u2069",
+    "\ufeffbom",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<samrad-fuzz>injected</samrad-fuzz>",
+    "{{ request.user.password }}",
+    "{% debug %}{% load static %}",
+    "[klicka](javascript:alert(1))",
+    "' OR '1'='1'; --",
+    "../../etc/passwd",
+    "line\r\n\r\nSet-Cookie: x=y",
+    "😀" * 300,
+    " ",
+    "",
+]
+# Just under, at and over every length limit of the models and forms, and far beyond them.
+LENGTHS = [60, 120, 199, 200, 201, 254, 255, 300, 301, 499, 500, 501, 2000, 2001, 5000, 5001, 20000, 20001, 200_000]
+
+
+def hostile_text():
+    return st.one_of(
+        st.sampled_from(NASTY),
+        st.text(max_size=200),
+        st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=20)), max_size=6).map("".join),
+        st.tuples(st.sampled_from(LENGTHS), st.sampled_from("aå<\x00\u202e😀")).map(lambda pair: pair[1] * pair[0]),
+    )
+
+
+# Either side of the integer columns' ranges (32 and 64 bits), and "numbers" that only look like one.
+EDGE_NUMBERS = [2**31 - 1, 2**31, 2**63 - 1, 2**63, -(2**63) - 1, 10**30, -1, 0]
+ODD_NUMBERS = ["1e3", "NaN", "inf", "9" * 5000, "١٢", "²", "0x10", " 42 ", "4.5", "15", "600", "601"]
+
+
+def hostile_number():
+    return st.one_of(
+        st.sampled_from([str(number) for number in EDGE_NUMBERS] + ODD_NUMBERS),
+        st.integers(-(10**20), 10**20).map(str),
+        hostile_text(),
+    )
+
+
+def hostile_date():
+    return st.one_of(
+        st.sampled_from(
+            ["9999-12-31", "0001-01-01", "2027-02-29", "2028-02-29", "2027-03-28", "2027-10-31", "0000-00-00", "2027-13-01", "99999-01-01", "-2027-01-01"]
+        ),
+        st.dates().map(str),
+        hostile_text(),
+    )
+
+
+def hostile_time():
+    return st.one_of(
+        st.sampled_from(["02:30", "02:00", "03:00", "00:00", "23:59", "24:00", "25:61", "2:30 PM", "-01:00"]),
+        st.times().map(lambda time: time.strftime("%H:%M")),
+        hostile_text(),
+    )
+
+
+def hostile_choice(*valid):
+    """One of the form's own choices, often, or anything at all."""
+    return st.one_of(st.sampled_from([str(value) for value in valid]), hostile_number())
+
+
+def post(client, url, data):
+    """A form as a browser sends it, URL-encoded; lists are repeated keys."""
+    body = urlencode(data, doseq=True)
+    response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+    response.too_big = len(body) > django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return response
+
+
+def is_local(url):
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and not url.startswith(("//", "\\\\"))
+
+
+@contextmanager
+def rolled_back():
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+class Markup(HTMLParser):
+    """The elements and attributes of a page, to find any that came from the input rather than the templates."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.problems = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        names = {name for name, _value in attrs}
+        if tag in ("samrad-fuzz", "iframe", "object", "embed", "img") or (tag == "script" and "src" not in names):
+            self.problems.append(tag)
+        self.problems += [f"{tag} {name}" for name in names if name.startswith("on")]
+        self.problems += [
+            f"{tag} {name}={value}"
+            for name, value in attrs
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:")
+        ]
+
+
+def assert_escaped(response):
+    if "html" in response.get("Content-Type", ""):
+        problems = Markup(response.content.decode()).problems
+        assert not problems, problems
+
+
+def has_form_errors(context):
+    if "formset" in context:
+        formset = context["formset"]
+        return any(formset.errors) or bool(formset.non_form_errors())
+    return bool(context["form"].errors)
+
+
+def refused_as_too_big(response):
+    """A form body over settings.DATA_UPLOAD_MAX_MEMORY_SIZE gets 400 before any view sees it (files do not count)."""
+    too_big = getattr(response, "too_big", False)
+    if too_big:
+        assert response.status_code == 400
+        event("answered 400 (request too big)")
+    return too_big
+
+
+def assert_handled(client, response):
+    """A form error, a conflict, or a save whose page shows the value as text; a body over the limit is a 400."""
+    if refused_as_too_big(response):
+        return
+    assert response.status_code in (200, 302, 409), response.status_code
+    event(f"answered {response.status_code}")
+    assert_escaped(response)
+    if response.status_code == 200:
+        assert has_form_errors(response.context), "a form came back without saying what is wrong"
+    if response.status_code == 302:
+        # The page it leads to, and the meeting's log, which shows every value before and after.
+        meeting = re.match(r"/meetings/(\d+)/", response.url).group(1)
+        for url in (response.url, reverse("event_log", args=[meeting])):
+            page = client.get(url)
+            assert page.status_code == 200
+            assert_escaped(page)
+
+
+def mostly_valid(data, valid, hostile):
+    """A valid form with one to three fields made hostile, so that most examples also reach the code that saves.
+
+    Hostile values that pass validation (markup, template syntax, right-to-left
+    marks, texts just at a length limit) then travel to the database and back to
+    the pages, where they must come out as text.
+    """
+    names = data.draw(st.sets(st.sampled_from(sorted(hostile)), min_size=1, max_size=3), label="hostile fields")
+    return {**valid, **{name: data.draw(hostile[name], label=name) for name in sorted(names)}}
+
+
+def party_lists(parties):
+    ids = [str(party.pk) for party in parties]
+    return st.lists(st.one_of(st.sampled_from(ids), hostile_number()), max_size=3)
+
+
+def meeting_form(data, convening, invited):
+    valid = {
+        "title": "Dialog om utökat samarbete",
+        "purpose": "Stöd från NOA.",
+        "location": "Stadshuset",
+        "video_link": "",
+        "duration_minutes": "120",
+        "answer_deadline": "",
+        "convening": [str(convening.pk)],
+        "required_parties": [str(invited.pk)],
+        "optional_parties": [],
+    }
+    hostile = {
+        "title": hostile_text(),
+        "purpose": hostile_text(),
+        "location": hostile_text(),
+        "video_link": st.one_of(st.sampled_from(["meet.example/x", "javascript:alert(1)", "https://x/\u202e"]), hostile_text()),
+        "duration_minutes": hostile_number(),
+        "answer_deadline": hostile_date(),
+        "convening": party_lists([convening, invited]),
+        "required_parties": party_lists([convening, invited]),
+        "optional_parties": party_lists([convening, invited]),
+    }
+    return mostly_valid(data, valid, hostile)
+
+
+@given(data=st.data())
+def test_creating_a_meeting_survives_any_input(client, kommun_coordinator, kommun, polisen, data):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        assert_handled(client, post(client, reverse("meeting_create"), meeting_form(data, kommun, polisen)))
+
+
+@given(data=st.data())
+def test_editing_a_meeting_survives_any_input(client, meeting, kommun_coordinator, kommun, polisen, data):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        assert_handled(client, post(client, reverse("meeting_edit", args=[meeting.pk]), meeting_form(data, kommun, polisen)))
+
+
+# The days the clocks change in Stockholm, and the hour either side of it.
+DST_DAYS = ["2027-03-28", "2027-10-31", "2028-03-26", "2028-10-29"]
+DST_TIMES = ["01:59", "02:00", "02:30", "02:59", "03:00", "03:30"]
+
+
+@given(data=st.data())
+def test_proposing_times_survives_any_input(client, meeting, kommun_coordinator, data):
+    client.force_login(kommun_coordinator)
+    valid = {"slots-TOTAL_FORMS": "1", "slots-INITIAL_FORMS": "0"}
+    hostile = {"slots-TOTAL_FORMS": hostile_choice(1, 2, 10, 11, 1010), "slots-INITIAL_FORMS": hostile_choice(0, 1)}
+    for index in range(2):
+        valid.update({f"slots-{index}-date": DST_DAYS[index], f"slots-{index}-start_time": "10:00"})
+        hostile.update(
+            {
+                f"slots-{index}-date": st.one_of(st.sampled_from(DST_DAYS), hostile_date()),
+                f"slots-{index}-start_time": st.one_of(st.sampled_from(DST_TIMES), hostile_time()),
+                f"slots-{index}-end_time": st.one_of(st.sampled_from(DST_TIMES), hostile_time()),
+                f"slots-{index}-repeated_hour": hostile_choice("", "summer", "standard"),
+            }
+        )
+    with rolled_back():
+        assert_handled(client, post(client, reverse("propose_slots", args=[meeting.pk]), mostly_valid(data, valid, hostile)))
+
+
+@given(data=st.data())
+def test_answering_survives_any_input(client, meeting, slots, polisen, polis_member, data):
+    client.force_login(polis_member)
+    values = [value for value, _label in Answer.Value.choices]
+    valid, hostile = {}, {}
+    for slot in slots:
+        valid.update({f"answer_{slot.pk}": "yes", f"comment_{slot.pk}": ""})
+        hostile.update({f"answer_{slot.pk}": hostile_choice(*values), f"comment_{slot.pk}": hostile_text()})
+    # Keys a tampered form could carry: slots that do not exist, and "numbers" Python reads differently.
+    stray = data.draw(st.one_of(hostile_number(), st.sampled_from(["²", "١", "9" * 30, "-1", "0"])), label="stray slot")
+    hostile[f"answer_{stray}"] = hostile_choice(*values)
+    with rolled_back():
+        assert_handled(client, post(client, reverse("answer", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile)))
+
+
+@pytest.fixture
+def meeting_with_a_no(answered_meeting, polisen, polis_member):
+    """The police cannot come: confirming needs a reason."""
+    answer_all(answered_meeting, polisen, polis_member, Answer.Value.NO)
+    return answered_meeting
+
+
+@given(reason=hostile_text())
+def test_confirming_survives_any_reason(client, meeting_with_a_no, slots, kommun_coordinator, reason):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        response = post(client, reverse("confirm", args=[meeting_with_a_no.pk, slots[0].pk]), {"reason": reason})
+        assert_handled(client, response)
+
+
+@given(data=st.data())
+def test_rescheduling_survives_any_input(client, scheduled_meeting, slots, kommun_coordinator, data):
+    client.force_login(kommun_coordinator)
+    valid = {"target": str(slots[1].pk), "reason": "Landshövdingen är förhindrad."}
+    hostile = {"target": hostile_choice("polling", *[slot.pk for slot in slots]), "reason": hostile_text()}
+    with rolled_back():
+        response = post(client, reverse("reschedule", args=[scheduled_meeting.pk]), mostly_valid(data, valid, hostile))
+        assert_handled(client, response)
+
+
+@given(reason=hostile_text())
+def test_cancelling_survives_any_reason(client, meeting, kommun_coordinator, reason):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        assert_handled(client, post(client, reverse("cancel", args=[meeting.pk]), {"reason": reason}))
+
+
+@given(data=st.data())
+def test_naming_an_attendee_survives_any_input(client, meeting, polisen, polis_coordinator, polis_member, data):
+    client.force_login(polis_coordinator)
+    membership = polis_member.memberships.get()
+    valid = {"user": "", "name": "Rikspolischef", "email": "rikspolischef@polisen.example", "title": "", "kind": "principal"}
+    hostile = {
+        "user": hostile_choice(membership.pk),
+        "name": hostile_text(),
+        "email": st.one_of(st.emails(), hostile_text(), st.integers(250, 330).map(lambda n: "a" * (n - 12) + "@samrad.test")),
+        "title": hostile_text(),
+        "kind": hostile_choice("principal", "deputy"),
+    }
+    with rolled_back():
+        response = post(client, reverse("attendee_create", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile))
+        assert_handled(client, response)
+
+
+def agenda_item_form(data, parties):
+    valid = {"title": "Kameror för brottsutredning", "description": "", "presenting_party": "", "planned_minutes": "15"}
+    hostile = {
+        "title": hostile_text(),
+        "description": hostile_text(),
+        "presenting_party": hostile_choice(*[party.pk for party in parties]),
+        "planned_minutes": hostile_number(),
+    }
+    return mostly_valid(data, valid, hostile)
+
+
+@given(data=st.data())
+def test_proposing_an_agenda_item_survives_any_input(client, meeting, polisen, kommun, polis_member, data):
+    client.force_login(polis_member)
+    with rolled_back():
+        response = post(client, reverse("agenda_item_create", args=[meeting.pk]), agenda_item_form(data, [kommun, polisen]))
+        assert_handled(client, response)
+
+
+@pytest.fixture
+def item(meeting, polisen, polis_member):
+    """A topic the police proposed; the convener has not decided on it."""
+    return agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title="Lokalt poliskontor i Gottsunda")
+
+
+@given(data=st.data())
+def test_editing_an_agenda_item_survives_any_input(client, item, polisen, kommun, polis_member, data):
+    client.force_login(polis_member)
+    url = reverse("agenda_item_edit", args=[item.meeting_id, item.pk])
+    with rolled_back():
+        assert_handled(client, post(client, url, agenda_item_form(data, [kommun, polisen])))
+
+
+@given(reason=hostile_text())
+def test_declining_an_agenda_item_survives_any_reason(client, item, kommun_coordinator, reason):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        response = post(client, reverse("agenda_item_decline", args=[item.meeting_id, item.pk]), {"reason": reason})
+        assert_handled(client, response)
+
+
+@given(text=hostile_text(), base_version=st.one_of(st.just("1"), hostile_choice(0, 1, 2)))
+def test_saving_a_position_survives_any_input(client, item, polisen, polis_member, text, base_version):
+    client.force_login(polis_member)
+    url = reverse("position_edit", args=[item.meeting_id, item.pk, polisen.pk])
+    with rolled_back():
+        agenda.save_position(item=item, party=polisen, by=polis_member, text="Vi ser behov av ett kontor.", base_version=0)
+        assert_handled(client, post(client, url, {"text": text, "base_version": base_version}))
+
+
+def multipart(filename, content):
+    """A file upload as a hostile client can send it: the name as raw bytes, nothing escaped or checked."""
+    boundary = "samrad-fuzz-boundary"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n\r\n'
+    return head.encode() + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@given(
+    name=st.one_of(hostile_text(), st.sampled_from(["../../x.txt", "C:\\temp\\a.pdf", 'q"uote.txt', "a\r\nb.txt", ".txt", ""])),
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.sampled_from([b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b"<script>alert(1)</script>", b"\xef\xbb\xbf<html>", b"plain text\n"]),
+    ),
+)
+@example(name="\u202etxt.exe", content=b"plain text\n")
+def test_uploading_a_document_survives_any_file(client, item, polis_member, name, content):
+    client.force_login(polis_member)
+    body, content_type = multipart(name, content)
+    with rolled_back():
+        url = reverse("document_create", args=[item.meeting_id, item.pk])
+        response = client.post(url, body, content_type=content_type)
+        # A request whose multipart body cannot be read at all is a bad request.
+        if response.status_code != 400:
+            assert_handled(client, response)
+
+
+@given(language=hostile_choice("sv", "en"), next_url=st.one_of(st.sampled_from(["/", "//evil.example/", "javascript:alert(1)"]), hostile_text()))
+def test_choosing_a_language_survives_any_input(client, kommun_member, language, next_url):
+    client.force_login(kommun_member)
+    with rolled_back():
+        response = post(client, reverse("choose_language"), {"language": language, "next": next_url})
+        if refused_as_too_big(response):
+            return
+        # Django's set_language answers with a redirect, to the page itself when "next" is not safe.
+        assert response.status_code in (204, 302)
+        if response.status_code == 302:
+            assert is_local(response.url)
+
+
+@given(
+    username=st.one_of(st.just("kommun_member"), hostile_text()),
+    password=st.one_of(st.just(PASSWORD), hostile_text()),
+    next_url=st.one_of(st.just(""), st.sampled_from(["//evil.example/", "https://evil.example/"]), hostile_text()),
+)
+def test_logging_in_survives_any_input(client, kommun_member, username, password, next_url):
+    with rolled_back():
+        response = post(client, reverse("login"), {"username": username, "password": password, "next": next_url})
+        if refused_as_too_big(response):
+            return
+        assert response.status_code in (200, 302)
+        assert_escaped(response)
+        if response.status_code == 302:
+            assert (username, password) == ("kommun_member", PASSWORD)
+            assert is_local(response.url)
+        else:
+            assert has_form_errors(response.context)
+        client.logout()
+
+
+@given(token=hostile_text())
+def test_a_feed_address_of_any_shape_is_simply_not_found(client, db, token):
+    with rolled_back():
+        response = client.get(f"/feed/{quote(token, safe='')}/samrad.ics")
+        assert response.status_code == 404
+
+
+@given(older=hostile_number(), newer=hostile_number())
+@example(older="²", newer="9" * 5000)
+def test_comparing_position_versions_survives_any_numbers(client, item, polisen, polis_member, older, newer):
+    client.force_login(polis_member)
+    with rolled_back():
+        position = agenda.save_position(item=item, party=polisen, by=polis_member, text="Första.", base_version=0)
+        url = reverse("position_versions", args=[item.meeting_id, position.pk])
+        response = client.get(url, {"from": older, "to": newer})
+        assert response.status_code == 200
+        assert_escaped(response)
