@@ -67,8 +67,11 @@ class Command(BaseCommand):
                     f"database: {connection.vendor}; gunicorn, {WORKERS} workers; "
                     f"wrk {threads} threads, {connections} connections, {duration} s per page"
                 )
+                self.stdout.write(f"machine: {machine()}; load average before: {load_average()}")
                 with Server(folder, database_url(connection.settings_dict)) as server:
                     self.run_load(server, pages)
+                # Other processes' load distorts the figures; this says how much there was.
+                self.stdout.write(f"load average after: {load_average()}")
             finally:
                 connection.creation.destroy_test_db(old_name, verbosity=0)
                 teardown_test_environment()
@@ -124,6 +127,17 @@ class Command(BaseCommand):
             raise CommandError(f"wrk printed no summary for {url}:\n{result.stdout}{result.stderr}")
         rate, median, p95, count, errors = line.split()[1:]
         return float(rate), float(median), float(p95), int(count), int(errors)
+
+
+def machine():
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown CPU")
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:"))
+    return f"{os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.1f} GiB RAM"
+
+
+def load_average():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def session_cookie(user):
