@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test security install install-dev demo clean
+.PHONY: run test security install install-dev demo clean serve-production bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ run: demo
 	$(BIN)/python manage.py send_outbox --loop --interval 5 & worker=$$!; \
 	trap 'kill $$worker' EXIT; \
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production on one machine: migrate, then scripts/serve (gunicorn, whitenoise). PRODUCTION=True needs
+# SECRET_KEY, ALLOWED_HOSTS and a PostgreSQL DATABASE_URL; see README.md, "Running in production".
+serve-production: install
+	PRODUCTION=$${PRODUCTION:-True} $(BIN)/python manage.py migrate --no-input
+	PRODUCTION=$${PRODUCTION:-True} exec scripts/serve
+
+# The pages under gunicorn with 2 workers and wrk (Debian's package); on PostgreSQL when DATABASE_URL says so.
+bench-load: install
+	$(BIN)/python manage.py bench_load
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -97,8 +97,10 @@ DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
+        # Each web process keeps its connection this many seconds (0: one per request), checked before reuse
+        # so a connection the database or a proxy has closed is replaced instead of failing the request.
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=envbool("CONN_HEALTH_CHECKS", True),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -263,6 +265,10 @@ if PRODUCTION:
     if problems:
         raise ImproperlyConfigured("PRODUCTION=True, but " + "; ".join(problems) + ".")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # A load balancer asks the app directly over plain HTTP; a redirect would read as "unhealthy".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Hashed names (cached for a year by browsers) with gzip and brotli variants, made by collectstatic.
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
     # Behind a proxy that terminates TLS and says so in X-Forwarded-Proto (set only if the proxy strips it).
     if envbool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -94,15 +94,33 @@ def test_a_strict_boolean_refuses_anything_but_true_or_false():
     assert result.returncode != 0 and "DEBUG must be True or False" in result.stderr
 
 
+PRODUCTION_ENV = {
+    "PRODUCTION": "True",
+    "SECRET_KEY": secrets.token_urlsafe(60),
+    "ALLOWED_HOSTS": "testserver",
+    "DATABASE_URL": "postgres://samrad@db.invalid:5432/samrad",
+}
+
+
 def test_production_passes_the_deployment_checklist():
-    env = {
-        "PRODUCTION": "True",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "samrad.example",
-        "DATABASE_URL": "postgres://samrad@db.invalid:5432/samrad",
-    }
-    result = run_django(env, "check", "--deploy", "--fail-level", "WARNING")
+    result = run_django(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_serves_hashed_compressed_static_files_and_keeps_connections_as_told():
+    show = (
+        "from django.conf import settings; db = settings.DATABASES['default']; "
+        "print(settings.STORAGES['staticfiles']['BACKEND'], db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])"
+    )
+    result = run_django({**PRODUCTION_ENV, "CONN_MAX_AGE": "300", "CONN_HEALTH_CHECKS": "False"}, "shell", "--no-imports", "-c", show)
+    assert result.stdout.split() == ["whitenoise.storage.CompressedManifestStaticFilesStorage", "300", "False"], result.stderr
+
+
+def test_production_redirects_to_https_but_not_the_load_balancers_health_check():
+    # The database is unreachable here, so the health check answers 503 itself rather than a redirect.
+    ask = "from django.test import Client; c = Client(); print(c.get('/healthz').status_code, c.get('/login/').status_code)"
+    result = run_django(PRODUCTION_ENV, "shell", "--no-imports", "-c", ask)
+    assert result.stdout.split() == ["503", "301"], result.stderr
 
 
 @pytest.mark.parametrize("template", ["base.html", "coordination/kallelse.html", "error_page.html", "500.html", "503.html"])

@@ -91,7 +91,7 @@ class Command(BaseCommand):
         payloads = [{f"answer_{pk}": value for pk in slots} for value in ("yes", "no")]
         url = reverse("answer", args=[meeting.pk, answering.pk])
         self.measure(answering_client, f"post {len(slots)} answers", "POST", url, requests, name, floor, payloads)
-        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot_id=slots[0])
+        schedule(meeting)
         self.measure(client, ".ics download", "GET", reverse("meeting_ics", args=[meeting.pk]), requests, name, floor)
 
     def measure_feed(self, requests):
@@ -208,6 +208,11 @@ def build(size):
         ]
     )
     return meeting, users[0], parties[-1], parties[1]
+
+
+def schedule(meeting):
+    """Confirm the meeting's first slot, so that it has an invite to download."""
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=meeting.slots.first())
 
 
 def build_feed_user():
