@@ -17,6 +17,18 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 logger = logging.getLogger("samrad.security")
+# No account has a longer name (Django's User.username), and axes keeps the name in a column of 255.
+USERNAME_LENGTH = 150
+
+
+def lockout_username(request, credentials):
+    """The name axes counts failures under (settings.AXES_USERNAME_CALLABLE): as typed, cut to an account name's length.
+
+    A longer name cannot be an account, so cutting it loses nothing, and storing it whole
+    would fail on PostgreSQL and turn a refused login into a 500.
+    """
+    typed = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return typed[:USERNAME_LENGTH]
 
 
 def log_event(event, request, *, user=None, username=None):

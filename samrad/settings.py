@@ -128,6 +128,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "coordination.views.account.locked_out"
+AXES_USERNAME_CALLABLE = "coordination.security.lockout_username"
 # The client address. X-Forwarded-For can be written by anyone, so it is read only when
 # TRUSTED_PROXY_COUNT says how many proxies of our own stand in front of the app; each appends the
 # address it received from, so the client is that many entries from the right and anything further

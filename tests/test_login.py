@@ -43,6 +43,14 @@ def test_an_unknown_user_and_a_wrong_password_get_the_same_answer(client, polis_
     assert without_tokens(unknown).replace("nobody-here", "polis_member") == without_tokens(wrong)
 
 
+def test_a_name_longer_than_any_account_is_counted_under_its_first_150_characters(client, db):
+    from axes.models import AccessAttempt
+
+    response = attempt(client, "😀" * 300)
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "😀" * 150
+
+
 def test_an_unknown_user_still_costs_a_password_hash(client, db, monkeypatch):
     calls = []
     original = MD5PasswordHasher.encode
