@@ -111,6 +111,9 @@ class MeetingForm(PlainTextForm, forms.ModelForm):
     # A link typed without a scheme is a video meeting address: https, as Django 6 will assume.
     video_link = forms.URLField(label=_("Video link"), max_length=500, required=False, assume_scheme="https")
     form_token = FormTokenField()
+    # The meeting as it was when the form was opened (Meeting.edit_version); an edit without it is not
+    # checked, as before this field existed.
+    base_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
     class Meta:
         model = Meeting
@@ -123,6 +126,7 @@ class MeetingForm(PlainTextForm, forms.ModelForm):
         self.fields["duration_minutes"].min_value = 15
         self.fields["duration_minutes"].widget.attrs.update(min=15, max=600)
         if self.instance.pk:
+            self.initial["base_version"] = self.instance.edit_version
             invitations = list(self.instance.invitations.all())
             self.initial["convening"] = [i.party_id for i in invitations if i.is_convening]
             self.initial["required_parties"] = [i.party_id for i in invitations if not i.is_convening and i.required]
@@ -140,7 +144,19 @@ class MeetingForm(PlainTextForm, forms.ModelForm):
             "convening": data["convening"],
             "required": data["required_parties"],
             "optional": data["optional_parties"],
+            "base_version": data.get("base_version") or None,
         }
+
+    @classmethod
+    def details_of(cls, meeting):
+        return {name: getattr(meeting, name) for name in cls._meta.fields}
+
+    def show_changed_meanwhile(self, now):
+        """After MeetingChanged: the user's own values stay, each detail that differs says what it is now."""
+        for name, value in now.items():
+            if self.cleaned_data.get(name, value) != value:
+                shown = value if value not in (None, "") else "–"
+                self.add_error(name, _("Changed meanwhile to: %(value)s") % {"value": shown})
 
     def coordinator_party_ids(self):
         return set(

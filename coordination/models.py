@@ -223,6 +223,11 @@ class Meeting(models.Model):
         return bool(self.answer_deadline and self.answer_deadline < timezone.localdate() and self.is_open)
 
     @property
+    def edit_version(self):
+        """What an edit form remembers of the meeting it was opened on: any later save changes it."""
+        return self.updated_at.isoformat()
+
+    @property
     def is_active(self):
         """Until it is held or cancelled, the agenda and the positions can still change."""
         return self.status in (self.Status.DRAFT, self.Status.POLLING, self.Status.SCHEDULED)

@@ -19,6 +19,19 @@ class RuleError(Exception):
     """A change the rules refuse; the message is meant for the user."""
 
 
+class MeetingChanged(RuleError):
+    """Someone saved the meeting's details after the editor opened the form; saving would undo their change."""
+
+    def __init__(self, current):
+        super().__init__(
+            _(
+                "Someone else changed this meeting while you were editing it. Your values are kept below, next to "
+                "what changed; save again to keep them."
+            )
+        )
+        self.current = current
+
+
 # Every time ever proposed stays with the meeting (withdrawn ones too, for the record) and is read
 # with its page, so their number has a ceiling far above any real meeting's.
 MAX_SLOTS = 200
@@ -85,14 +98,16 @@ def created_by_form(model, form_token):
 
 
 @transaction.atomic
-def save_meeting(*, by, party, details, convening, required, optional, meeting=None, form_token=None):
+def save_meeting(*, by, party, details, convening, required, optional, meeting=None, form_token=None, base_version=None):
     """Create a meeting (as a draft) or edit one, with its invited parties.
 
     ``convening``, ``required`` and ``optional`` are sets of parties. Side
     effects: event rows for the creation or each changed field and each party
     invited or removed; the calendar sequence rises when a scheduled meeting's
     calendar fields change. A creation form posted again returns the meeting
-    it created and changes nothing.
+    it created and changes nothing. An edit from a form opened before the
+    meeting last changed (``base_version``, see Meeting.edit_version) raises
+    MeetingChanged rather than undo that change.
     """
     if meeting is None:
         # No meeting to lock yet: the creator's row queues their own parallel posts.
@@ -104,6 +119,8 @@ def save_meeting(*, by, party, details, convening, required, optional, meeting=N
         log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_CREATED, subject=meeting.title)
     else:
         meeting = locked_meeting(meeting)
+        if base_version and base_version != meeting.edit_version:
+            raise MeetingChanged(meeting)
         before = {name: getattr(meeting, name) for name in DETAIL_FIELDS}
         changed = [name for name in DETAIL_FIELDS if before[name] != details[name]]
         if changed:
@@ -124,11 +141,18 @@ def save_meeting(*, by, party, details, convening, required, optional, meeting=N
                 before={name: _json_value(before[name]) for name in changed},
                 after={name: _json_value(details[name]) for name in changed},
             )
-    _set_invitations(meeting=meeting, by=by, party=party, convening=convening, required=required, optional=optional)
+    invitations_changed = _set_invitations(
+        meeting=meeting, by=by, party=party, convening=convening, required=required, optional=optional
+    )
+    if invitations_changed:
+        # The parties are part of what the edit form shows, so a change of them is a new edit version too.
+        meeting.save(update_fields=["updated_at"])
     return meeting
 
 
 def _set_invitations(*, meeting, by, party, convening, required, optional):
+    """Invite and uninvite so that the meeting has exactly these parties; True if any changed."""
+    changed = False
     wanted = {p.pk: (p, Invitation.Role.CONVENING, True) for p in convening}
     wanted.update({p.pk: (p, Invitation.Role.INVITED, True) for p in required})
     wanted.update({p.pk: (p, Invitation.Role.INVITED, False) for p in optional})
@@ -136,6 +160,7 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
     for party_id, invitation in current.items():
         if party_id not in wanted:
             invitation.delete()
+            changed = True
             log_event(
                 meeting=meeting,
                 by=by,
@@ -151,6 +176,7 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
             continue
         before = {"role": invitation.role, "required": invitation.required} if invitation else None
         Invitation.objects.update_or_create(meeting=meeting, party=invited, defaults=state)
+        changed = True
         log_event(
             meeting=meeting,
             by=by,
@@ -160,6 +186,7 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
             before=before,
             after=state,
         )
+    return changed
 
 
 @transaction.atomic

@@ -1119,3 +1119,46 @@ def test_each_row_of_the_grid_links_to_its_own_time(client, answered_meeting, sl
     for slot in slots:
         assert f'href="{reverse("confirm", args=[answered_meeting.pk, slot.pk])}"' in body
         assert f'href="{reverse("withdraw_slot", args=[answered_meeting.pk, slot.pk])}"' in body
+
+
+def test_an_edit_from_a_form_opened_before_another_edit_is_refused_and_shows_what_changed(client, meeting, lansstyrelsen_coordinator):
+    client.force_login(lansstyrelsen_coordinator)
+    url = reverse("meeting_edit", args=[meeting.pk])
+    base = client.get(url).context["form"]["base_version"].value()
+    assert client.post(url, edit_data(meeting, location="Stadshuset", base_version=base)).status_code == 302
+    events = Event.objects.count()
+
+    response = client.post(url, edit_data(meeting, title="Dialog om trygghet", base_version=base))
+
+    assert response.status_code == 409
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.location) == ("Dialog om utökat samarbete", "Stadshuset")
+    assert Event.objects.count() == events
+    page = response.content.decode()
+    assert "Someone else changed this meeting while you were editing it." in page
+    assert "Changed meanwhile to: Stadshuset" in page
+    assert 'value="Dialog om trygghet"' in page
+    # Saving again from that page is a choice made knowing the change: it goes through.
+    again = response.context["form"]["base_version"].value()
+    saved = client.post(url, edit_data(meeting, title="Dialog om trygghet", base_version=again))
+    assert saved.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.location) == ("Dialog om trygghet", "Stadshuset")
+
+
+def test_inviting_another_party_is_a_new_edit_version(meeting, lansstyrelsen, lansstyrelsen_coordinator, outsider):
+    region = outsider.memberships.get().party
+    before = meeting.edit_version
+    invitations = list(meeting.invitations.select_related("party"))
+    services.save_meeting(
+        meeting=meeting,
+        by=lansstyrelsen_coordinator,
+        party=lansstyrelsen,
+        details={name: getattr(meeting, name) for name in services.DETAIL_FIELDS},
+        convening={i.party for i in invitations if i.is_convening},
+        required={i.party for i in invitations if not i.is_convening and i.required} | {region},
+        optional={i.party for i in invitations if not i.is_convening and not i.required},
+        base_version=before,
+    )
+    meeting.refresh_from_db()
+    assert meeting.edit_version != before

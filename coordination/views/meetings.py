@@ -51,12 +51,23 @@ def meeting_edit(request, pk):
     require(rules.can_edit_meeting(access))
     form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
     if form.is_valid():
-        services.save_meeting(
-            meeting=meeting,
-            by=request.user,
-            party=access.acting_party(Role.COORDINATOR, convening=True),
-            **form.meeting_arguments(),
-        )
+        try:
+            services.save_meeting(
+                meeting=meeting,
+                by=request.user,
+                party=access.acting_party(Role.COORDINATOR, convening=True),
+                **form.meeting_arguments(),
+            )
+        except services.MeetingChanged as changed:
+            # The user's values stay in the form, now based on the current meeting; saving again is their choice.
+            data = request.POST.copy()
+            data["base_version"] = changed.current.edit_version
+            now = MeetingForm.details_of(changed.current)  # before the bound form writes the user's values onto it
+            form = MeetingForm(data, instance=changed.current, user=request.user)
+            form.is_valid()
+            form.show_changed_meanwhile(now)
+            messages.error(request, str(changed))
+            return render(request, "coordination/meeting_form.html", {"form": form, "meeting": meeting}, status=409)
         messages.success(request, _("The meeting was saved."))
         return redirect(meeting_url(meeting))
     return render(request, "coordination/meeting_form.html", {"form": form, "meeting": meeting})
