@@ -14,15 +14,10 @@ from django.utils import timezone
 from coordination import eventlog, rules, services
 from coordination.models import AppendOnlyError, Event, Meeting, Membership
 
-from .agenda_support import THING, documents_dir, scenario  # noqa: F401 - fixtures
+from .agenda_support import THING, documents_dir, english, scenario  # noqa: F401 - fixtures
 
 Role = Membership.Role
 DRAFT_KEYS = ("draft position", "earlier draft version of a shared position", "document on a draft position")
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 def export(client, meeting, party, file_format="csv"):

@@ -20,6 +20,7 @@ from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Me
 from coordination.templatetags.samrad import slot_label
 from coordination.times import to_stockholm
 
+from .agenda_support import english, partyless  # noqa: F401 - fixtures
 from .conftest import create_meeting, future_time, make_user
 
 Role = Membership.Role
@@ -45,18 +46,6 @@ MEETING_URLS = [
 
 
 # Helpers and fixtures of this module.
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    """Read the pages in English, the msgids: stable while the Swedish text is being written."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def partyless(db):
-    """An account that belongs to no party at all."""
-    return make_user("partyless", None, None, "Utan part")
 
 
 @pytest.fixture
