@@ -113,8 +113,15 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change. It keeps this session and ends every other one (their session hash no longer matches)."""
 
-    template_name = "registration/password_change.html"
+    template_name = "registration/account_form.html"
     success_url = reverse_lazy("account")
+    extra_context = {
+        "heading": gettext_lazy("Change password"),
+        "intro": gettext_lazy(
+            "When you change your password, you are logged out on every other computer and phone where you are logged in."
+        ),
+        "button": gettext_lazy("Change password"),
+    }
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -192,7 +199,17 @@ def two_factor_remove(request):
             messages.success(request, _("Two-factor login is off. You log in with your password only."))
             return redirect("account")
         form.add_error("code", WRONG_CODE)
-    return render(request, "coordination/two_factor_remove.html", {"form": form})
+    context = {
+        "form": form,
+        "heading": _("Turn off two-factor login"),
+        "intro": _(
+            "Without two-factor login, anyone who learns your password can log in as you. To turn it off, enter a "
+            "current code from your authenticator app."
+        ),
+        "button": _("Turn off two-factor login"),
+        "danger": True,
+    }
+    return render(request, "registration/account_form.html", context)
 
 
 @require_POST
