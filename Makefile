@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test security install install-dev demo clean serve-production bench-load
+.PHONY: run test test-fast lint security install install-dev demo clean serve-production bench-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ bench-load: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser journeys and the fuzzing, in about a minute.
+test-fast: install-dev
+	$(BIN)/python -m pytest -m "not e2e and not fuzz" $(PYTEST_ARGS)
+
+# Lint and format check; `$(BIN)/ruff format .` and `$(BIN)/ruff check --fix .` repair most of what they find.
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Static security checks of the app's own code; a false positive is marked "# nosec BXXX" with the reason above it.
 security: install-dev

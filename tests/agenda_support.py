@@ -1,7 +1,8 @@
 """What the agenda, position and document tests share: fixtures, a scenario with data that could leak, helpers.
 
-Not a test module itself (pytest collects only ``test_*.py``); the test
-modules import the fixtures they use from here.
+Not a test module itself (pytest collects only ``test_*.py``): conftest.py
+registers its fixtures once; a test module reading pages in English says so
+with ``pytestmark = pytest.mark.usefixtures("english")``.
 """
 
 import hashlib
@@ -13,13 +14,13 @@ from django.core.files.base import ContentFile
 from coordination import agenda
 from coordination.models import AgendaItem, Document, Event, Position, PositionVersion
 
-from .conftest import make_user
+from .builders import make_user
 
 LOGIN = "login redirect"
 NOT_FOUND = "404"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def english(client):
     """Read the pages in English, the msgids: stable while the Swedish text is being written."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

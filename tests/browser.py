@@ -1,7 +1,6 @@
 """A real headless Chromium for the browser journeys, and people who use it.
 
-A journey module imports the fixtures it uses (``from .browser import browser,
-people  # noqa: F401``) and names its screenshots with a module constant
+conftest.py registers its fixtures (``browser``, ``people``); a journey module names its screenshots with a module constant
 ``SCREENSHOT_PREFIX``, so that each journey's files in test-artifacts/ keep
 apart: ``<prefix>-<step>-<name>.png``.
 """
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from .conftest import PASSWORD
+from .builders import PASSWORD, missing_tool
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -29,16 +28,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-# Module scope, not session: each journey module imports this fixture, and pytest registers an imported
-# fixture once per module. Two session-scoped copies would start a second Playwright while the first one's
-# event loop still runs, which the sync API refuses. Per module, one Chromium starts and stops in turn.
+# Module scope: one Chromium per journey module, started and stopped in turn, so that a crash in one
+# module's browser cannot take the next module's journeys with it.
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package (or set CHROMIUM)."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool(message)
     # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are still synchronous.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -2,19 +2,44 @@
 
 Uppsala kommun and Länsstyrelsen convene, Polismyndigheten is invited, and
 Region Uppsala — a real party, just not in this meeting — is the outsider.
+The plain functions that build them are in builders.py; the fixtures of the
+agenda, browser and mailbox tests are registered here once, as plugins.
 """
 
-import datetime
+from collections import namedtuple
 
 import pytest
-from django.contrib.auth import get_user_model
+import time_machine
 
 from coordination import services
-from coordination.models import Answer, Membership, Party
-from coordination.times import stockholm_datetime
+from coordination.models import Membership
+
+from .builders import FROZEN_NOW, answer_all, create_meeting, future_time, make_party, make_user, next_clock_changes
+
+pytest_plugins = ["tests.agenda_support", "tests.browser", "tests.imap_server"]
 
 Role = Membership.Role
-PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock():
+    """The whole run starts at the same instant, whatever the real date, and the clock runs on from there.
+
+    Session-wide, so that the data a module builds once (the authorisation
+    matrix's world, the browser's live server) lives on the same clock as the
+    tests that read it.
+    """
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
+
+
+ClockChanges = namedtuple("ClockChanges", "spring autumn")
+
+
+@pytest.fixture
+def clock_changes():
+    """The next spring and autumn clock changes in Stockholm, after the frozen today."""
+    return ClockChanges(*next_clock_changes())
 
 
 @pytest.fixture(autouse=True)
@@ -27,19 +52,6 @@ def documents_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_party(key, name, short_name):
-    return Party.objects.create(name=name, short_name=short_name, email=f"registrator@{key}.example")
-
-
-def make_user(username, party, role, title=""):
-    user = get_user_model().objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@samrad.example", first_name=title or username
-    )
-    if party is not None:
-        Membership.objects.create(user=user, party=party, role=role, title=title)
-    return user
 
 
 @pytest.fixture
@@ -103,33 +115,6 @@ def outsider(region):
     return make_user("outsider", region, Role.COORDINATOR, "Samordnare, regionen")
 
 
-def future_time(days, hour=10, minutes=120):
-    """A Stockholm wall-clock time ``days`` from today, on a weekday."""
-    day = datetime.date.today() + datetime.timedelta(days=days)
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    start = stockholm_datetime(day, datetime.time(hour, 0))
-    return start, start + datetime.timedelta(minutes=minutes)
-
-
-def create_meeting(coordinator, *, convening, required=(), optional=(), title="Dialog om utökat samarbete"):
-    return services.save_meeting(
-        by=coordinator,
-        party=convening[0],
-        details={
-            "title": title,
-            "purpose": "Stöd från NOA, kameror och ett lokalt poliskontor i Gottsunda.",
-            "location": "Stadshuset, Uppsala",
-            "video_link": "",
-            "duration_minutes": 120,
-            "answer_deadline": None,
-        },
-        convening=set(convening),
-        required=set(required),
-        optional=set(optional),
-    )
-
-
 @pytest.fixture
 def draft_meeting(kommun, lansstyrelsen, polisen, kommun_coordinator):
     """Convened by the municipality and the county board; the police are invited. Two times proposed."""
@@ -149,15 +134,6 @@ def meeting(draft_meeting, kommun, kommun_coordinator):
 @pytest.fixture
 def slots(meeting):
     return list(meeting.slots.order_by("start"))
-
-
-def answer_all(meeting, party, user, value=Answer.Value.YES, comment=""):
-    services.answer_slots(
-        meeting=meeting,
-        party=party,
-        by=user,
-        answers={slot.pk: (value, comment) for slot in meeting.slots.active()},
-    )
 
 
 @pytest.fixture

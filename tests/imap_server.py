@@ -1,6 +1,6 @@
 """A real IMAP server for the tests: Debian's Dovecot, on 127.0.0.1, in a temporary directory.
 
-A test module imports the fixture (``from .imap_server import imap_server  # noqa: F401``) and gets
+conftest.py registers the fixture; a test that asks for ``imap_server`` gets
 an ``ImapServer`` with ``host``, ``port``, ``user`` and ``password`` to point the code under test at,
 and helpers that speak IMAP the way any client would:
 
@@ -38,6 +38,8 @@ from pathlib import Path
 
 import pytest
 
+from .builders import missing_tool
+
 DOVECOT = "/usr/sbin/dovecot"
 MISSING = "dovecot-imapd is not installed: apt-get install dovecot-imapd (CI installs it)"
 HOST = "127.0.0.1"
@@ -48,12 +50,6 @@ STOP_TIMEOUT = 10  # seconds for the master to exit after SIGTERM (it needs abou
 # As root the master drops privileges; these users come with the dovecot-core package.
 LOGIN_USER = "dovenull"  # imap-login, the pre-authentication process, chrooted
 INTERNAL_USER = "dovecot"  # auth, anvil, stats; here also the owner of the mail (Dovecot refuses uid 0)
-
-
-def _unavailable(message):
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def _dovecot_version():
@@ -349,11 +345,11 @@ def _living_members(group):
 @pytest.fixture(scope="module")
 def imap_server():
     if not Path(DOVECOT).exists():
-        _unavailable(MISSING)
+        missing_tool(MISSING)
     version = _dovecot_version()
     if not version.startswith("2.3."):
         # Dovecot 2.4 (Debian 13) rewrote the configuration syntax; this file speaks 2.3 (Debian 12).
-        _unavailable(f"tests/imap_server.py writes a Dovecot 2.3 configuration; {DOVECOT} is {version}")
+        missing_tool(f"tests/imap_server.py writes a Dovecot 2.3 configuration; {DOVECOT} is {version}")
     # Under /tmp, not pytest's tmp_path: the socket paths must stay short (108 bytes), and the
     # unprivileged dovecot users must be able to reach the directory (pytest's parents are 0700).
     root = tempfile.mkdtemp(prefix="samrad-dovecot-", dir="/tmp")

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from coordination import agenda, services
 from coordination.models import Position
 
-from .browser import axe_violations, browser  # noqa: F401
-from .conftest import PASSWORD
+from .browser import axe_violations
+from .builders import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -92,13 +92,13 @@ def report(found):
 
 
 @pytest.mark.parametrize("language", ["sv-SE", "en-GB"])
-def test_every_page_a_convener_sees_has_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, language):  # noqa: F811
+def test_every_page_a_convener_sees_has_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, language):
     found = visit_all(browser, live_server, "kommun_coordinator", pages(rich_meeting, meeting, slots), language)
     assert len(found) > 20
     assert not report(found), report(found)
 
 
-def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, polisen, lansstyrelsen, lansstyrelsen_secretary):  # noqa: F811
+def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, polisen, lansstyrelsen, lansstyrelsen_secretary):
     scheduled, item, _ = rich_meeting
     draft = Position.objects.get(party=polisen)
     police = [
@@ -116,7 +116,7 @@ def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(br
     assert not report(found), report(found)
 
 
-def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server, meeting, polisen, kommun_coordinator):  # noqa: F811
+def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server, meeting, polisen, kommun_coordinator, clock_changes):
     context = browser.new_context(locale="sv-SE")
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -128,9 +128,9 @@ def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server,
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/slots/new/")
-    page.fill("input[name='slots-0-date']", "2027-03-28")
+    page.fill("input[name='slots-0-date']", str(clock_changes.spring))
     page.fill("input[name='slots-0-start_time']", "02:30")
-    page.fill("input[name='slots-1-date']", "2027-10-31")
+    page.fill("input[name='slots-1-date']", str(clock_changes.autumn))
     page.fill("input[name='slots-1-start_time']", "02:30")
     page.click("main button[type=submit]")
     found["slot form with the DST errors"] = axe_violations(page)
@@ -144,7 +144,7 @@ def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server,
     assert not report(found), report(found)
 
 
-def test_the_answer_form_with_an_error_has_no_axe_violations(browser, live_server, meeting, slots, polisen, polis_member):  # noqa: F811
+def test_the_answer_form_with_an_error_has_no_axe_violations(browser, live_server, meeting, slots, polisen, polis_member):
     context = browser.new_context(locale="sv-SE")
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -160,7 +160,7 @@ def test_the_answer_form_with_an_error_has_no_axe_violations(browser, live_serve
     assert not report(found), report(found)
 
 
-def test_pages_fit_320_css_pixels_without_scrolling_sideways(browser, live_server, rich_meeting, meeting, slots):  # noqa: F811
+def test_pages_fit_320_css_pixels_without_scrolling_sideways(browser, live_server, rich_meeting, meeting, slots):
     """WCAG 1.4.10 Reflow: at 320 px (a phone, or 1280 px zoomed to 400 %) only the grid may scroll, in its region."""
     scheduled, item, _ = rich_meeting
     context = browser.new_context(locale="sv-SE", viewport={"width": 320, "height": 640})

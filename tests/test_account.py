@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from coordination.models import Profile
 
-from .conftest import PASSWORD
+from .builders import PASSWORD
 
 
 def test_choosing_english_is_remembered_on_the_account(client, polis_member):

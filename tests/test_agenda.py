@@ -13,14 +13,16 @@ from coordination import agenda, rules, services
 from coordination.models import AgendaItem, Document, Event, Meeting, Position, PositionVersion
 from coordination.rules import MeetingAccess
 
-from .agenda_support import (  # noqa: F401 - fixtures
+from .agenda_support import (
     add_item,
     attach,
     body_of,
     db_state,
-    documents_dir,
-    english,
 )
+
+# Pages are read in English, the msgids: stable while the Swedish text is being written.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 
 @pytest.fixture

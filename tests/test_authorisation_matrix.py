@@ -54,8 +54,18 @@ from coordination.models import (
 from coordination.times import to_stockholm
 
 from .agenda_support import build_scenario
-from .conftest import PASSWORD, answer_all, create_meeting, future_time, make_party, make_user
-from .test_views import answer_data, edit_data, slot_formset, slot_row
+from .builders import (
+    PASSWORD,
+    answer_all,
+    answer_data,
+    create_meeting,
+    edit_data,
+    future_time,
+    make_party,
+    make_user,
+    slot_formset,
+    slot_row,
+)
 
 Role = Membership.Role
 # Every test, also those that only read the tables below, runs against the module's world in the database.

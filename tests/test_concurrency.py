@@ -33,17 +33,10 @@ from coordination.models import (
 )
 
 from .agenda_support import add_item
-from .conftest import future_time
-from .test_views import answer_data, edit_data, slot_formset, slot_row
+from .builders import answer_data, edit_data, future_time, needs_postgresql, slot_formset, slot_row
 
 # How many copies of one form are posted at the same moment: a double click, and then some.
 ATTEMPTS = 4
-
-needs_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs parallel writers and row locks: the SQLite test database is in memory, one writer at a time",
-)
-
 
 def parallel(test):
     """A test whose requests run at once: its data must be committed for the other connections to see it."""

@@ -15,19 +15,11 @@ import pytest
 from coordination.models import Meeting, Slot
 from coordination.times import STOCKHOLM
 
-from .browser import browser, people  # noqa: F401
-from .conftest import create_meeting
+from .builders import create_meeting, next_weekday
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT_PREFIX = "core"
-
-
-def next_weekday(days):
-    day = datetime.date.today() + datetime.timedelta(days=days)
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    return day
 
 
 def test_parties_agree_on_a_time_and_everyone_gets_the_invite(

@@ -18,8 +18,7 @@ import pytest
 from coordination import agenda, services
 from coordination.models import AgendaItem, Document, Position
 
-from .browser import browser, people  # noqa: F401
-from .conftest import create_meeting, future_time
+from .builders import create_meeting, future_time
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

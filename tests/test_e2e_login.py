@@ -6,8 +6,8 @@ import pyotp
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .browser import axe_violations, browser, people  # noqa: F401
-from .conftest import PASSWORD
+from .browser import axe_violations
+from .builders import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,7 @@ def test_a_member_sets_up_two_factor_login_and_logs_in_with_a_code(people, polis
     assert "Mina möten" in page.inner_text("main")
 
 
-def test_the_pages_before_login_have_no_axe_violations(browser, live_server, settings, polis_member):  # noqa: F811
+def test_the_pages_before_login_have_no_axe_violations(browser, live_server, settings, polis_member):
     settings.AXES_FAILURE_LIMIT = 1
     context = browser.new_context(locale="sv-SE")
     page = context.new_page()

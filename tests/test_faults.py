@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .agenda_support import add_item, attach, db_state
-from .test_concurrency import needs_postgresql
+from .builders import needs_postgresql
 
 UNAVAILABLE_EN = "Samråd is temporarily unavailable"
 UNAVAILABLE_SV = "Samråd är tillfälligt otillgängligt"

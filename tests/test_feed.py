@@ -11,7 +11,7 @@ from django.utils import timezone
 from coordination import feeds, services
 from coordination.models import FeedToken, Meeting, Membership, Slot
 
-from .conftest import create_meeting, future_time
+from .builders import create_meeting, future_time
 
 
 def feed_url(token):

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from coordination import agenda
 from coordination.models import Answer
 
-from .conftest import PASSWORD, answer_all
+from .builders import FROZEN_NOW, PASSWORD, answer_all, autumn_back, spring_forward
 
 # The values are meant to be huge; Hypothesis need not warn that printing them is too.
-pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+pytestmark = [pytest.mark.fuzz, pytest.mark.filterwarnings("ignore:Generating overly large repr")]
 
 settings.register_profile(
     "samrad",
@@ -259,7 +259,8 @@ def test_editing_a_meeting_survives_any_input(client, meeting, kommun_coordinato
 
 
 # The days the clocks change in Stockholm, and the hour either side of it.
-DST_DAYS = ["2027-03-28", "2027-10-31", "2028-03-26", "2028-10-29"]
+# From the frozen clock's next two years, so that they are always ahead of it and always the real changes.
+DST_DAYS = [str(change(FROZEN_NOW.year + years)) for years in (1, 2) for change in (spring_forward, autumn_back)]
 DST_TIMES = ["01:59", "02:00", "02:30", "02:59", "03:00", "03:30"]
 
 

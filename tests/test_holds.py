@@ -48,7 +48,7 @@ def test_without_holds_nothing_is_released(answered_meeting, slots, kommun, komm
 
 
 def test_downloading_again_remembers_new_times_too(client, downloaded, meeting, kommun, kommun_coordinator, polis_member):
-    from .conftest import future_time
+    from .builders import future_time
 
     services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
     client.get(reverse("holds_ics", args=[meeting.pk]))

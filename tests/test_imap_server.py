@@ -4,7 +4,6 @@ import imaplib
 
 import pytest
 
-from .imap_server import imap_server  # noqa: F401
 
 REPLY = (
     "From: Registrator <registrator@polisen.example>\r\n"

@@ -16,7 +16,7 @@ from coordination import agenda, services
 from coordination.forms import AgendaItemForm, AnswerForm, AttendeeForm, MeetingForm, PositionForm
 from coordination.models import AgendaItem, Answer, Attendee, Event, Meeting, Position, Slot
 
-from .conftest import answer_all, future_time
+from .builders import answer_all, future_time
 
 CONTROL_ERROR = "Texten innehåller osynliga styrtecken"
 

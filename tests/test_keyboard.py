@@ -28,8 +28,8 @@ from playwright.sync_api import expect
 from coordination.models import Answer, Meeting, Profile, Slot
 from coordination.templatetags.samrad import slot_label
 
-from .browser import Person, browser, people  # noqa: F401
-from .conftest import PASSWORD
+from .browser import Person
+from .builders import PASSWORD, next_weekday
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -141,13 +141,6 @@ def assert_focus_outline(page):
     assert style["outlineStyle"] != "none" and style["outlineWidth"] >= 2, (
         f"{focused(page)} shows focus without the app's outline: {style}"
     )
-
-
-def next_weekday(days):
-    day = datetime.date.today() + datetime.timedelta(days=days)
-    while day.weekday() >= 5:
-        day += datetime.timedelta(days=1)
-    return day
 
 
 def type_date(page, day):
@@ -333,7 +326,7 @@ def test_tab_focus_shows_the_apps_outline_on_buttons_and_form_fields(people, mee
     assert not failures, "\n".join(failures)
 
 
-def test_language_choice_is_remembered_on_the_account(browser, live_server, people, kommun_coordinator):  # noqa: F811
+def test_language_choice_is_remembered_on_the_account(browser, live_server, people, kommun_coordinator):
     coordinator = people(kommun_coordinator)
     page = coordinator.page
     assert page.evaluate("document.documentElement.lang") == "sv"

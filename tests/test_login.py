@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .conftest import PASSWORD
+from .builders import PASSWORD, current_code
 
 SECURITY = "samrad.security"
 
@@ -26,10 +26,6 @@ def attempt(client, username, password="wrong-password-here", **extra):
 
 def without_tokens(response):
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
-
-
-def current_code(device):
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
 
 
 @pytest.fixture
@@ -117,7 +113,7 @@ def test_behind_a_trusted_proxy_the_client_is_read_from_the_right_and_a_forged_e
 
 
 def test_the_settings_trust_forwarded_for_only_when_a_proxy_count_is_given():
-    from .test_security import run_django
+    from .builders import run_django
 
     read = "from django.conf import settings as s; print(s.AXES_IPWARE_META_PRECEDENCE_ORDER, getattr(s, 'AXES_IPWARE_PROXY_COUNT', None))"
     assert run_django({}, "shell", "-c", read).stdout.strip().splitlines()[-1] == "('REMOTE_ADDR',) None"

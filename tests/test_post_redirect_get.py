@@ -23,9 +23,7 @@ from coordination.models import Event, Slot
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
-from .conftest import PASSWORD, future_time
-from .test_login import current_code
-from .test_views import answer_data, edit_data, slot_formset, slot_row
+from .builders import PASSWORD, answer_data, current_code, edit_data, future_time, slot_formset, slot_row
 
 # URLs that only show something; a POST to them changes nothing.
 SHOWING = {

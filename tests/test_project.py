@@ -15,6 +15,8 @@ from coordination.models import Answer, Event, Meeting, Membership, Party
 from coordination.templatetags.samrad import iso_week, slot_label
 from coordination.times import STOCKHOLM
 
+from .builders import missing_tool
+
 
 @pytest.mark.django_db
 def test_no_model_change_is_missing_a_migration():
@@ -118,13 +120,15 @@ def test_the_header_names_the_users_parties(client, kommun_coordinator):
     assert "(Kommunen)" in client.get("/").content.decode()
 
 
-@pytest.mark.skipif(not shutil.which("xgettext"), reason="GNU gettext (xgettext) is not installed; CI has it")
 def test_every_translatable_string_in_the_code_is_in_the_catalogue(settings, tmp_path, monkeypatch):
     """A string marked for translation but missing from the .po would show in English to Swedish users.
 
     makemessages runs on a copy of the code, so the catalogue in the repository is never touched.
     """
     import polib
+
+    if not shutil.which("xgettext"):
+        missing_tool("GNU gettext (xgettext) is not installed: apt-get install gettext (CI installs it).")
 
     root = Path(__file__).resolve().parent.parent
     for folder in ("coordination", "templates"):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from coordination import services
 
-from .conftest import answer_all, future_time
+from .builders import answer_all, future_time
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_a_meeting_page_does_not_grow_with_its_data(client, django_assert_num_qu
 
 
 def test_my_meetings_does_not_grow_with_meetings_or_slots(client, django_assert_num_queries, meeting, more, kommun, lansstyrelsen, polisen, kommun_coordinator):
-    from .conftest import create_meeting
+    from .builders import create_meeting
 
     client.force_login(kommun_coordinator)
     with django_assert_num_queries(10):

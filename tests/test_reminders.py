@@ -10,7 +10,7 @@ from coordination import services
 from coordination.models import Event, Meeting, OutboxMessage
 from coordination.reminders import send_due_reminders
 
-from .conftest import answer_all
+from .builders import answer_all
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from django.utils import timezone
 from coordination import ics, invites, replies, services
 from coordination.models import Attendee, CalendarReply, Event, Meeting
 
-from .imap_server import imap_server  # noqa: F401
 
 Outcome = CalendarReply.Outcome
 
@@ -148,7 +147,7 @@ class TestTheReplyMailbox:
     """read_replies against a real IMAP server."""
 
     @pytest.fixture(autouse=True)
-    def mailbox(self, imap_server, settings):  # noqa: F811
+    def mailbox(self, imap_server, settings):
         imap_server.clear()
         settings.REPLY_IMAP_HOST = imap_server.host
         settings.REPLY_IMAP_PORT = imap_server.port

@@ -6,7 +6,7 @@ from coordination import rules, services
 from coordination.models import Answer, Event, Meeting, Slot
 from coordination.overview import build_grid, dashboard_rows
 
-from .conftest import answer_all, future_time
+from .builders import answer_all, future_time
 
 YES, MAYBE, NO = Answer.Value.YES, Answer.Value.IF_NEED_BE, Answer.Value.NO
 
@@ -111,7 +111,7 @@ def test_confirming_against_a_no_needs_a_reason(meeting, slots, lansstyrelsen, p
 
 
 def test_an_optional_partys_no_does_not_block(kommun, lansstyrelsen, polisen, region, kommun_coordinator, polis_member, outsider):
-    from .conftest import create_meeting
+    from .builders import create_meeting
 
     meeting = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen], optional=[region])
     services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(10)])

@@ -14,8 +14,7 @@ from django.urls import reverse
 
 from coordination import feeds
 
-ROOT = Path(__file__).resolve().parent.parent
-
+from .builders import ROOT, run_django
 
 def assert_protective_headers(response, *, private=True):
     policy = response["Content-Security-Policy"]
@@ -74,12 +73,6 @@ def test_the_health_check_reports_a_database_that_does_not_answer(client, db, mo
     monkeypatch.setattr("coordination.views.pages.connection", Unreachable())
     response = client.get("/healthz")
     assert (response.status_code, response.content) == (503, b"unavailable\n")
-
-
-def run_django(env, *args):
-    environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
 
 
 def test_production_refuses_to_start_without_a_key_hosts_and_postgresql():

@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from coordination import times
 from coordination.times import AmbiguousTime, NonexistentTime, holiday_name, stockholm_datetime
+
+from .builders import FROZEN_NOW
 
 UTC = datetime.timezone.utc
 
@@ -74,3 +76,15 @@ def test_an_ordinary_sunday_is_not_a_holiday():
 def test_holidays_are_named_in_english_for_english_users():
     with translation.override("en"):
         assert holiday_name(datetime.date(2027, 12, 24)) == "Christmas Eve"
+
+
+def test_every_test_runs_on_the_frozen_clock_whatever_the_real_date():
+    assert timezone.localdate() == datetime.date.today() == FROZEN_NOW.date()
+    assert abs(timezone.now() - FROZEN_NOW) < datetime.timedelta(hours=1)
+
+
+def test_the_clock_changes_the_tests_use_are_sundays_ahead_where_the_offset_really_changes(clock_changes):
+    for day, before, after in ((clock_changes.spring, 1, 2), (clock_changes.autumn, 2, 1)):
+        assert day.weekday() == 6 and day > timezone.localdate()
+        offsets = [stockholm_datetime(day, datetime.time(hour, 0)).utcoffset() for hour in (0, 4)]
+        assert offsets == [datetime.timedelta(hours=before), datetime.timedelta(hours=after)]

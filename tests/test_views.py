@@ -20,10 +20,11 @@ from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Me
 from coordination.templatetags.samrad import slot_label
 from coordination.times import to_stockholm
 
-from .agenda_support import english, partyless  # noqa: F401 - fixtures
-from .conftest import create_meeting, future_time, make_user
+from .builders import answer_data, create_meeting, edit_data, future_time, make_user, slot_formset, slot_row
 
 Role = Membership.Role
+# Pages are read in English, the msgids: stable while the Swedish text is being written.
+pytestmark = pytest.mark.usefixtures("english")
 UTC = datetime.timezone.utc
 
 # Every URL that belongs to one meeting. These change state (the export writes the log) and take POST only.
@@ -149,47 +150,6 @@ def url_for(name, meeting, party=None):
     return reverse(name, args=args)
 
 
-def slot_row(date, start, end="", repeated_hour=""):
-    return {"date": date.isoformat(), "start_time": start, "end_time": end, "repeated_hour": repeated_hour}
-
-
-def slot_formset(*rows):
-    data = {
-        "slots-TOTAL_FORMS": str(len(rows)),
-        "slots-INITIAL_FORMS": "0",
-        "slots-MIN_NUM_FORMS": "0",
-        "slots-MAX_NUM_FORMS": "10",
-    }
-    for index, row in enumerate(rows):
-        data.update({f"slots-{index}-{key}": value for key, value in row.items()})
-    return data
-
-
-def edit_data(meeting, **changes):
-    invitations = list(meeting.invitations.all())
-    data = {
-        "title": meeting.title,
-        "purpose": meeting.purpose,
-        "location": meeting.location,
-        "video_link": meeting.video_link,
-        "duration_minutes": meeting.duration_minutes,
-        "answer_deadline": "",
-        "convening": [i.party_id for i in invitations if i.is_convening],
-        "required_parties": [i.party_id for i in invitations if not i.is_convening and i.required],
-        "optional_parties": [i.party_id for i in invitations if not i.is_convening and not i.required],
-    }
-    data.update(changes)
-    return data
-
-
-def answer_data(meeting, value="no", comment="Kan inte då"):
-    data = {}
-    for slot in meeting.slots.active():
-        data[f"answer_{slot.pk}"] = value
-        data[f"comment_{slot.pk}"] = comment
-    return data
-
-
 def action_data(name, meeting):
     """POST data that would do the action for someone allowed to: a refusal then proves the rule."""
     start, _ = future_time(40, hour=13)
@@ -205,19 +165,6 @@ def action_data(name, meeting):
     }.get(name, dict)()
 
 
-def last_sunday(year, month):
-    day = datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
-    return day - datetime.timedelta(days=(day.weekday() - 6) % 7)
-
-
-NEXT_YEAR = datetime.date.today().year + 1
-SPRING_FORWARD = last_sunday(NEXT_YEAR, 3)  # 02:00-03:00 does not exist
-AUTUMN_BACK = last_sunday(NEXT_YEAR, 10)  # 02:00-03:00 happens twice
-
-
-def test_the_dst_dates_are_sundays_in_the_future():
-    assert SPRING_FORWARD.weekday() == AUTUMN_BACK.weekday() == 6
-    assert SPRING_FORWARD > datetime.date.today() and (SPRING_FORWARD + datetime.timedelta(days=7)).month == 4
 
 
 # Anonymous users.
@@ -936,52 +883,56 @@ def test_a_slot_in_the_past_is_refused(proposer, meeting):
     assert db_state() == before
 
 
-def test_a_start_in_the_spring_dst_gap_is_refused_with_a_message_naming_it(proposer, meeting):
+def test_a_start_in_the_spring_dst_gap_is_refused_with_a_message_naming_it(proposer, meeting, clock_changes):
     before = db_state()
 
-    response = propose(proposer, meeting, slot_row(SPRING_FORWARD, "02:30", "04:00"))
+    response = propose(proposer, meeting, slot_row(clock_changes.spring, "02:30", "04:00"))
 
     assert response.status_code == 200
     assert list(slot_errors(response)) == ["start_time"]
     [message] = slot_errors(response)["start_time"]
-    assert names_the_wall_clock(message, SPRING_FORWARD, "30")
+    assert names_the_wall_clock(message, clock_changes.spring, "30")
     assert "does not exist" in message
     assert db_state() == before
 
 
-def test_the_autumn_repeated_hour_without_a_choice_is_refused(proposer, meeting):
+def test_the_autumn_repeated_hour_without_a_choice_is_refused(proposer, meeting, clock_changes):
     before = db_state()
 
-    response = propose(proposer, meeting, slot_row(AUTUMN_BACK, "02:30", "04:30"))
+    response = propose(proposer, meeting, slot_row(clock_changes.autumn, "02:30", "04:30"))
 
     assert response.status_code == 200
     assert list(slot_errors(response)) == ["repeated_hour"]
     [message] = slot_errors(response)["repeated_hour"]
-    assert names_the_wall_clock(message, AUTUMN_BACK, "30")
+    assert names_the_wall_clock(message, clock_changes.autumn, "30")
     assert "twice" in message
     assert db_state() == before
 
 
 @pytest.mark.parametrize("repeated_hour, utc_hour", [("summer", 0), ("standard", 1)])
 def test_the_autumn_repeated_hour_with_a_choice_is_stored_at_the_right_instant(
-    proposer, meeting, repeated_hour, utc_hour
+    proposer, meeting, clock_changes, repeated_hour, utc_hour
 ):
-    response = propose(proposer, meeting, slot_row(AUTUMN_BACK, "02:30", "04:30", repeated_hour))
+    autumn = clock_changes.autumn
+    response = propose(proposer, meeting, slot_row(autumn, "02:30", "04:30", repeated_hour))
 
     assert response.status_code == 302
     slot = meeting.slots.latest("created_at")
-    assert slot.start == datetime.datetime.combine(AUTUMN_BACK, datetime.time(utc_hour, 30), tzinfo=UTC)
-    assert slot.end == datetime.datetime.combine(AUTUMN_BACK, datetime.time(3, 30), tzinfo=UTC)  # 04:30 CET
+    assert slot.start == datetime.datetime.combine(autumn, datetime.time(utc_hour, 30), tzinfo=UTC)
+    assert slot.end == datetime.datetime.combine(autumn, datetime.time(3, 30), tzinfo=UTC)  # 04:30 CET
 
 
 @pytest.mark.parametrize(
-    "day, start, repeated_hour",
-    [(SPRING_FORWARD, "01:00", ""), (AUTUMN_BACK, "02:30", "summer"), (AUTUMN_BACK, "01:30", "")],
+    "change, start, repeated_hour",
+    [("spring", "01:00", ""), ("autumn", "02:30", "summer"), ("autumn", "01:30", "")],
     ids=["spring", "autumn-summer-time", "autumn-before-the-repeated-hour"],
 )
 def test_a_slot_without_an_end_lasts_the_planned_duration_across_a_dst_change(
-    proposer, meeting, day, start, repeated_hour
+    proposer, meeting, clock_changes, change, start, repeated_hour
 ):
+
+# Pages are read in English, the msgids.
+    day = getattr(clock_changes, change)
     response = propose(proposer, meeting, slot_row(day, start, "", repeated_hour))
 
     assert response.status_code == 302

@@ -19,7 +19,7 @@ from django.urls import reverse
 from coordination import agenda
 from coordination.models import Event, Position, PositionVersion
 
-from .agenda_support import (  # noqa: F401 - fixtures
+from .agenda_support import (
     LOGIN,
     NOT_FOUND,
     THING,
@@ -28,12 +28,12 @@ from .agenda_support import (  # noqa: F401 - fixtures
     attach,
     body_of,
     db_state,
-    documents_dir,
-    english,
-    partyless,
-    scenario,
 )
-from .conftest import create_meeting
+from .builders import create_meeting
+
+# Pages are read in English, the msgids: stable while the Swedish text is being written.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 SHOWN = "200 showing it"
 HIDDEN = "200 not showing it"

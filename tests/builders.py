@@ -1,0 +1,185 @@
+"""Plain functions that build what the tests speak of: people, meetings, times and form data.
+
+Fixtures live in conftest.py and the modules it registers; test modules import
+from here, never from one another. Every date is derived from the frozen clock
+(``FROZEN_NOW``) or from the calendar's own rules, never from the real today.
+"""
+
+import datetime
+import os
+import subprocess
+import sys
+import zoneinfo
+from pathlib import Path
+
+import pytest
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+from django_otp.oath import totp
+
+from coordination import services
+from coordination.models import Answer, Membership, Party
+from coordination.times import stockholm_datetime
+
+Role = Membership.Role
+PASSWORD = "a-long-test-password"
+ROOT = Path(__file__).resolve().parent.parent
+STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
+
+# The instant every test starts at (the clock then runs on): a Tuesday morning in
+# November, with no holiday or clock change in the weeks the builders reach.
+FROZEN_NOW = datetime.datetime(2026, 11, 10, 9, 30, tzinfo=STOCKHOLM)
+
+
+def make_party(key, name, short_name):
+    return Party.objects.create(name=name, short_name=short_name, email=f"registrator@{key}.example")
+
+
+def make_user(username, party, role, title=""):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@samrad.example", first_name=title or username
+    )
+    if party is not None:
+        Membership.objects.create(user=user, party=party, role=role, title=title)
+    return user
+
+
+def future_day(days):
+    """The Stockholm date ``days`` after today: different ``days`` always give different dates."""
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+def future_time(days, hour=10, minutes=120):
+    """A Stockholm wall-clock time ``days`` from today, and its end ``minutes`` later."""
+    start = stockholm_datetime(future_day(days), datetime.time(hour, 0))
+    return start, start + datetime.timedelta(minutes=minutes)
+
+
+def next_weekday(days):
+    """The first Monday-to-Friday on or after ``days`` from today: for pages that flag weekends."""
+    day = future_day(days)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def last_sunday(year, month):
+    day = datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+    return day - datetime.timedelta(days=(day.weekday() - 6) % 7)
+
+
+def spring_forward(year):
+    """The EU rule: summer time begins on the last Sunday of March; 02:00-03:00 does not exist."""
+    return last_sunday(year, 3)
+
+
+def autumn_back(year):
+    """The EU rule: summer time ends on the last Sunday of October; 02:00-03:00 happens twice."""
+    return last_sunday(year, 10)
+
+
+def next_clock_changes():
+    """The spring and autumn changes of the first year whose spring change is still ahead."""
+    year = timezone.localdate().year
+    if spring_forward(year) <= timezone.localdate():
+        year += 1
+    return spring_forward(year), autumn_back(year)
+
+
+def create_meeting(coordinator, *, convening, required=(), optional=(), title="Dialog om utökat samarbete"):
+    return services.save_meeting(
+        by=coordinator,
+        party=convening[0],
+        details={
+            "title": title,
+            "purpose": "Stöd från NOA, kameror och ett lokalt poliskontor i Gottsunda.",
+            "location": "Stadshuset, Uppsala",
+            "video_link": "",
+            "duration_minutes": 120,
+            "answer_deadline": None,
+        },
+        convening=set(convening),
+        required=set(required),
+        optional=set(optional),
+    )
+
+
+def answer_all(meeting, party, user, value=Answer.Value.YES, comment=""):
+    services.answer_slots(
+        meeting=meeting,
+        party=party,
+        by=user,
+        answers={slot.pk: (value, comment) for slot in meeting.slots.active()},
+    )
+
+
+# Form data as the browser posts it.
+
+
+def slot_row(date, start, end="", repeated_hour=""):
+    return {"date": date.isoformat(), "start_time": start, "end_time": end, "repeated_hour": repeated_hour}
+
+
+def slot_formset(*rows):
+    data = {
+        "slots-TOTAL_FORMS": str(len(rows)),
+        "slots-INITIAL_FORMS": "0",
+        "slots-MIN_NUM_FORMS": "0",
+        "slots-MAX_NUM_FORMS": "10",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"slots-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def edit_data(meeting, **changes):
+    invitations = list(meeting.invitations.all())
+    data = {
+        "title": meeting.title,
+        "purpose": meeting.purpose,
+        "location": meeting.location,
+        "video_link": meeting.video_link,
+        "duration_minutes": meeting.duration_minutes,
+        "answer_deadline": "",
+        "convening": [i.party_id for i in invitations if i.is_convening],
+        "required_parties": [i.party_id for i in invitations if not i.is_convening and i.required],
+        "optional_parties": [i.party_id for i in invitations if not i.is_convening and not i.required],
+    }
+    data.update(changes)
+    return data
+
+
+def answer_data(meeting, value="no", comment="Kan inte då"):
+    data = {}
+    for slot in meeting.slots.active():
+        data[f"answer_{slot.pk}"] = value
+        data[f"comment_{slot.pk}"] = comment
+    return data
+
+
+# Outside the request: a second-factor code, the project run as a command, a real PostgreSQL.
+
+
+def current_code(device):
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def run_django(env, *args):
+    environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs parallel writers and row locks: the SQLite test database is in memory, one writer at a time",
+)
+
+
+def missing_tool(message):
+    """A tool the suite needs is not installed: skipped on a newcomer's machine, a failure under CI."""
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
