@@ -32,7 +32,7 @@ run: demo
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Production on one machine: migrate, then scripts/serve (gunicorn, whitenoise). PRODUCTION=True needs
-# SECRET_KEY, ALLOWED_HOSTS and a PostgreSQL DATABASE_URL; see README.md, "Running in production".
+# SECRET_KEY, ALLOWED_HOSTS and a PostgreSQL DATABASE_URL; see docs/operations.md, "Running in production".
 serve-production: install
 	PRODUCTION=$${PRODUCTION:-True} $(BIN)/python manage.py migrate --no-input
 	PRODUCTION=$${PRODUCTION:-True} exec scripts/serve
