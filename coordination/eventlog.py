@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from .models import Event
 from .services import log_event
-from .times import to_stockholm
+from .formatting import stockholm_day, stockholm_timestamp
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 # Excel starts a formula at these, and DDE payloads hide behind a tab or a carriage return.
@@ -46,7 +46,7 @@ def export_event_log(*, meeting, party, by, file_format):
     )
     rows = [_row(meeting, event) for event in events]
     body = _csv(rows) if file_format == "csv" else _json(meeting, party, exported, rows)
-    day = to_stockholm(exported.created_at).date().isoformat()
+    day = stockholm_day(exported.created_at)
     return body, FORMATS[file_format], f"samrad-logg-{meeting.pk}-{day}.{file_format}"
 
 
@@ -70,7 +70,7 @@ def _columns():
 def _row(meeting, event):
     return {
         "id": event.pk,
-        "time": to_stockholm(event.created_at).isoformat(timespec="seconds"),
+        "time": stockholm_timestamp(event.created_at),
         "actor": event.actor_name,
         "party": event.party.name if event.party else "",
         "kind": event.action,
@@ -106,7 +106,7 @@ def _json(meeting, party, exported, rows):
     document = {
         "meeting": {"id": meeting.pk, "title": meeting.title},
         "party": party.name,
-        "exported_at": to_stockholm(exported.created_at).isoformat(timespec="seconds"),
+        "exported_at": stockholm_timestamp(exported.created_at),
         "exported_by": exported.actor_name,
         "events": rows,
     }

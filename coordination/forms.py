@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import documents, times
+from .formatting import format_date, format_time, slot_label
 from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party, person_name
-from .templatetags.samrad import format_date, format_time, slot_label
 
 
 class DateInput(forms.DateInput):

@@ -12,9 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from . import ics
+from .formatting import slot_label, utc_offset
 from .models import AgendaItem, Hold, Meeting, OutboxMessage, person_name
-from .templatetags.samrad import slot_label
-from .times import to_stockholm
 
 
 def meeting_url(meeting):
@@ -50,11 +49,6 @@ def user_language(user):
 
 def recipient_language(attendee):
     return user_language(attendee.user if attendee.user_id else None)
-
-
-def utc_offset(moment):
-    hours = int(to_stockholm(moment).utcoffset().total_seconds() // 3600)
-    return f"UTC+{hours}"
 
 
 SUBJECTS = {

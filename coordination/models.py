@@ -218,6 +218,20 @@ class Meeting(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.POLLING)
 
     @property
+    def is_polling(self):
+        """The parties are answering the proposed times."""
+        return self.status == self.Status.POLLING
+
+    @property
+    def has_confirmed_time(self):
+        """Scheduled or held: one time is confirmed and is the meeting's time."""
+        return self.status in (self.Status.SCHEDULED, self.Status.HELD)
+
+    @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+    @property
     def deadline_passed(self):
         """The answer deadline is behind us while answers are still being collected."""
         return bool(self.answer_deadline and self.answer_deadline < timezone.localdate() and self.is_open)
@@ -371,6 +385,10 @@ class Attendee(models.Model):
     def is_confirmed(self):
         return self.status == self.Status.CONFIRMED
 
+    @property
+    def is_deputy(self):
+        return self.kind == self.Kind.DEPUTY
+
 
 class AppendOnlyError(IntegrityError):
     """An attempt to change or remove a row of the event log, which is the record."""
@@ -498,6 +516,10 @@ class AgendaItem(models.Model):
     @property
     def is_accepted(self):
         return self.status == self.Status.ACCEPTED
+
+    @property
+    def is_declined(self):
+        return self.status == self.Status.DECLINED
 
 
 class PositionQuerySet(models.QuerySet):

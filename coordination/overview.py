@@ -12,9 +12,8 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 
 from . import rules
+from .formatting import slot_label, stockholm_holiday
 from .models import AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
-from .templatetags.samrad import slot_label
-from .times import holiday_name, to_stockholm
 
 
 class GivenAnswer(NamedTuple):
@@ -150,7 +149,7 @@ def build_grid(meeting, access=None, answers=None):
         said_no, missing = rules.blocking_answers(slot_answers, required)
         row.confirmable = not missing and not said_no
         row.needs_reason = not missing and bool(said_no)
-        row.holiday = holiday_name(to_stockholm(slot.start).date())
+        row.holiday = stockholm_holiday(slot.start)
         row.can_withdraw = access is not None and rules.can_withdraw_slot(access, slot)
         rows.append(row)
     answered_rows = [row for row in rows if row.available]

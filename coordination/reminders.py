@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from .formatting import plain_date
 from .invites import user_language
 from .models import Event, Meeting, Membership, OutboxMessage, ReminderSent, person_name
 from .overview import build_grid
@@ -41,8 +42,8 @@ def queue_reminders(meeting, parties):
         url = settings.SITE_URL + reverse("answer", args=[meeting.pk, party.pk])
         for user in _recipients(party):
             with translation.override(user_language(user)):
-                context = {"meeting": meeting, "party": party, "url": url}
-                deadline = meeting.answer_deadline
+                deadline = plain_date(meeting.answer_deadline)
+                context = {"meeting": meeting, "party": party, "url": url, "deadline": deadline}
                 messages.append(
                     OutboxMessage(
                         meeting=meeting,
@@ -54,7 +55,7 @@ def queue_reminders(meeting, parties):
                             % {
                                 "party": party.short_name,
                                 "title": meeting.title,
-                                "deadline": deadline.isoformat() if deadline else "–",
+                                "deadline": deadline or "–",
                             }
                         ).replace("\n", " ")[:300],
                         text=render_to_string("coordination/email/reminder.txt", context),

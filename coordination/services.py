@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from . import invites, rules
 from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot, person_name
-from .times import to_stockholm
+from .formatting import describe_slot
 
 
 class RuleError(Exception):
@@ -61,12 +61,6 @@ def event_row(*, meeting, by, party, action, subject="", before=None, after=None
         after=after,
         private=private,
     )
-
-
-def describe_slot(slot):
-    """A language-neutral label for the event log: Stockholm wall-clock times."""
-    start, end = to_stockholm(slot.start), to_stockholm(slot.end)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
 
 
 def _slot_json(slot):

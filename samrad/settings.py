@@ -22,6 +22,18 @@ def envbool(name, default):
     return value == "True"
 
 
+def envint(name, default, *, minimum=0):
+    """Read a whole number of at least ``minimum``; a typo or a negative count fails naming the variable."""
+    value = os.environ.get(name, str(default))
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 def envlist(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -99,7 +111,7 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Each web process keeps its connection this many seconds (0: one per request), checked before reuse
         # so a connection the database or a proxy has closed is replaced instead of failing the request.
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=envint("CONN_MAX_AGE", 60),
         conn_health_checks=envbool("CONN_HEALTH_CHECKS", True),
     )
 }
@@ -123,8 +135,8 @@ AUTHENTICATION_BACKENDS = [
 # Failed logins are counted per account and per client address, separately: either reaching the
 # limit locks that account (from every address) or that address (for every account) until the
 # cool-off has passed. A failed two-factor code counts as a failed login.
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "coordination.views.account.locked_out"
@@ -133,7 +145,7 @@ AXES_USERNAME_CALLABLE = "coordination.security.lockout_username"
 # TRUSTED_PROXY_COUNT says how many proxies of our own stand in front of the app; each appends the
 # address it received from, so the client is that many entries from the right and anything further
 # left is ignored. With 0 (no proxy) the connection's own address is used.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     # django-ipware counts the proxies listed in the header: the nearest one is REMOTE_ADDR, not listed.
@@ -153,7 +165,7 @@ OTP_TOTP_ISSUER = "Samråd"
 # A session ends after this long without a request. Activity restarts the clock, but at most once per
 # SESSION_RENEW_SECONDS (coordination.middleware.IdleSessionMiddleware): saving the session on every
 # request would cost three writes on every page.
-SESSION_IDLE_HOURS = int(os.environ.get("SESSION_IDLE_HOURS", "8"))
+SESSION_IDLE_HOURS = envint("SESSION_IDLE_HOURS", 8, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_HOURS * 3600
 SESSION_RENEW_SECONDS = 300
 
@@ -170,7 +182,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Uploaded documents: outside the static and public folders, reachable only through the download view.
 DOCUMENTS_ROOT = Path(os.environ.get("DOCUMENTS_ROOT", BASE_DIR / "documents"))
-DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "25")) * 1024 * 1024
+DOCUMENT_MAX_BYTES = envint("DOCUMENT_MAX_MB", 25, minimum=1) * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -195,7 +207,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Mail. With EMAIL_HOST set, Samråd sends through that SMTP server; without it (a local run) every
 # message is written as a file under sent-mail/ for a developer to read.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
@@ -213,7 +225,7 @@ SERVICE_OWNER = os.environ.get("SERVICE_OWNER", "Uppsala kommun")
 # and the IMAP account through which Samråd reads it (manage.py read_replies).
 CALENDAR_ORGANIZER_EMAIL = os.environ.get("CALENDAR_ORGANIZER_EMAIL", "svar@samrad.localhost")
 REPLY_IMAP_HOST = os.environ.get("REPLY_IMAP_HOST", "")
-REPLY_IMAP_PORT = int(os.environ.get("REPLY_IMAP_PORT", "993"))
+REPLY_IMAP_PORT = envint("REPLY_IMAP_PORT", 993, minimum=1)
 REPLY_IMAP_USER = os.environ.get("REPLY_IMAP_USER", "")
 REPLY_IMAP_PASSWORD = os.environ.get("REPLY_IMAP_PASSWORD", "")
 REPLY_IMAP_SSL = envbool("REPLY_IMAP_SSL", True)

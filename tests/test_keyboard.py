@@ -26,7 +26,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from coordination.models import Answer, Meeting, Profile, Slot
-from coordination.templatetags.samrad import slot_label
+from coordination.formatting import slot_label
 
 from .browser import Person
 from .builders import PASSWORD, next_weekday

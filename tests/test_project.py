@@ -12,7 +12,7 @@ from django.utils import translation
 
 from coordination import agenda, services
 from coordination.models import Answer, Event, Meeting, Membership, Party
-from coordination.templatetags.samrad import iso_week, slot_label
+from coordination.formatting import iso_week, slot_label
 from coordination.times import STOCKHOLM
 
 from .builders import missing_tool

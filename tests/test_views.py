@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from coordination import rules, services
 from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, Slot
-from coordination.templatetags.samrad import slot_label
+from coordination.formatting import slot_label
 from coordination.times import to_stockholm
 
 from .builders import answer_data, create_meeting, edit_data, future_time, make_user, slot_formset, slot_row

@@ -1,6 +1,10 @@
-"""Formatting for people: Stockholm times in the active language, answer labels."""
+"""Template filters and tags: formatting for people, Markdown, the answer grid's cells.
 
-import datetime
+The date and time filters are the functions of ``coordination/formatting.py``
+under the same names, so pages, mail and calendar text format alike; mail and
+calendar code import that module, never this one.
+"""
+
 import functools
 import html
 
@@ -9,57 +13,20 @@ import nh3
 from django import template
 from django.utils.safestring import mark_safe
 from django.urls import reverse
-from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
+from .. import formatting
 from ..models import Answer
-from ..times import holiday_name, to_stockholm
 
 register = template.Library()
 
-
-def format_time(moment):
-    """A wall-clock time as the language writes it: 10.00 in Swedish, 10:00 in English."""
-    return dateformat.format(moment, pgettext("time of day format", "H:i"))
-
-
-def format_date(moment):
-    """"tisdag 4 december 2018" in Swedish, "Tuesday 4 December 2018" in English."""
-    return _long_date(datetime.date(moment.year, moment.month, moment.day), translation.get_language())
-
-
-@functools.lru_cache(maxsize=1024)
-def _long_date(date, language):
-    # Pages show a date per position and per attendee; formatting is slow enough to do once per day and language.
-    return dateformat.format(date, pgettext("long date format", "l j F Y"))
-
-
-@register.filter
-def stockholm_date(moment):
-    return format_date(to_stockholm(moment))
-
-
-@register.filter
-def stockholm_time(moment):
-    return format_time(to_stockholm(moment))
-
-
-@register.filter
-def slot_label(slot):
-    """"tisdag 4 december 2018 kl. 10.00–12.00": the way a person names a slot."""
-    return _slot_label(slot.start, slot.end, translation.get_language())
-
-
-@functools.lru_cache(maxsize=4096)
-def _slot_label(start, end, language):
-    # Three date formats a label, and pages show hundreds of labels: each is made once per language.
-    start, end = to_stockholm(start), to_stockholm(end)
-    return _("%(date)s at %(start)s–%(end)s") % {
-        "date": format_date(start),
-        "start": format_time(start),
-        "end": format_time(end),
-    }
+register.filter("stockholm_date", formatting.stockholm_date)
+register.filter("stockholm_time", formatting.stockholm_time)
+register.filter("plain_date", formatting.plain_date)
+register.filter("slot_label", formatting.slot_label)
+register.filter("log_time", formatting.log_time)
+register.filter("iso_week", formatting.iso_week)
+register.filter("holiday", formatting.stockholm_holiday)
 
 
 # What a position's Markdown may become: paragraphs, lists, emphasis, quotes, code and links.
@@ -87,16 +54,6 @@ def _markdown_html(text):
             link_rel="noopener noreferrer nofollow",
         )
     )
-
-
-@register.filter
-def iso_week(moment):
-    return _("wk %(week)s") % {"week": to_stockholm(moment).isocalendar().week}
-
-
-@register.filter
-def holiday(moment):
-    return holiday_name(to_stockholm(moment).date())
 
 
 # The render context's key for the cells of the active language, built once per page rather than per cell.

@@ -13,10 +13,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import eventlog, ics, invites, reminders, rules, services
+from ..formatting import slot_label
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
 from ..models import AgendaItem, Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
-from ..templatetags.samrad import slot_label
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refused, require
 
 Role = Membership.Role
