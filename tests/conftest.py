@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from coordination import services
+from coordination.services import meetings as services
 from coordination.models import Answer, Membership, Party
 from coordination.times import stockholm_datetime
 

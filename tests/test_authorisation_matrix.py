@@ -27,18 +27,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from coordination import feeds, services
 from coordination.models import (
     AgendaItem,
     Answer,
@@ -51,6 +50,7 @@ from coordination.models import (
     Profile,
     Slot,
 )
+from coordination.services import attendance, feeds, meetings
 from coordination.times import to_stockholm
 
 from .agenda_support import build_scenario
@@ -319,30 +319,30 @@ def build_world(documents):
 
     def meeting(title, *days):
         created = create_meeting(convener, convening=[kommun], required=[lansstyrelsen, polisen], title=title)
-        services.propose_slots(meeting=created, party=kommun, by=convener, times=[future_time(d) for d in days])
+        meetings.propose_slots(meeting=created, party=kommun, by=convener, times=[future_time(d) for d in days])
         return created
 
     draft = meeting("Förberedande möte", 14)
 
     def police_things(meeting):
         """The police propose a time, and every party answers every time so far."""
-        [slot] = services.propose_slots(meeting=meeting, party=polisen, by=police_coordinator, times=[future_time(28)])
+        [slot] = meetings.propose_slots(meeting=meeting, party=polisen, by=police_coordinator, times=[future_time(28)])
         answer_all(meeting, kommun, convener)
         answer_all(meeting, lansstyrelsen, users["other_party"])
         answer_all(meeting, polisen, users["member"])
         return Things(meeting=meeting, slot=slot)
 
     polling = police_things(
-        services.open_polling(meeting=meeting("Samråd om kameror", 14, 21), by=convener, party=kommun)
+        meetings.open_polling(meeting=meeting("Samråd om kameror", 14, 21), by=convener, party=kommun)
     )
     # A time nobody else has answered yet, so a reminder has someone to remind.
-    services.propose_slots(meeting=polling.meeting, party=kommun, by=convener, times=[future_time(35)])
+    meetings.propose_slots(meeting=polling.meeting, party=kommun, by=convener, times=[future_time(35)])
 
     scheduled = police_things(
-        services.open_polling(meeting=meeting("Dialog om utökat samarbete", 14, 21), by=convener, party=kommun)
+        meetings.open_polling(meeting=meeting("Dialog om utökat samarbete", 14, 21), by=convener, party=kommun)
     )
     first = scheduled.meeting.slots.order_by("start").first()
-    services.confirm_slot(meeting=scheduled.meeting, slot=first, by=convener, party=kommun)
+    meetings.confirm_slot(meeting=scheduled.meeting, slot=first, by=convener, party=kommun)
     # The meeting has begun, so that it may be marked as held.
     now = timezone.now()
     begun = {"start": now - datetime.timedelta(hours=3), "end": now - datetime.timedelta(hours=1)}
@@ -350,7 +350,7 @@ def build_world(documents):
 
     # The same police things in both meetings: an id from one is then tried in the other's URLs.
     for things in (polling, scheduled):
-        things.attendee = services.name_attendee(
+        things.attendee = attendance.name_attendee(
             meeting=things.meeting, party=polisen, by=police_coordinator, name="Rikspolischef",
             email="rikspolischef@polisen.example",
         )

@@ -8,8 +8,8 @@ import vobject
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import feeds, services
 from coordination.models import FeedToken, Meeting, Membership, Slot
+from coordination.services import feeds, meetings
 
 from .conftest import create_meeting, future_time
 
@@ -51,7 +51,7 @@ def test_the_feed_lists_the_scheduled_meetings_of_my_parties(client, police_toke
 
 
 def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(client, police_token, scheduled_meeting, kommun, kommun_coordinator):
-    services.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    meetings.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
     _, by_uid = events(client.get(feed_url(police_token)))
     assert str(by_uid[scheduled_meeting.calendar_uid]["STATUS"]) == "CANCELLED"
 

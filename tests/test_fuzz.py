@@ -25,8 +25,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from coordination import agenda
 from coordination.models import Answer
+from coordination.services import agenda
 
 from .conftest import PASSWORD, answer_all
 

@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from coordination import services
 from coordination.models import Hold, OutboxMessage
 from coordination.outbox import send_due
+from coordination.services import meetings
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_the_holds_are_the_open_times_as_tentative_events(downloaded, meeting, s
 
 
 def test_confirming_releases_the_holds_that_were_not_chosen(downloaded, answered_meeting, slots, kommun, kommun_coordinator, polis_member):
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     [release] = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED)
     assert release.recipient == polis_member.email
     calendar = icalendar.Calendar.from_ical(release.calendar)
@@ -43,14 +43,14 @@ def test_confirming_releases_the_holds_that_were_not_chosen(downloaded, answered
 
 
 def test_without_holds_nothing_is_released(answered_meeting, slots, kommun, kommun_coordinator):
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED).exists()
 
 
 def test_downloading_again_remembers_new_times_too(client, downloaded, meeting, kommun, kommun_coordinator, polis_member):
     from .conftest import future_time
 
-    services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
+    meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
     client.get(reverse("holds_ics", args=[meeting.pk]))
     assert Hold.objects.get(user=polis_member).slots.count() == 3
 

@@ -8,18 +8,18 @@ other URL is listed as one that only shows. A new URL in neither list fails.
 import datetime
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from django.utils import timezone
-
-from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coordination import agenda, services, two_factor
+from coordination import two_factor
 from coordination.models import Event, Slot
+from coordination.services import agenda, attendance
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -72,7 +72,7 @@ def position_of(f, *, shared=False):
 
 def named_attendee(f):
     meeting = f("meeting")
-    return services.name_attendee(meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef")
+    return attendance.name_attendee(meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef")
 
 
 def held_meeting_ready(f):

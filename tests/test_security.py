@@ -12,7 +12,7 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
-from coordination import feeds
+from coordination.services import feeds
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -22,10 +22,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from .. import feeds, rules, two_factor
+from .. import rules, two_factor
 from ..forms import OneTimeCodeForm
 from ..models import Profile
 from ..security import log_event
+from ..services import feeds
 
 logger = logging.getLogger(__name__)
 

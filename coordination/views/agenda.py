@@ -9,10 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import agenda, rules
+from .. import rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
+from ..services import agenda
+from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, refused, require
 
 Role = Membership.Role
@@ -46,7 +48,7 @@ def agenda_item_create(request, pk):
                 form_token=form.cleaned_data["form_token"],
                 **form.item_fields,
             )
-        except agenda.RuleError as error:
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(request, _("The agenda item was proposed. The convener decides whether it is accepted."))
         return redirect(item_url(item))
@@ -134,7 +136,7 @@ def agenda_item_move(request, pk, item_pk, step):
             by=request.user,
             step=step,
         )
-    except agenda.RuleError as error:
+    except RuleError as error:
         return refused(request, meeting, error)
     return redirect(reverse("meeting_detail", args=[meeting.pk]) + f"#agenda-item-{item.pk}")
 
@@ -160,7 +162,7 @@ def position_edit(request, pk, item_pk, party_pk):
             )
         except agenda.PositionConflict as conflict:
             return _conflict_page(request, meeting, item, party, conflict.current, form.cleaned_data["text"])
-        except agenda.RuleError as error:
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(request, _("The position was saved as a new version."))
         return redirect(item_url(item))
@@ -192,7 +194,7 @@ def _position_to_share(request, pk, position_pk):
 def _set_shared(request, meeting, position, *, shared):
     try:
         agenda.set_position_shared(position=position, by=request.user, shared=shared)
-    except agenda.RuleError as error:
+    except RuleError as error:
         return refused(request, meeting, error)
     if shared:
         messages.success(request, _("The position is shared with every party of the meeting."))
@@ -300,10 +302,10 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
                 replaces=replaces,
                 form_token=form.cleaned_data["form_token"],
             )
-        except agenda.RuleError as error:
-            return refused(request, meeting, error)
         except agenda.DocumentNotStored as error:
             form.add_error("file", str(error))
+        except RuleError as error:
+            return refused(request, meeting, error)
         else:
             messages.success(request, _("The document was added."))
             return redirect(item_url(item))

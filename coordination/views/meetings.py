@@ -1,21 +1,21 @@
 """The meeting and its scheduling: create, propose times, answer, confirm, attendees, the .ics."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import eventlog, ics, invites, reminders, rules, services
+from .. import ics, rules
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
-from ..models import AgendaItem, Answer, Event, Meeting, Membership
-from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
+from ..models import Answer, Event, Meeting, Membership
+from ..overview import build_agenda, build_grid, dashboard_rows
+from ..services import attendance, eventlog, holds, invites, meetings, reminders
+from ..services.base import RuleError
 from ..templatetags.samrad import slot_label
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refused, require
 
@@ -34,7 +34,7 @@ def meeting_create(request):
     require(rules.can_create_meeting(request.user))
     form = MeetingForm(request.POST or None, user=request.user)
     if form.is_valid():
-        meeting = services.save_meeting(
+        meeting = meetings.save_meeting(
             by=request.user,
             party=rules.creating_party(request.user, form.cleaned_data["convening"]),
             form_token=form.cleaned_data["form_token"],
@@ -52,13 +52,13 @@ def meeting_edit(request, pk):
     form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
     if form.is_valid():
         try:
-            services.save_meeting(
+            meetings.save_meeting(
                 meeting=meeting,
                 by=request.user,
                 party=access.acting_party(Role.COORDINATOR, convening=True),
                 **form.meeting_arguments(),
             )
-        except services.MeetingChanged as changed:
+        except meetings.MeetingChanged as changed:
             # The user's values stay in the form, now based on the current meeting; saving again is their choice.
             data = request.POST.copy()
             data["base_version"] = changed.current.edit_version
@@ -96,7 +96,7 @@ def _convener_step(request, pk, *, rule, step, done):
     require(rule(access))
     try:
         step(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
-    except services.RuleError as error:
+    except RuleError as error:
         return refused(request, meeting, error)
     messages.success(request, done)
     return redirect(meeting_url(meeting))
@@ -106,7 +106,7 @@ def _convener_step(request, pk, *, rule, step, done):
 @require_POST
 def open_polling(request, pk):
     return _convener_step(
-        request, pk, rule=rules.can_open_polling, step=services.open_polling, done=_("The meeting is open for answers.")
+        request, pk, rule=rules.can_open_polling, step=meetings.open_polling, done=_("The meeting is open for answers.")
     )
 
 
@@ -117,13 +117,13 @@ def propose_slots(request, pk):
     formset = SlotFormSet(request.POST or None, form_kwargs={"meeting": meeting}, prefix="slots")
     if formset.is_valid():
         try:
-            slots = services.propose_slots(
+            slots = meetings.propose_slots(
                 meeting=meeting,
                 party=access.acting_party(Role.COORDINATOR),
                 by=request.user,
                 times=formset.times,
             )
-        except services.RuleError as error:
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(
             request,
@@ -143,8 +143,8 @@ def withdraw_slot(request, pk, slot_pk):
     require(rules.can_withdraw_slot(access, slot))
     if request.method == "POST":
         try:
-            services.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
-        except services.RuleError as error:
+            meetings.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(request, _("The time was withdrawn."))
         return redirect(meeting_url(meeting))
@@ -167,8 +167,8 @@ def answer(request, pk, party_pk):
     form = AnswerForm(request.POST or None, meeting=meeting, current=current, party=party)
     if form.is_valid():
         try:
-            changed = services.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
-        except services.RuleError as error:
+            changed = meetings.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
+        except RuleError as error:
             return refused(request, meeting, error)
         message = ngettext(
             "Answers for %(party)s saved: %(count)d change.", "Answers for %(party)s saved: %(count)d changes.", changed
@@ -187,7 +187,7 @@ def confirm(request, pk, slot_pk):
         return redirect(meeting_url(meeting))
     if meeting.status == Meeting.Status.SCHEDULED and rules.can_reschedule(access):
         # Another convener confirmed a time while this one had the page open.
-        return refused(request, meeting, services.already_confirmed(meeting))
+        return refused(request, meeting, meetings.already_confirmed(meeting))
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
@@ -196,14 +196,14 @@ def confirm(request, pk, slot_pk):
     form = ConfirmForm(request.POST or None, reason_needed=row.needs_reason)
     if form.is_valid():
         try:
-            services.confirm_slot(
+            meetings.confirm_slot(
                 meeting=meeting,
                 slot=row.slot,
                 by=request.user,
                 party=access.acting_party(Role.COORDINATOR, convening=True),
                 reason=form.cleaned_data["reason"],
             )
-        except services.RuleError as error:
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(request, _("The time is confirmed. The meeting is scheduled."))
         return redirect(meeting_url(meeting))
@@ -219,14 +219,14 @@ def reschedule(request, pk):
     form = RescheduleForm(request.POST or None, slots=slots)
     if form.is_valid():
         try:
-            services.reschedule(
+            meetings.reschedule(
                 meeting=meeting,
                 by=request.user,
                 party=access.acting_party(Role.COORDINATOR, convening=True),
                 reason=form.cleaned_data["reason"],
                 slot=form.slot,
             )
-        except services.RuleError as error:
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(request, _("The meeting was rescheduled."))
         return redirect(meeting_url(meeting))
@@ -247,13 +247,13 @@ def cancel(request, pk):
     form = CancelForm(request.POST or None)
     if form.is_valid():
         try:
-            services.cancel_meeting(
+            meetings.cancel_meeting(
                 meeting=meeting,
                 by=request.user,
                 party=access.acting_party(Role.COORDINATOR, convening=True),
                 reason=form.cleaned_data["reason"],
             )
-        except services.RuleError as error:
+        except RuleError as error:
             return refused(request, meeting, error)
         messages.success(request, _("The meeting was cancelled."))
         return redirect(meeting_url(meeting))
@@ -288,7 +288,7 @@ def remind(request, pk):
 @require_POST
 def mark_held(request, pk):
     return _convener_step(
-        request, pk, rule=rules.can_mark_held, step=services.mark_held, done=_("The meeting is marked as held.")
+        request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
     )
 
 
@@ -302,7 +302,7 @@ def attendee_create(request, pk, party_pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.name_attendee(
+            attendance.name_attendee(
                 meeting=meeting,
                 party=party,
                 by=request.user,
@@ -313,7 +313,7 @@ def attendee_create(request, pk, party_pk):
                 kind=data["kind"],
                 form_token=data["form_token"],
             )
-        except services.RuleError as error:
+        except RuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
@@ -333,7 +333,7 @@ def attendee_remove(request, pk, attendee_pk):
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
     require(rules.can_name_attendees_for(access, attendee.party_id))
     if request.method == "POST":
-        services.remove_attendee(attendee=attendee, by=request.user)
+        attendance.remove_attendee(attendee=attendee, by=request.user)
         messages.success(request, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
         return redirect(meeting_url(meeting) + "#attendees")
     return confirm_page(
@@ -352,7 +352,7 @@ def attendee_confirm(request, pk, attendee_pk):
     meeting, access = get_meeting_for_user(request, pk)
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
     require(rules.can_confirm_attendance(access))
-    services.confirm_attendance(
+    attendance.confirm_attendance(
         attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
     )
     messages.success(request, _("The attendance of %(name)s is confirmed.") % {"name": attendee.name})
@@ -387,7 +387,7 @@ def holds_ics(request, pk):
     """The proposed times as tentative holds; confirming the meeting later releases the others."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_hold_times(access))
-    return _calendar_download(meeting, invites.hold_calendar(meeting, request.user, timezone.now()), "-preliminart")
+    return _calendar_download(meeting, holds.hold_calendar(meeting, request.user, timezone.now()), "-preliminart")
 
 
 @login_required

@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import ics
+from .. import ics
+from ..models import FeedToken, Meeting
 from .invites import accepted_titles, meeting_url
-from .models import FeedToken, Meeting
 
 PAST = datetime.timedelta(days=90)
 FUTURE = datetime.timedelta(days=365)
