@@ -9,6 +9,10 @@ from . import invites
 from .base import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
 
 
+class AlreadyAttending(RuleError):
+    """The address is already an attendee's: the form that named them again stays, to correct it."""
+
+
 def _attendee_json(attendee):
     return {
         "name": attendee.name,
@@ -32,7 +36,7 @@ def name_attendee(
     if created is not None:
         return created
     if email and meeting.attendees.filter(email__iexact=email).exists():
-        raise RuleError(_("This person is already an attendee."))
+        raise AlreadyAttending(_("This person is already an attendee."))
     attendee = Attendee.objects.create(
         meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind, form_token=form_token
     )

@@ -17,7 +17,7 @@ from ..overview import build_agenda, build_grid, dashboard_rows
 from ..services import attendance, eventlog, holds, invites, meetings, reminders
 from ..services.base import RuleError
 from ..templatetags.samrad import slot_label
-from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refused, require
+from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
 Role = Membership.Role
 
@@ -46,6 +46,7 @@ def meeting_create(request):
 
 
 @login_required
+@refuse_rule_errors
 def meeting_edit(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_edit_meeting(access))
@@ -94,16 +95,14 @@ def _convener_step(request, pk, *, rule, step, done):
     """A one-button step of the convener's: check the right, take the step, say it is done."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rule(access))
-    try:
-        step(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
-    except RuleError as error:
-        return refused(request, meeting, error)
+    step(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
     messages.success(request, done)
     return redirect(meeting_url(meeting))
 
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def open_polling(request, pk):
     return _convener_step(
         request, pk, rule=rules.can_open_polling, step=meetings.open_polling, done=_("The meeting is open for answers.")
@@ -111,20 +110,18 @@ def open_polling(request, pk):
 
 
 @login_required
+@refuse_rule_errors
 def propose_slots(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_propose_slot(access))
     formset = SlotFormSet(request.POST or None, form_kwargs={"meeting": meeting}, prefix="slots")
     if formset.is_valid():
-        try:
-            slots = meetings.propose_slots(
-                meeting=meeting,
-                party=access.acting_party(Role.COORDINATOR),
-                by=request.user,
-                times=formset.times,
-            )
-        except RuleError as error:
-            return refused(request, meeting, error)
+        slots = meetings.propose_slots(
+            meeting=meeting,
+            party=access.acting_party(Role.COORDINATOR),
+            by=request.user,
+            times=formset.times,
+        )
         messages.success(
             request,
             ngettext("%(count)d time proposed.", "%(count)d times proposed.", len(slots)) % {"count": len(slots)},
@@ -134,6 +131,7 @@ def propose_slots(request, pk):
 
 
 @login_required
+@refuse_rule_errors
 def withdraw_slot(request, pk, slot_pk):
     meeting, access = get_meeting_for_user(request, pk)
     slot = get_object_or_404(meeting.slots, pk=slot_pk)
@@ -142,10 +140,7 @@ def withdraw_slot(request, pk, slot_pk):
         return redirect(meeting_url(meeting))
     require(rules.can_withdraw_slot(access, slot))
     if request.method == "POST":
-        try:
-            meetings.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
-        except RuleError as error:
-            return refused(request, meeting, error)
+        meetings.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
         messages.success(request, _("The time was withdrawn."))
         return redirect(meeting_url(meeting))
     return confirm_page(
@@ -159,6 +154,7 @@ def withdraw_slot(request, pk, slot_pk):
 
 
 @login_required
+@refuse_rule_errors
 def answer(request, pk, party_pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_answer_for(access, party_pk))
@@ -166,10 +162,7 @@ def answer(request, pk, party_pk):
     current = {a.slot_id: a for a in Answer.objects.filter(slot__meeting=meeting, party=party)}
     form = AnswerForm(request.POST or None, meeting=meeting, current=current, party=party)
     if form.is_valid():
-        try:
-            changed = meetings.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
-        except RuleError as error:
-            return refused(request, meeting, error)
+        changed = meetings.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
         message = ngettext(
             "Answers for %(party)s saved: %(count)d change.", "Answers for %(party)s saved: %(count)d changes.", changed
         )
@@ -179,6 +172,7 @@ def answer(request, pk, party_pk):
 
 
 @login_required
+@refuse_rule_errors
 def confirm(request, pk, slot_pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     if meeting.confirmed_slot_id == slot_pk:
@@ -187,24 +181,21 @@ def confirm(request, pk, slot_pk):
         return redirect(meeting_url(meeting))
     if meeting.status == Meeting.Status.SCHEDULED and rules.can_reschedule(access):
         # Another convener confirmed a time while this one had the page open.
-        return refused(request, meeting, meetings.already_confirmed(meeting))
+        raise meetings.already_confirmed(meeting)
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
     if row is None:
-        return refused(request, meeting, _("This time has been withdrawn."))
+        raise RuleError(_("This time has been withdrawn."))
     form = ConfirmForm(request.POST or None, reason_needed=row.needs_reason)
     if form.is_valid():
-        try:
-            meetings.confirm_slot(
-                meeting=meeting,
-                slot=row.slot,
-                by=request.user,
-                party=access.acting_party(Role.COORDINATOR, convening=True),
-                reason=form.cleaned_data["reason"],
-            )
-        except RuleError as error:
-            return refused(request, meeting, error)
+        meetings.confirm_slot(
+            meeting=meeting,
+            slot=row.slot,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _("The time is confirmed. The meeting is scheduled."))
         return redirect(meeting_url(meeting))
     context = {"meeting": meeting, "grid": grid, "row": row, "form": form}
@@ -212,22 +203,20 @@ def confirm(request, pk, slot_pk):
 
 
 @login_required
+@refuse_rule_errors
 def reschedule(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_reschedule(access))
     slots = meeting.slots.active().exclude(pk=meeting.confirmed_slot_id)
     form = RescheduleForm(request.POST or None, slots=slots)
     if form.is_valid():
-        try:
-            meetings.reschedule(
-                meeting=meeting,
-                by=request.user,
-                party=access.acting_party(Role.COORDINATOR, convening=True),
-                reason=form.cleaned_data["reason"],
-                slot=form.slot,
-            )
-        except RuleError as error:
-            return refused(request, meeting, error)
+        meetings.reschedule(
+            meeting=meeting,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+            slot=form.slot,
+        )
         messages.success(request, _("The meeting was rescheduled."))
         return redirect(meeting_url(meeting))
     return form_page(
@@ -241,20 +230,18 @@ def reschedule(request, pk):
 
 
 @login_required
+@refuse_rule_errors
 def cancel(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_cancel(access))
     form = CancelForm(request.POST or None)
     if form.is_valid():
-        try:
-            meetings.cancel_meeting(
-                meeting=meeting,
-                by=request.user,
-                party=access.acting_party(Role.COORDINATOR, convening=True),
-                reason=form.cleaned_data["reason"],
-            )
-        except RuleError as error:
-            return refused(request, meeting, error)
+        meetings.cancel_meeting(
+            meeting=meeting,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _("The meeting was cancelled."))
         return redirect(meeting_url(meeting))
     return form_page(
@@ -270,6 +257,7 @@ def cancel(request, pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def remind(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     require(rules.can_remind(access))
@@ -286,6 +274,7 @@ def remind(request, pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def mark_held(request, pk):
     return _convener_step(
         request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
@@ -293,6 +282,7 @@ def mark_held(request, pk):
 
 
 @login_required
+@refuse_rule_errors
 def attendee_create(request, pk, party_pk):
     """Name an attendee for one of my parties."""
     meeting, access = get_meeting_for_user(request, pk)
@@ -313,7 +303,7 @@ def attendee_create(request, pk, party_pk):
                 kind=data["kind"],
                 form_token=data["form_token"],
             )
-        except RuleError as error:
+        except attendance.AlreadyAttending as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
@@ -328,6 +318,7 @@ def attendee_create(request, pk, party_pk):
 
 
 @login_required
+@refuse_rule_errors
 def attendee_remove(request, pk, attendee_pk):
     meeting, access = get_meeting_for_user(request, pk)
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
@@ -348,6 +339,7 @@ def attendee_remove(request, pk, attendee_pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def attendee_confirm(request, pk, attendee_pk):
     meeting, access = get_meeting_for_user(request, pk)
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
@@ -370,6 +362,7 @@ def event_log(request, pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def event_log_export(request, pk, party_pk, file_format):
     """A party's copy of the log for its registry; a POST, because the export is itself logged."""
     meeting, access = get_meeting_for_user(request, pk)
