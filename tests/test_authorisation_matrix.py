@@ -176,6 +176,8 @@ MATRIX = {
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
     "holds_ics":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "hold_times":               Row("polling",           get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
     # The agenda, the positions and the documents, on the scheduled meeting.
     "kallelse":                 Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
@@ -213,13 +215,9 @@ MATRIX = {
                                                         post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  DONE,  403)),
 }
 
-# A download that writes, on purpose: the download of the tentative holds remembers that this user's calendar
-# took them, so that confirming a time can cancel the others there. It is the user's own bookkeeping,
-# changes nothing of the meeting and is seen by nobody else.
-#
-# The export of the log writes one row to the log itself: that the secretary took a copy.
+# A download that writes, on purpose: the export of the log writes one row to the log itself, that the
+# secretary took a copy. (The tentative holds are remembered by a POST of their own, hold_times.)
 DOWNLOAD_WRITES = {
-    "holds_ics": {"coordination.Hold", "coordination.Hold_slots"},
     "event_log_csv": {"coordination.Event"},
     "event_log_json": {"coordination.Event"},
 }
@@ -885,6 +883,7 @@ def observed(row, expected):
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
     "feed_revoke", "two_factor_start", "open_polling", "mark_held", "remind", "agenda_item_accept", "agenda_item_up", "agenda_item_down",
+    "hold_times",
 }
 
 

@@ -29,7 +29,7 @@ Role = Membership.Role
 UTC = datetime.timezone.utc
 
 # Every URL that belongs to one meeting. These change state (the export writes the log) and take POST only.
-POST_ONLY = ["open_polling", "mark_held", "attendee_confirm", "event_log_csv", "event_log_json"]
+POST_ONLY = ["open_polling", "mark_held", "attendee_confirm", "event_log_csv", "event_log_json", "hold_times"]
 MEETING_URLS = [
     "meeting_detail",
     "meeting_edit",

@@ -1,6 +1,7 @@
 """Tentative holds: a polling meeting's proposed times kept free in a person's own calendar, and released
 (cancelled there) once a time is confirmed."""
 
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
@@ -11,12 +12,23 @@ from ..templatetags.samrad import slot_label
 from .invites import calendar_entry, user_language
 
 
-def hold_calendar(meeting, user, now):
-    """The polling meeting's open times as tentative holds for ``user``, remembered so they can be released."""
-    entry = calendar_entry(meeting)
-    slots = list(meeting.slots.active())
+@transaction.atomic
+def hold_times(*, meeting, user):
+    """Remember that ``user`` keeps the meeting's open times free in their calendar, so they can be released.
+
+    Asking again adds the times proposed since. Side effect: the user's Hold
+    row; no event, since it changes nothing of the meeting and nobody else sees it.
+    """
     hold, _ = Hold.objects.get_or_create(meeting=meeting, user=user)
-    hold.slots.add(*slots)
+    hold.slots.add(*meeting.slots.active())
+    return hold
+
+
+def hold_calendar(meeting, user, now):
+    """The times ``user`` holds (hold_times) that are still open, as tentative events. Reads only."""
+    hold = Hold.objects.filter(meeting=meeting, user=user).first()
+    slots = hold.slots.active().order_by("start") if hold else []
+    entry = calendar_entry(meeting)
     return ics.build_calendar([ics.build_hold(entry, slot, user, now=now) for slot in slots])
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -376,8 +377,19 @@ def event_log_export(request, pk, party_pk, file_format):
 
 
 @login_required
+@require_POST
+@refuse_rule_errors
+def hold_times(request, pk):
+    """Keep the proposed times free: remembered, so that confirming a time releases the others; then the file."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_hold_times(access))
+    holds.hold_times(meeting=meeting, user=request.user)
+    return redirect(reverse("holds_ics", args=[meeting.pk]))
+
+
+@login_required
 def holds_ics(request, pk):
-    """The proposed times as tentative holds; confirming the meeting later releases the others."""
+    """The times this user holds, as tentative events. A GET only reads: hold_times remembers them."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_hold_times(access))
     return _calendar_download(meeting, holds.hold_calendar(meeting, request.user, timezone.now()), "-preliminart")
