@@ -10,9 +10,6 @@ SEQUENCE that rises with every change, so every calendar updates the same event.
 """
 
 import datetime
-import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import icalendar
@@ -175,47 +172,3 @@ def calendar_text(event_texts, *, method=None, name=None):
     text = calendar.to_ical()
     end = b"END:VCALENDAR\r\n"
     return text[: -len(end)] + b"".join(event_texts) + end
-
-
-# Serialising a VEVENT is most of a feed's cost, and a feed repeats the same events hour after hour.
-FEED_EVENTS_KEPT = 4096
-_feed_events = OrderedDict()
-_feed_events_lock = threading.Lock()
-
-
-def feed_event_text(entry):
-    """A meeting's VEVENT for a feed, as bytes: no ATTENDEE lines, DTSTAMP the meeting's last change.
-
-    Kept per process for the most recent FEED_EVENTS_KEPT contents, keyed by
-    a hash of every value build_event reads for a feed, so a change to any of
-    them serialises anew and nothing stale is served.
-    """
-    meeting = entry.meeting
-    content = (
-        meeting.calendar_uid,
-        meeting.sequence,
-        meeting.updated_at,
-        meeting.status,
-        meeting.title,
-        meeting.location,
-        meeting.video_link,
-        meeting.purpose,
-        entry.slot.start,
-        entry.slot.end,
-        entry.url,
-        tuple(entry.agenda_titles),
-        tuple(sorted((inv.role, inv.party.name) for inv in entry.invitations)),
-        settings.CALENDAR_ORGANIZER_EMAIL,
-    )
-    key = hashlib.sha256(repr(content).encode()).digest()
-    with _feed_events_lock:
-        text = _feed_events.get(key)
-        if text is not None:
-            _feed_events.move_to_end(key)
-            return text
-    text = build_event(entry, now=meeting.updated_at, attendees=[]).to_ical()
-    with _feed_events_lock:
-        _feed_events[key] = text
-        if len(_feed_events) > FEED_EVENTS_KEPT:
-            _feed_events.popitem(last=False)
-    return text

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.dispatch import receiver
 from django.utils.cache import add_never_cache_headers
 
 from . import rules, two_factor

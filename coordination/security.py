@@ -31,7 +31,7 @@ def lockout_username(request, credentials):
     return typed[:USERNAME_LENGTH]
 
 
-def log_event(event, request, *, user=None, username=None):
+def log_security_event(event, request, *, user=None, username=None):
     """Write one event. ``user`` when the account is known; otherwise the username as it was typed."""
     if user is not None:
         who = f"user_id={user.pk} username={user.get_username()!r}"
@@ -43,16 +43,16 @@ def log_event(event, request, *, user=None, username=None):
 
 @receiver(user_logged_in, dispatch_uid="samrad-security-login")
 def _logged_in(sender, request, user, **kwargs):
-    log_event("login", request, user=user)
+    log_security_event("login", request, user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="samrad-security-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        log_event("logout", request, user=user)
+        log_security_event("logout", request, user=user)
 
 
 @receiver(user_login_failed, dispatch_uid="samrad-security-login-failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Django has already replaced the password in ``credentials`` by stars; only the username is read.
-    log_event("login_failed", request, username=credentials.get("username"))
+    log_security_event("login_failed", request, username=credentials.get("username"))

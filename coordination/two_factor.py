@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .security import log_event
+from .security import log_security_event
 
 # How long a password, once accepted, waits in the session for its code.
 PENDING_LOGIN = "samrad-pending-login"
@@ -59,7 +59,7 @@ def confirm_device(*, request, device, code):
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     otp_login(request, device)
-    log_event("two_factor_enrolled", request, user=device.user)
+    log_security_event("two_factor_enrolled", request, user=device.user)
     return True
 
 
@@ -70,7 +70,7 @@ def remove_device(*, request, user, code):
     if device is None or not device.verify_token(code):
         return False
     TOTPDevice.objects.filter(user=user).delete()
-    log_event("two_factor_removed", request, user=user)
+    log_security_event("two_factor_removed", request, user=user)
     return True
 
 

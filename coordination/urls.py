@@ -62,6 +62,7 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/samrad.ics", meetings.meeting_ics, name="meeting_ics"),
     path("meetings/<int:pk>/holds.ics", meetings.holds_ics, name="holds_ics"),
+    path("meetings/<int:pk>/holds/", meetings.hold_times, name="hold_times"),
     path("meetings/<int:pk>/kallelse/", agenda.kallelse, name="kallelse"),
     path("meetings/<int:pk>/agenda/new/", agenda.agenda_item_create, name="agenda_item_create"),
     path("meetings/<int:pk>/agenda/<int:item_pk>/", agenda.agenda_item_detail, name="agenda_item_detail"),

@@ -38,6 +38,20 @@ def envlist(name, default):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def envcache(name):
+    """The default cache: this process's memory, or the Redis server that a redis:// or rediss:// URL names.
+
+    One process can keep its cache in memory; processes on several machines
+    share Redis, so each serialises a feed's event once, not once per process.
+    """
+    url = os.environ.get(name, "")
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(f"{name} must be empty or a redis:// or rediss:// URL, not {url!r}")
+
+
 DEBUG = envbool("DEBUG", False)
 # PRODUCTION=True refuses to start without what a real deployment needs, and turns on HTTPS-only settings.
 PRODUCTION = envbool("PRODUCTION", False)
@@ -116,6 +130,9 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# What is worth keeping between requests (the feed's serialised events); CACHE_URL=redis://... when scaled out.
+CACHES = {"default": envcache("CACHE_URL")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

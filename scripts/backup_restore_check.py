@@ -97,7 +97,7 @@ BUILD_MORE = '''
 import hashlib
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from coordination import agenda, eventlog, services
+from coordination.services import agenda, eventlog, meetings
 from coordination.management.commands.load_demo import DIALOGUE_TITLE
 from coordination.models import Answer, Meeting, Party, Position
 
@@ -126,7 +126,7 @@ agenda.attach_document(item=draft.agenda_item, position=draft, party=polisen, by
 
 # A changed answer (the earlier one lives on in the log) and an export of the log.
 slot = meeting.slots.active().order_by("start").first()
-services.answer_slots(meeting=meeting, party=polisen, by=users["polis.samordnare"],
+meetings.answer_slots(meeting=meeting, party=polisen, by=users["polis.samordnare"],
                       answers={slot.pk: (Answer.Value.IF_NEED_BE, "Kan efter omplanering")})
 eventlog.export_event_log(meeting=meeting, party=lansstyrelsen, by=users["lst.sekreterare"], file_format="csv")
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.base import ContentFile
 
-from coordination import agenda
 from coordination.models import AgendaItem, Document, Event, Position, PositionVersion
+from coordination.services import agenda
 
 from .builders import make_user
 

@@ -13,14 +13,13 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
-
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django_otp.oath import totp
 
-from coordination import services
 from coordination.models import Answer, Membership, Party
+from coordination.services import meetings
 from coordination.times import stockholm_datetime
 
 Role = Membership.Role
@@ -89,7 +88,7 @@ def next_clock_changes():
 
 
 def create_meeting(coordinator, *, convening, required=(), optional=(), title="Dialog om utökat samarbete"):
-    return services.save_meeting(
+    return meetings.save_meeting(
         by=coordinator,
         party=convening[0],
         details={
@@ -107,7 +106,7 @@ def create_meeting(coordinator, *, convening, required=(), optional=(), title="D
 
 
 def answer_all(meeting, party, user, value=Answer.Value.YES, comment=""):
-    services.answer_slots(
+    meetings.answer_slots(
         meeting=meeting,
         party=party,
         by=user,

@@ -11,8 +11,8 @@ from collections import namedtuple
 import pytest
 import time_machine
 
-from coordination import services
 from coordination.models import Membership
+from coordination.services import meetings
 
 from .builders import FROZEN_NOW, answer_all, create_meeting, future_time, make_party, make_user, next_clock_changes
 
@@ -119,7 +119,7 @@ def outsider(region):
 def draft_meeting(kommun, lansstyrelsen, polisen, kommun_coordinator):
     """Convened by the municipality and the county board; the police are invited. Two times proposed."""
     meeting = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen])
-    services.propose_slots(
+    meetings.propose_slots(
         meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(14), future_time(21)]
     )
     return meeting
@@ -128,7 +128,7 @@ def draft_meeting(kommun, lansstyrelsen, polisen, kommun_coordinator):
 @pytest.fixture
 def meeting(draft_meeting, kommun, kommun_coordinator):
     """The dialogue, open for answers."""
-    return services.open_polling(meeting=draft_meeting, by=kommun_coordinator, party=kommun)
+    return meetings.open_polling(meeting=draft_meeting, by=kommun_coordinator, party=kommun)
 
 
 @pytest.fixture
@@ -146,6 +146,6 @@ def answered_meeting(meeting, lansstyrelsen, polisen, lansstyrelsen_secretary, p
 
 @pytest.fixture
 def scheduled_meeting(answered_meeting, slots, kommun, kommun_coordinator):
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     answered_meeting.refresh_from_db()
     return answered_meeting

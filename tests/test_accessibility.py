@@ -8,8 +8,8 @@ in English.
 import pytest
 from django.core.files.base import ContentFile
 
-from coordination import agenda, services
 from coordination.models import Position
+from coordination.services import agenda, attendance
 
 from .browser import axe_violations
 from .builders import PASSWORD
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def rich_meeting(scheduled_meeting, kommun, polisen, lansstyrelsen, kommun_coordinator, polis_member, polis_coordinator, lansstyrelsen_secretary):
     """A scheduled meeting with attendees, an agenda with shared and draft positions, a document and sent mail."""
-    services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
     item = agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_member, title="Stöd från NOA")
     agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
     agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_member, title="Resurser 2027")

@@ -9,9 +9,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from coordination import agenda, rules, services
+from coordination import rules
 from coordination.models import AgendaItem, Document, Event, Meeting, Position, PositionVersion
 from coordination.rules import MeetingAccess
+from coordination.services import agenda, meetings
+from coordination.services.base import RuleError
 
 from .agenda_support import (
     add_item,
@@ -51,7 +53,7 @@ def events(meeting, action):
 
 
 def cancel(meeting, kommun, kommun_coordinator):
-    services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget behov")
+    meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget behov")
     meeting.refresh_from_db()
     return meeting
 
@@ -134,7 +136,7 @@ def test_moving_an_item_swaps_it_with_its_neighbour(meeting, convener, kommun, k
 
 
 def test_only_an_accepted_item_can_be_moved(kommun_item, kommun, kommun_coordinator):
-    with pytest.raises(services.RuleError):
+    with pytest.raises(RuleError):
         agenda.move_agenda_item(item=kommun_item, party=kommun, by=kommun_coordinator, step=1)
 
 
@@ -165,7 +167,7 @@ def test_a_cancelled_meetings_agenda_and_positions_cannot_change(
         lambda: attach(kommun_item, polisen, polis_member, "sent.txt", b"Sent\n", position=position),
     ]
     for attempt in attempts:
-        with pytest.raises(services.RuleError):
+        with pytest.raises(RuleError):
             attempt()
     assert db_state() == before
     assert list(documents_dir.iterdir()) == []

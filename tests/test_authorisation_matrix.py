@@ -27,18 +27,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from coordination import feeds, services
 from coordination.models import (
     AgendaItem,
     Answer,
@@ -51,6 +50,7 @@ from coordination.models import (
     Profile,
     Slot,
 )
+from coordination.services import attendance, feeds, meetings
 from coordination.times import to_stockholm
 
 from .agenda_support import build_scenario
@@ -186,6 +186,8 @@ MATRIX = {
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
     "holds_ics":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "hold_times":               Row("polling",           get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
+                                                        post=(LOGIN, 404,   DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
     # The agenda, the positions and the documents, on the scheduled meeting.
     "kallelse":                 Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
                                                         post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
@@ -223,13 +225,9 @@ MATRIX = {
                                                         post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  DONE,  403)),
 }
 
-# A download that writes, on purpose: the download of the tentative holds remembers that this user's calendar
-# took them, so that confirming a time can cancel the others there. It is the user's own bookkeeping,
-# changes nothing of the meeting and is seen by nobody else.
-#
-# The export of the log writes one row to the log itself: that the secretary took a copy.
+# A download that writes, on purpose: the export of the log writes one row to the log itself, that the
+# secretary took a copy. (The tentative holds are remembered by a POST of their own, hold_times.)
 DOWNLOAD_WRITES = {
-    "holds_ics": {"coordination.Hold", "coordination.Hold_slots"},
     "event_log_csv": {"coordination.Event"},
     "event_log_json": {"coordination.Event"},
 }
@@ -329,30 +327,30 @@ def build_world(documents):
 
     def meeting(title, *days):
         created = create_meeting(convener, convening=[kommun], required=[lansstyrelsen, polisen], title=title)
-        services.propose_slots(meeting=created, party=kommun, by=convener, times=[future_time(d) for d in days])
+        meetings.propose_slots(meeting=created, party=kommun, by=convener, times=[future_time(d) for d in days])
         return created
 
     draft = meeting("Förberedande möte", 14)
 
     def police_things(meeting):
         """The police propose a time, and every party answers every time so far."""
-        [slot] = services.propose_slots(meeting=meeting, party=polisen, by=police_coordinator, times=[future_time(28)])
+        [slot] = meetings.propose_slots(meeting=meeting, party=polisen, by=police_coordinator, times=[future_time(28)])
         answer_all(meeting, kommun, convener)
         answer_all(meeting, lansstyrelsen, users["other_party"])
         answer_all(meeting, polisen, users["member"])
         return Things(meeting=meeting, slot=slot)
 
     polling = police_things(
-        services.open_polling(meeting=meeting("Samråd om kameror", 14, 21), by=convener, party=kommun)
+        meetings.open_polling(meeting=meeting("Samråd om kameror", 14, 21), by=convener, party=kommun)
     )
     # A time nobody else has answered yet, so a reminder has someone to remind.
-    services.propose_slots(meeting=polling.meeting, party=kommun, by=convener, times=[future_time(35)])
+    meetings.propose_slots(meeting=polling.meeting, party=kommun, by=convener, times=[future_time(35)])
 
     scheduled = police_things(
-        services.open_polling(meeting=meeting("Dialog om utökat samarbete", 14, 21), by=convener, party=kommun)
+        meetings.open_polling(meeting=meeting("Dialog om utökat samarbete", 14, 21), by=convener, party=kommun)
     )
     first = scheduled.meeting.slots.order_by("start").first()
-    services.confirm_slot(meeting=scheduled.meeting, slot=first, by=convener, party=kommun)
+    meetings.confirm_slot(meeting=scheduled.meeting, slot=first, by=convener, party=kommun)
     # The meeting has begun, so that it may be marked as held.
     now = timezone.now()
     begun = {"start": now - datetime.timedelta(hours=3), "end": now - datetime.timedelta(hours=1)}
@@ -360,7 +358,7 @@ def build_world(documents):
 
     # The same police things in both meetings: an id from one is then tried in the other's URLs.
     for things in (polling, scheduled):
-        things.attendee = services.name_attendee(
+        things.attendee = attendance.name_attendee(
             meeting=things.meeting, party=polisen, by=police_coordinator, name="Rikspolischef",
             email="rikspolischef@polisen.example",
         )
@@ -895,6 +893,7 @@ def observed(row, expected):
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
     "feed_revoke", "two_factor_start", "open_polling", "mark_held", "remind", "agenda_item_accept", "agenda_item_up", "agenda_item_down",
+    "hold_times",
 }
 
 

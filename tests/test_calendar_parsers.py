@@ -13,9 +13,9 @@ import vobject
 from django.core import mail
 from django.urls import reverse
 
-from coordination import feeds, services
 from coordination.models import Meeting, Slot
 from coordination.outbox import send_due
+from coordination.services import attendance, feeds, meetings
 from coordination.times import STOCKHOLM
 
 UTC = datetime.timezone.utc
@@ -32,8 +32,8 @@ def produced(client, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_c
         if day is not None:
             start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=STOCKHOLM)
             Slot.objects.filter(pk=meeting.confirmed_slot_id).update(start=start, end=start + datetime.timedelta(hours=2))
-        details = {name: getattr(meeting, name) for name in services.DETAIL_FIELDS}
-        services.save_meeting(
+        details = {name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS}
+        meetings.save_meeting(
             meeting=meeting,
             by=kommun_coordinator,
             party=kommun,
@@ -42,7 +42,7 @@ def produced(client, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_c
             required={polisen},
             optional=set(),
         )
-        services.name_attendee(
+        attendance.name_attendee(
             meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef, NOA", email="rpc@polisen.example"
         )
         mail.outbox.clear()
@@ -119,7 +119,7 @@ def test_meetings_in_the_weeks_of_the_clock_changes_have_the_right_instant_in_bo
 def test_reschedule_keeps_the_uid_and_raises_the_sequence_in_both_parsers(produced, slots, kommun, kommun_coordinator):
     meeting, files = produced()
     before = both(files["mail inline"])
-    services.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    meetings.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
     mail.outbox.clear()
     send_due()
     [inline] = [p for p in mail.outbox[0].message().walk() if p.get_content_type() == "text/calendar"]
@@ -131,7 +131,7 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence_in_both_parsers(produc
 
 def test_a_cancellation_is_cancel_in_both_parsers(produced, kommun, kommun_coordinator):
     meeting, _ = produced()
-    services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
     mail.outbox.clear()
     send_due()
     [inline] = [p for p in mail.outbox[0].message().walk() if p.get_content_type() == "text/calendar"]

@@ -14,11 +14,10 @@ import threading
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
-from coordination import agenda, services
 from coordination.models import (
     AgendaItem,
     Answer,
@@ -31,6 +30,7 @@ from coordination.models import (
     PositionVersion,
     Slot,
 )
+from coordination.services import agenda, attendance, meetings
 
 from .agenda_support import add_item
 from .builders import answer_data, edit_data, future_time, needs_postgresql, slot_formset, slot_row
@@ -105,8 +105,8 @@ def form_token_in(client, url):
 def test_two_conveners_confirming_different_times_at_once_give_one_confirmation(
     answered_meeting, slots, kommun, polisen, kommun_coordinator, lansstyrelsen_coordinator, polis_member
 ):
-    services.name_attendee(meeting=answered_meeting, party=kommun, by=kommun_coordinator, name="Ordförande", email="ordf@kommun.example")
-    services.name_attendee(meeting=answered_meeting, party=polisen, by=polis_member, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.name_attendee(meeting=answered_meeting, party=kommun, by=kommun_coordinator, name="Ordförande", email="ordf@kommun.example")
+    attendance.name_attendee(meeting=answered_meeting, party=polisen, by=polis_member, name="Rikspolischef", email="rpc@polisen.example")
     conveners = [browser(kommun_coordinator), browser(lansstyrelsen_coordinator)]
 
     responses = at_once(
@@ -131,7 +131,7 @@ def test_two_conveners_confirming_different_times_at_once_give_one_confirmation(
     assert outcomes == ["error", "success"]
     [refusal] = [text for response in responses for level, text in messages_of(response) if level == "error"]
     assert refusal == (
-        f"Another time, {services.describe_slot(answered_meeting.confirmed_slot)}, has just been confirmed. "
+        f"Another time, {meetings.describe_slot(answered_meeting.confirmed_slot)}, has just been confirmed. "
         "To change it, reschedule the meeting."
     )
 
@@ -265,7 +265,7 @@ def test_two_members_of_one_party_answering_at_once_keep_one_answer_and_both_in_
     for slot in slots:
         [current] = Answer.objects.filter(slot=slot, party=polisen)
         logged = list(
-            Event.objects.filter(party=polisen, subject=services.describe_slot(slot))
+            Event.objects.filter(party=polisen, subject=meetings.describe_slot(slot))
             .order_by("pk")
             .values_list("actor__username", "after__value", "before__value")
         )
@@ -307,7 +307,7 @@ def test_a_convener_confirming_from_a_page_opened_before_another_confirmation_is
     client, answered_meeting, slots, kommun, kommun_coordinator, lansstyrelsen_coordinator
 ):
     """The same race, one moment later: the first confirmation has committed when the second arrives."""
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     client.force_login(lansstyrelsen_coordinator)
 
     response = client.post(
@@ -316,7 +316,7 @@ def test_a_convener_confirming_from_a_page_opened_before_another_confirmation_is
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        ("error", f"Another time, {services.describe_slot(slots[0])}, has just been confirmed. To change it, reschedule the meeting.")
+        ("error", f"Another time, {meetings.describe_slot(slots[0])}, has just been confirmed. To change it, reschedule the meeting.")
     ]
     answered_meeting.refresh_from_db()
     assert answered_meeting.confirmed_slot == slots[0]

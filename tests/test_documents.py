@@ -23,8 +23,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from coordination import agenda, documents
+from coordination import documents
 from coordination.models import Document, Event
+from coordination.services import agenda
 
 from .agenda_support import add_item
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from coordination import agenda, services
 from coordination.models import AgendaItem, Document, Position
+from coordination.services import agenda, meetings
 
 from .builders import create_meeting, future_time
 
@@ -66,8 +66,8 @@ def test_a_party_proposes_an_item_and_the_county_board_shares_its_position_with_
     polis_member,
 ):
     meeting = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen])
-    services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(14)])
-    services.open_polling(meeting=meeting, by=kommun_coordinator, party=kommun)
+    meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(14)])
+    meetings.open_polling(meeting=meeting, by=kommun_coordinator, party=kommun)
     existing = agenda.propose_agenda_item(
         meeting=meeting, party=kommun, by=kommun_coordinator, title=EXISTING_TITLE, planned_minutes=30
     )

@@ -11,8 +11,10 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import eventlog, rules, services
+from coordination import rules
 from coordination.models import AppendOnlyError, Event, Meeting, Membership
+from coordination.services import attendance, eventlog
+from coordination.services.base import log_event
 
 from .agenda_support import THING
 
@@ -204,7 +206,7 @@ def test_the_export_costs_the_same_queries_with_more_events(
     with django_assert_num_queries(9):
         export(client, meeting, lansstyrelsen)
     for index in range(3):
-        services.name_attendee(meeting=meeting, party=kommun, by=kommun_coordinator, name=f"Deltagare {index}")
+        attendance.name_attendee(meeting=meeting, party=kommun, by=kommun_coordinator, name=f"Deltagare {index}")
     with django_assert_num_queries(9):
         assert export(client, meeting, lansstyrelsen).status_code == 200
 
@@ -309,5 +311,18 @@ def test_the_log_keeps_the_name_of_an_account_that_is_gone(
 
 def test_log_event_falls_back_to_the_username_for_a_nameless_account(meeting, kommun):
     nameless = get_user_model().objects.create_user(username="utan.namn")
-    event = services.log_event(meeting=meeting, by=nameless, party=kommun, action=Event.Action.MEETING_EDITED)
+    event = log_event(meeting=meeting, by=nameless, party=kommun, action=Event.Action.MEETING_EDITED)
     assert event.actor_name == "utan.namn"
+
+
+def test_log_event_keeps_only_what_changed_between_before_and_after(meeting, kommun, kommun_coordinator):
+    event = log_event(
+        meeting=meeting,
+        by=kommun_coordinator,
+        party=kommun,
+        action=Event.Action.MEETING_EDITED,
+        before={"title": "Samråd", "location": "Stadshuset"},
+        after={"title": "Samråd", "location": "Länsstyrelsen", "reason": "Ombyggnad"},
+    )
+    event.refresh_from_db()
+    assert (event.before, event.after) == ({"location": "Stadshuset"}, {"location": "Länsstyrelsen", "reason": "Ombyggnad"})

@@ -5,11 +5,12 @@ import datetime
 import icalendar
 import pytest
 import vobject
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import feeds, services
 from coordination.models import FeedToken, Meeting, Membership, Slot
+from coordination.services import feeds, meetings
 
 from .builders import create_meeting, future_time
 
@@ -51,7 +52,7 @@ def test_the_feed_lists_the_scheduled_meetings_of_my_parties(client, police_toke
 
 
 def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(client, police_token, scheduled_meeting, kommun, kommun_coordinator):
-    services.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    meetings.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
     _, by_uid = events(client.get(feed_url(police_token)))
     assert str(by_uid[scheduled_meeting.calendar_uid]["STATUS"]) == "CANCELLED"
 
@@ -154,3 +155,25 @@ def test_a_change_that_leaves_the_meeting_row_alone_still_reaches_the_feed(clien
     assert event["ORGANIZER"].params["CN"] == "Länsstyrelsen i Uppsala län"
     assert "1. Trygghetsvandring" in str(event["DESCRIPTION"])
     assert client.get(feed_url(police_token)).content != first
+
+
+def feed_keys(user):
+    return [feeds.feed_event_key(feeds.feed_entry(m)) for m in feeds.feed_meetings(user, timezone.now())]
+
+
+def test_an_unchanged_meeting_comes_from_the_cache_and_a_changed_one_is_serialised_anew(polis_member, scheduled_meeting):
+    cache.clear()
+    first = feeds.build_feed(polis_member, timezone.now())
+    [key] = feed_keys(polis_member)
+    kept = cache.get(key)
+    assert kept is not None and kept in first
+
+    # What the cache holds is what the feed serves: a marked copy shows that nothing was serialised again.
+    cache.set(key, kept.replace(b"SUMMARY:", b"SUMMARY:Ur cachen: "))
+    assert b"SUMMARY:Ur cachen: " in feeds.build_feed(polis_member, timezone.now())
+
+    Meeting.objects.filter(pk=scheduled_meeting.pk).update(title="Nytt namn", updated_at=timezone.now())
+    changed = feeds.build_feed(polis_member, timezone.now())
+    assert b"SUMMARY:Nytt namn" in changed and b"Ur cachen" not in changed
+    [new_key] = feed_keys(polis_member)
+    assert new_key != key and cache.get(new_key) in changed

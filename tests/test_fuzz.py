@@ -25,8 +25,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from coordination import agenda
 from coordination.models import Answer
+from coordination.services import agenda
 
 from .builders import FROZEN_NOW, PASSWORD, answer_all, autumn_back, spring_forward
 

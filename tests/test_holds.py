@@ -2,18 +2,22 @@
 
 import icalendar
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.urls import reverse
 
-from coordination import services
 from coordination.models import Hold, OutboxMessage
 from coordination.outbox import send_due
+from coordination.services import meetings
+
+from .builders import future_time
 
 
 @pytest.fixture
 def downloaded(client, meeting, polis_member):
+    """The button: a POST remembers the holds, and its redirect is the file."""
     client.force_login(polis_member)
-    return client.get(reverse("holds_ics", args=[meeting.pk]))
+    return client.post(reverse("hold_times", args=[meeting.pk]), follow=True)
 
 
 def test_the_holds_are_the_open_times_as_tentative_events(downloaded, meeting, slots):
@@ -28,7 +32,7 @@ def test_the_holds_are_the_open_times_as_tentative_events(downloaded, meeting, s
 
 
 def test_confirming_releases_the_holds_that_were_not_chosen(downloaded, answered_meeting, slots, kommun, kommun_coordinator, polis_member):
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     [release] = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED)
     assert release.recipient == polis_member.email
     calendar = icalendar.Calendar.from_ical(release.calendar)
@@ -43,16 +47,33 @@ def test_confirming_releases_the_holds_that_were_not_chosen(downloaded, answered
 
 
 def test_without_holds_nothing_is_released(answered_meeting, slots, kommun, kommun_coordinator):
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED).exists()
 
 
-def test_downloading_again_remembers_new_times_too(client, downloaded, meeting, kommun, kommun_coordinator, polis_member):
-    from .builders import future_time
-
-    services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
-    client.get(reverse("holds_ics", args=[meeting.pk]))
+def test_holding_again_remembers_new_times_too(client, downloaded, meeting, kommun, kommun_coordinator, polis_member):
+    meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
+    client.post(reverse("hold_times", args=[meeting.pk]))
     assert Hold.objects.get(user=polis_member).slots.count() == 3
+
+
+def test_the_file_holds_only_the_times_remembered_and_still_open(client, downloaded, meeting, slots, kommun, kommun_coordinator):
+    meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
+    meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
+    events = icalendar.Calendar.from_ical(client.get(reverse("holds_ics", args=[meeting.pk])).content).walk("VEVENT")
+    assert [event.decoded("DTSTART") for event in events] == [slots[0].start]
+
+
+def table_rows():
+    """Every row of every table of the app, by table."""
+    models = apps.get_app_config("coordination").get_models(include_auto_created=True)
+    return {model._meta.label: list(model.objects.order_by("pk").values()) for model in models}
+
+
+def test_a_get_of_the_holds_writes_nothing(client, downloaded, meeting, polis_member):
+    before = table_rows()
+    assert client.get(reverse("holds_ics", args=[meeting.pk])).status_code == 200
+    assert table_rows() == before
 
 
 @pytest.mark.parametrize("fixture", ["draft_meeting", "scheduled_meeting"])

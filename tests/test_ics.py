@@ -6,8 +6,9 @@ import icalendar
 import pytest
 from django.utils import timezone
 
-from coordination import ics, invites, services
+from coordination import ics
 from coordination.models import Meeting
+from coordination.services import attendance, invites, meetings
 
 UTC = datetime.timezone.utc
 
@@ -30,18 +31,18 @@ def parse(body):
 
 @pytest.fixture
 def with_attendees(scheduled_meeting, polisen, kommun, polis_coordinator, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary):
-    chief = services.name_attendee(
+    chief = attendance.name_attendee(
         meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
     )
-    services.name_attendee(
+    attendance.name_attendee(
         meeting=scheduled_meeting,
         party=kommun,
         by=kommun_coordinator,
         name="Kommunstyrelsens ordförande",
         email="kso@uppsala.example",
     )
-    services.name_attendee(meeting=scheduled_meeting, party=kommun, by=kommun_coordinator, name="Utan adress")
-    services.confirm_attendance(attendee=chief, by=lansstyrelsen_secretary, party=lansstyrelsen)
+    attendance.name_attendee(meeting=scheduled_meeting, party=kommun, by=kommun_coordinator, name="Utan adress")
+    attendance.confirm_attendance(attendee=chief, by=lansstyrelsen_secretary, party=lansstyrelsen)
     return Meeting.objects.get(pk=scheduled_meeting.pk)
 
 
@@ -107,9 +108,9 @@ def test_every_attendee_with_an_address_is_listed_with_party_and_status(with_att
 
 
 def test_a_hostile_title_stays_one_harmless_summary(scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
-    details = {name: getattr(scheduled_meeting, name) for name in services.DETAIL_FIELDS}
+    details = {name: getattr(scheduled_meeting, name) for name in meetings.DETAIL_FIELDS}
     hostile = "Dialog\r\nATTENDEE:mailto:evil@example.com\nEND:VEVENT; å, ä, ö"
-    services.save_meeting(
+    meetings.save_meeting(
         meeting=scheduled_meeting,
         by=kommun_coordinator,
         party=kommun,
@@ -127,7 +128,7 @@ def test_a_hostile_title_stays_one_harmless_summary(scheduled_meeting, kommun, l
 
 
 def test_a_cancelled_meeting_says_so(scheduled_meeting, kommun, kommun_coordinator):
-    services.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Krock")
+    meetings.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Krock")
     _, event = parse(build(scheduled_meeting))
     assert str(event["STATUS"]) == "CANCELLED"
     assert event["SEQUENCE"] == 2

@@ -4,7 +4,6 @@ import imaplib
 
 import pytest
 
-
 REPLY = (
     "From: Registrator <registrator@polisen.example>\r\n"
     "To: samrad-replies@samrad.example\r\n"

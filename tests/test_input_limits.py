@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import agenda, services
 from coordination.forms import AgendaItemForm, AnswerForm, AttendeeForm, MeetingForm, PositionForm
 from coordination.models import AgendaItem, Answer, Attendee, Event, Meeting, Position, Slot
+from coordination.services import agenda, meetings
+from coordination.services.base import RuleError
 
 from .builders import answer_all, future_time
 
@@ -137,18 +138,18 @@ def add_slots(meeting, party, count):
 
 
 def test_a_meeting_takes_at_most_200_times_withdrawn_ones_included(meeting, kommun, kommun_coordinator):
-    add_slots(meeting, kommun, services.MAX_SLOTS - meeting.slots.count() - 1)
+    add_slots(meeting, kommun, meetings.MAX_SLOTS - meeting.slots.count() - 1)
     meeting.slots.update(withdrawn_at=timezone.now())
-    services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(90)])
+    meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(90)])
     assert meeting.slots.count() == 200
 
-    with pytest.raises(services.RuleError, match="högst 200 tidsförslag, tillbakadragna förslag inräknade"):
-        services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(91)])
+    with pytest.raises(RuleError, match="högst 200 tidsförslag, tillbakadragna förslag inräknade"):
+        meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(91)])
     assert meeting.slots.count() == 200
 
 
 def test_the_view_says_why_a_201st_time_is_refused(client, meeting, kommun, kommun_coordinator):
-    add_slots(meeting, kommun, services.MAX_SLOTS - meeting.slots.count())
+    add_slots(meeting, kommun, meetings.MAX_SLOTS - meeting.slots.count())
     client.force_login(kommun_coordinator)
     start, _end = future_time(95)
     stockholm = timezone.localtime(start)
@@ -170,7 +171,7 @@ def test_a_meeting_takes_at_most_100_agenda_items_declined_ones_included(meeting
     )
     agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title="Den hundrade")
 
-    with pytest.raises(agenda.RuleError, match="högst 100 dagordningspunkter, avslagna punkter inräknade"):
+    with pytest.raises(RuleError, match="högst 100 dagordningspunkter, avslagna punkter inräknade"):
         agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title="En för mycket")
     assert meeting.agenda_items.count() == 100
 

@@ -16,9 +16,9 @@ from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
-from coordination import services
 from coordination.models import Meeting, OutboxMessage, Profile
 from coordination.outbox import send_due
+from coordination.services import attendance, meetings
 
 UTC = datetime.timezone.utc
 
@@ -66,18 +66,18 @@ def smtp_server(smtp_settings):
 @pytest.fixture
 def attendees(answered_meeting, kommun, polisen, kommun_coordinator, polis_coordinator, kommun_member):
     """Named before the time is confirmed: they get the invitation when it is."""
-    services.name_attendee(
+    attendance.name_attendee(
         meeting=answered_meeting, party=kommun, by=kommun_coordinator, user=kommun_member, name="Kommunstyrelsens ordförande", email="kso@uppsala.example"
     )
-    services.name_attendee(
+    attendance.name_attendee(
         meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
     )
-    services.name_attendee(meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Utan adress")
+    attendance.name_attendee(meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Utan adress")
     return answered_meeting
 
 
 def confirm(meeting, slots, kommun, kommun_coordinator):
-    services.confirm_slot(meeting=meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     return Meeting.objects.get(pk=meeting.pk)
 
 
@@ -218,7 +218,7 @@ def sent_calendars(inbox):
 def test_rescheduling_sends_a_request_with_the_same_uid_and_a_higher_sequence(smtp_server, attendees, slots, kommun, kommun_coordinator):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
-    services.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    meetings.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
     send_due()
     first, second = sent_calendars(smtp_server)[0], sent_calendars(smtp_server)[-1]
     assert second[1] == "REQUEST"
@@ -231,7 +231,7 @@ def test_cancelling_sends_cancel_with_the_same_uid_to_everyone(smtp_server, atte
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
-    services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
     assert send_due() == (2, 0)
     for _, method, event in sent_calendars(smtp_server):
         assert method == "CANCEL"
@@ -246,7 +246,7 @@ def test_back_to_polling_cancels_the_old_time_in_calendars(smtp_server, attendee
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
-    services.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Ny tid behövs")
+    meetings.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Ny tid behövs")
     send_due()
     for _, method, event in sent_calendars(smtp_server):
         assert method == "CANCEL"
@@ -258,7 +258,7 @@ def test_removing_one_attendee_sends_a_cancel_to_that_person_only(smtp_server, a
     send_due()
     smtp_server.received.clear()
     chief = meeting.attendees.get(email="rpc@polisen.example")
-    services.remove_attendee(attendee=chief, by=polis_coordinator)
+    attendance.remove_attendee(attendee=chief, by=polis_coordinator)
     send_due()
     [(rcpts, method, event)] = sent_calendars(smtp_server)
     assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
@@ -269,7 +269,7 @@ def test_adding_an_attendee_to_a_scheduled_meeting_invites_that_person(smtp_serv
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
-    services.name_attendee(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, name="Landshövding", email="lh@lansstyrelsen.example")
+    attendance.name_attendee(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, name="Landshövding", email="lh@lansstyrelsen.example")
     send_due()
     [(rcpts, method, event)] = sent_calendars(smtp_server)
     assert rcpts == ["lh@lansstyrelsen.example"] and method == "REQUEST"
@@ -280,8 +280,8 @@ def test_a_new_place_sends_an_update(smtp_server, attendees, slots, kommun, lans
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
-    details = {name: getattr(meeting, name) for name in services.DETAIL_FIELDS}
-    services.save_meeting(
+    details = {name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS}
+    meetings.save_meeting(
         meeting=meeting, by=kommun_coordinator, party=kommun, details={**details, "location": "Länsstyrelsen, Hamnesplanaden 3"},
         convening={kommun, lansstyrelsen}, required={polisen}, optional=set(),
     )
@@ -292,8 +292,8 @@ def test_a_new_place_sends_an_update(smtp_server, attendees, slots, kommun, lans
 
 
 def test_nothing_is_written_for_a_meeting_that_never_had_a_time(meeting, kommun, kommun_coordinator, polisen, polis_coordinator):
-    services.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
-    services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget möte")
+    attendance.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget möte")
     assert not OutboxMessage.objects.exists()
 
 

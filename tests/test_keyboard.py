@@ -25,8 +25,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from coordination.models import Answer, Meeting, Profile, Slot
 from coordination.formatting import slot_label
+from coordination.models import Answer, Meeting, Profile, Slot
 
 from .browser import Person
 from .builders import PASSWORD, next_weekday

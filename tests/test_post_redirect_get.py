@@ -8,18 +8,18 @@ other URL is listed as one that only shows. A new URL in neither list fails.
 import datetime
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, reverse
 from django.utils import timezone
-
-from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coordination import agenda, services, two_factor
-from coordination.models import Event, Slot
+from coordination import two_factor
+from coordination.models import Event, Hold, Slot
+from coordination.services import agenda, attendance
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -44,6 +44,9 @@ SHOWING = {
     "password_reset_done",
     "password_reset_complete",
 }
+
+# POSTs on a meeting that change only the user's own bookkeeping, not the meeting, so they write no event.
+OWN_BOOKKEEPING = {"hold_times"}
 
 # POSTs that answer with a file: the export of the log is itself logged, so it is a POST, and the
 # browser saves the file without leaving the page, so there is nothing for a reload to repeat.
@@ -70,7 +73,7 @@ def position_of(f, *, shared=False):
 
 def named_attendee(f):
     meeting = f("meeting")
-    return services.name_attendee(meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef")
+    return attendance.name_attendee(meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef")
 
 
 def held_meeting_ready(f):
@@ -159,6 +162,7 @@ SUCCESSFUL_POSTS = {
     "cancel": lambda f: (f("kommun_coordinator"), url("cancel", f("meeting").pk), {"reason": "Frågan är löst"}),
     "mark_held": lambda f: (f("kommun_coordinator"), url("mark_held", held_meeting_ready(f).pk), {}),
     "remind": lambda f: (f("kommun_coordinator"), url("remind", f("meeting").pk), {}),
+    "hold_times": lambda f: (f("polis_member"), url("hold_times", f("meeting").pk), {}),
     "attendee_create": lambda f: (
         f("polis_coordinator"),
         url("attendee_create", f("meeting").pk, f("polisen").pk),
@@ -240,6 +244,8 @@ def test_a_successful_post_redirects_to_a_page_that_shows_the_result(db, client,
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert [m for m in get_messages(response.wsgi_request) if m.level_tag == "error"] == []
-    if target.startswith("/meetings/"):
+    if name in OWN_BOOKKEEPING:
+        assert Hold.objects.exists(), "the POST changed nothing"
+    elif target.startswith("/meetings/"):
         assert Event.objects.count() > events, "the POST changed nothing"
     assert client.get(response.url).status_code == 200

@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import translation
 
-from coordination import agenda, services
-from coordination.models import Answer, Event, Meeting, Membership, Party
 from coordination.formatting import iso_week, slot_label
+from coordination.models import Answer, Event, Meeting, Membership, Party
+from coordination.services import agenda, attendance
 from coordination.times import STOCKHOLM
 
 from .builders import missing_tool
@@ -85,7 +85,7 @@ def test_the_translation_catalogue_is_complete_and_compiled(language):
 def test_the_administrator_can_open_every_admin_list_and_form(
     admin_client, scheduled_meeting, polisen, polis_coordinator, model
 ):
-    services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
+    attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
     item = agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, title="NOA")
     position = agenda.save_position(item=item, party=polisen, by=polis_coordinator, text="Utkast", base_version=0)
     upload = ContentFile(b"Underlag", name="underlag.txt")

@@ -7,7 +7,7 @@ header's list of the user's parties.
 import pytest
 from django.urls import reverse
 
-from coordination import services
+from coordination.services import attendance, meetings
 
 from .builders import answer_all, future_time
 
@@ -17,11 +17,11 @@ def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrel
     """Grow the meeting: one more slot, every party's answers, two attendees."""
 
     def grow():
-        services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(28)])
+        meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(28)])
         answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
         answer_all(meeting, polisen, polis_member)
         for name in ("Rikspolischef", "Stabschef"):
-            services.name_attendee(meeting=meeting, party=polisen, by=polis_member, name=name)
+            attendance.name_attendee(meeting=meeting, party=polisen, by=polis_member, name=name)
 
     return grow
 
@@ -50,7 +50,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(client, django_assert_
     more()
     for title in ("Uppföljning", "Återkoppling"):
         other = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen, lansstyrelsen], title=title)
-        services.propose_slots(meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30), future_time(31)])
+        meetings.propose_slots(meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30), future_time(31)])
     with django_assert_num_queries(10):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
@@ -62,7 +62,7 @@ def test_the_ics_does_not_grow_with_attendees(client, django_assert_num_queries,
     with django_assert_num_queries(9):
         client.get(url)
     for name in ("A", "B", "C"):
-        services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name=name, email=f"{name}@polisen.example")
+        attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name=name, email=f"{name}@polisen.example")
     with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
 
@@ -72,7 +72,7 @@ def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelse
     """Add an accepted agenda item with a position of every party (shared and draft) and a document."""
     from django.core.files.base import ContentFile
 
-    from coordination import agenda
+    from coordination.services import agenda
 
     def grow(title):
         item = agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title=title)
@@ -137,7 +137,7 @@ def test_posting_answers_does_not_grow_with_slots(client, django_assert_num_quer
     post("yes")
     post("no")
     for days in (28, 29):
-        services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(days)])
+        meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(days)])
     events = Event.objects.filter(party=polisen).count()
     post("if_need_be")
     assert Event.objects.filter(party=polisen).count() == events + meeting.slots.count()

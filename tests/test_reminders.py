@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import services
 from coordination.models import Event, Meeting, OutboxMessage
-from coordination.reminders import send_due_reminders
+from coordination.services import meetings
+from coordination.services.reminders import send_due_reminders
 
 from .builders import answer_all
 
@@ -115,5 +115,5 @@ def test_reminders_are_sent_by_the_outbox_like_any_mail(polling, settings):
 
 def test_cancelled_meetings_are_not_reminded(polling, kommun, kommun_coordinator):
     set_deadline(polling, 2)
-    services.cancel_meeting(meeting=polling, by=kommun_coordinator, party=kommun, reason="Inställt")
+    meetings.cancel_meeting(meeting=polling, by=kommun_coordinator, party=kommun, reason="Inställt")
     assert send_due_reminders(timezone.localdate()) == 0

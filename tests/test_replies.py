@@ -14,9 +14,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from coordination import ics, invites, replies, services
+from coordination import ics
 from coordination.models import Attendee, CalendarReply, Event, Meeting
-
+from coordination.services import attendance, invites, meetings, replies
 
 Outcome = CalendarReply.Outcome
 
@@ -24,10 +24,10 @@ Outcome = CalendarReply.Outcome
 @pytest.fixture
 def invited(answered_meeting, slots, kommun, polisen, kommun_coordinator, polis_coordinator):
     """A scheduled meeting whose invitation went to the police chief (sequence 2)."""
-    services.name_attendee(
+    attendance.name_attendee(
         meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
     )
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     return Meeting.objects.get(pk=answered_meeting.pk)
 
 
@@ -94,14 +94,14 @@ def test_the_same_message_read_twice_is_recorded_once(invited):
 
 def test_an_answer_to_an_older_invitation_is_not_applied(invited, slots, kommun, kommun_coordinator):
     old_sequence = invited.sequence
-    services.reschedule(meeting=invited, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    meetings.reschedule(meeting=invited, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
     reply = replies.apply_reply(reply_mail(invited, sequence=old_sequence))
     assert reply.outcome == Outcome.STALE
     assert chief(invited).rsvp == Attendee.Rsvp.NEEDS_ACTION
 
 
 def test_an_answer_to_the_new_invitation_is_applied(invited, slots, kommun, kommun_coordinator):
-    services.reschedule(meeting=invited, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    meetings.reschedule(meeting=invited, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
     meeting = Meeting.objects.get(pk=invited.pk)
     assert replies.apply_reply(reply_mail(meeting, sequence=meeting.sequence)).outcome == Outcome.APPLIED
 
@@ -139,7 +139,7 @@ def test_an_unexpected_partstat_is_not_applied(invited):
 
 
 def test_a_reply_to_a_meeting_that_sent_no_invitation_is_stale(meeting, polisen, polis_coordinator):
-    services.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
     assert replies.apply_reply(reply_mail(meeting)).outcome == Outcome.STALE
 
 

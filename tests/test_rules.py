@@ -2,9 +2,11 @@
 
 import pytest
 
-from coordination import rules, services
+from coordination import rules
 from coordination.models import Answer, Event, Meeting, Slot
 from coordination.overview import build_grid, dashboard_rows
+from coordination.services import attendance, meetings
+from coordination.services.base import RuleError
 
 from .builders import answer_all, future_time
 
@@ -88,23 +90,23 @@ def test_the_ics_is_not_offered_while_polling(meeting, polis_member):
 
 
 def test_a_slot_is_not_confirmable_while_a_required_party_has_not_answered(meeting, slots, kommun_coordinator):
-    assert rules.confirmation_problem(slots[0], services.required_party_ids(meeting), reason="") is not None
+    assert rules.confirmation_problem(slots[0], meetings.required_party_ids(meeting), reason="") is not None
 
 
 def test_a_slot_every_required_party_can_attend_is_confirmable(answered_meeting, slots):
-    assert rules.confirmation_problem(slots[0], services.required_party_ids(answered_meeting), reason="") is None
+    assert rules.confirmation_problem(slots[0], meetings.required_party_ids(answered_meeting), reason="") is None
 
 
 def test_if_need_be_counts_as_able_to_attend(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary, MAYBE)
     answer_all(meeting, polisen, polis_member, MAYBE)
-    assert rules.confirmation_problem(slots[0], services.required_party_ids(meeting), reason="") is None
+    assert rules.confirmation_problem(slots[0], meetings.required_party_ids(meeting), reason="") is None
 
 
 def test_confirming_against_a_no_needs_a_reason(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
     answer_all(meeting, polisen, polis_member, NO)
-    required = services.required_party_ids(meeting)
+    required = meetings.required_party_ids(meeting)
     assert rules.confirmation_problem(slots[0], required, reason="") is not None
     assert rules.confirmation_problem(slots[0], required, reason="   ") is not None
     assert rules.confirmation_problem(slots[0], required, reason="Rikspolischefen skickar ställföreträdare") is None
@@ -114,12 +116,12 @@ def test_an_optional_partys_no_does_not_block(kommun, lansstyrelsen, polisen, re
     from .builders import create_meeting
 
     meeting = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen], optional=[region])
-    services.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(10)])
-    services.open_polling(meeting=meeting, by=kommun_coordinator, party=kommun)
+    meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(10)])
+    meetings.open_polling(meeting=meeting, by=kommun_coordinator, party=kommun)
     answer_all(meeting, polisen, polis_member)
     answer_all(meeting, region, outsider, NO)
     slot = meeting.slots.get()
-    assert rules.confirmation_problem(slot, services.required_party_ids(meeting), reason="") is None
+    assert rules.confirmation_problem(slot, meetings.required_party_ids(meeting), reason="") is None
 
 
 # What the state changes leave behind.
@@ -131,16 +133,16 @@ def test_proposing_a_slot_records_the_proposing_partys_yes(meeting, slots, kommu
 
 
 def test_the_same_time_cannot_be_proposed_twice(meeting, slots, polisen, polis_coordinator):
-    with pytest.raises(services.RuleError):
-        services.propose_slots(
+    with pytest.raises(RuleError):
+        meetings.propose_slots(
             meeting=meeting, party=polisen, by=polis_coordinator, times=[(slots[0].start, slots[0].end)]
         )
     assert meeting.slots.count() == 2
 
 
 def test_a_replaced_answer_lives_on_in_the_event_log(meeting, slots, polisen, polis_member, polis_coordinator):
-    services.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, "")})
-    services.answer_slots(meeting=meeting, party=polisen, by=polis_coordinator, answers={slots[0].pk: (NO, "Krock")})
+    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, "")})
+    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_coordinator, answers={slots[0].pk: (NO, "Krock")})
     answer = Answer.objects.get(slot=slots[0], party=polisen)
     assert (answer.value, answer.comment, answer.answered_by) == (NO, "Krock", polis_coordinator)
     change = Event.objects.get(meeting=meeting, action=Event.Action.ANSWER_CHANGED)
@@ -151,21 +153,21 @@ def test_a_replaced_answer_lives_on_in_the_event_log(meeting, slots, polisen, po
 
 def test_an_unchanged_answer_writes_no_event(meeting, slots, polisen, polis_member):
     answers = {slots[0].pk: (YES, "")}
-    services.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers=answers)
+    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers=answers)
     before = Event.objects.count()
-    assert services.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers=answers) == 0
+    assert meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers=answers) == 0
     assert Event.objects.count() == before
 
 
 def test_a_withdrawn_slot_cannot_be_answered(meeting, slots, kommun, kommun_coordinator, polisen, polis_member):
-    services.withdraw_slot(slot=slots[0], by=kommun_coordinator, party=kommun)
-    with pytest.raises(services.RuleError):
-        services.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, "")})
+    meetings.withdraw_slot(slot=slots[0], by=kommun_coordinator, party=kommun)
+    with pytest.raises(RuleError):
+        meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, "")})
     assert not Answer.objects.filter(slot=slots[0], party=polisen).exists()
 
 
 def test_withdrawing_keeps_the_slot_its_answers_and_a_log_row(meeting, slots, kommun, kommun_coordinator):
-    services.withdraw_slot(slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.withdraw_slot(slot=slots[0], by=kommun_coordinator, party=kommun)
     slot = Slot.objects.get(pk=slots[0].pk)
     assert slot.is_withdrawn
     assert slot.answers.count() == 1
@@ -173,34 +175,34 @@ def test_withdrawing_keeps_the_slot_its_answers_and_a_log_row(meeting, slots, ko
 
 
 def test_confirming_schedules_the_meeting_and_raises_the_sequence(answered_meeting, slots, kommun, kommun_coordinator):
-    assert services.confirm_slot(meeting=answered_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
+    assert meetings.confirm_slot(meeting=answered_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
     meeting = Meeting.objects.get(pk=answered_meeting.pk)
     assert (meeting.status, meeting.confirmed_slot, meeting.sequence) == (Meeting.Status.SCHEDULED, slots[1], 1)
 
 
 def test_a_double_confirm_is_one_confirmation(answered_meeting, slots, kommun, kommun_coordinator):
-    services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
-    assert not services.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    assert not meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     assert Event.objects.filter(action=Event.Action.SLOT_CONFIRMED).count() == 1
     assert Meeting.objects.get(pk=answered_meeting.pk).sequence == 1
 
 
 def test_confirming_another_slot_when_scheduled_is_refused(scheduled_meeting, slots, kommun, kommun_coordinator):
-    with pytest.raises(services.RuleError):
-        services.confirm_slot(meeting=scheduled_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
+    with pytest.raises(RuleError):
+        meetings.confirm_slot(meeting=scheduled_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
     assert Meeting.objects.get(pk=scheduled_meeting.pk).confirmed_slot == slots[0]
 
 
 def test_confirming_against_a_no_keeps_the_reason(meeting, slots, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
     answer_all(meeting, polisen, polis_member, NO)
-    services.confirm_slot(meeting=meeting, slot=slots[0], by=kommun_coordinator, party=kommun, reason="Brådskande")
+    meetings.confirm_slot(meeting=meeting, slot=slots[0], by=kommun_coordinator, party=kommun, reason="Brådskande")
     assert Meeting.objects.get(pk=meeting.pk).confirmation_reason == "Brådskande"
 
 
 def test_rescheduling_back_to_polling_keeps_the_answers(scheduled_meeting, slots, kommun, kommun_coordinator):
     answers_before = Answer.objects.count()
-    services.reschedule(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Krock")
+    meetings.reschedule(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Krock")
     meeting = Meeting.objects.get(pk=scheduled_meeting.pk)
     assert (meeting.status, meeting.confirmed_slot, meeting.sequence) == (Meeting.Status.POLLING, None, 2)
     assert Answer.objects.count() == answers_before
@@ -208,7 +210,7 @@ def test_rescheduling_back_to_polling_keeps_the_answers(scheduled_meeting, slots
 
 def test_rescheduling_straight_to_another_slot_keeps_the_uid(scheduled_meeting, slots, kommun, kommun_coordinator):
     uid = scheduled_meeting.uid
-    services.reschedule(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    meetings.reschedule(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
     meeting = Meeting.objects.get(pk=scheduled_meeting.pk)
     assert (meeting.status, meeting.confirmed_slot, meeting.sequence, meeting.uid) == (
         Meeting.Status.SCHEDULED,
@@ -219,37 +221,37 @@ def test_rescheduling_straight_to_another_slot_keeps_the_uid(scheduled_meeting, 
 
 
 def test_cancelling_raises_the_sequence_and_keeps_the_reason(scheduled_meeting, kommun, kommun_coordinator):
-    services.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
+    meetings.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
     meeting = Meeting.objects.get(pk=scheduled_meeting.pk)
     assert (meeting.status, meeting.cancellation_reason, meeting.sequence) == (Meeting.Status.CANCELLED, "Inställt", 2)
-    with pytest.raises(services.RuleError):
-        services.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Igen")
+    with pytest.raises(RuleError):
+        meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Igen")
 
 
 def test_confirming_attendance_is_recorded_once(scheduled_meeting, polisen, polis_coordinator, lansstyrelsen, lansstyrelsen_secretary):
-    attendee = services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
-    services.confirm_attendance(attendee=attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
-    services.confirm_attendance(attendee=attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
+    attendee = attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.confirm_attendance(attendee=attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
+    attendance.confirm_attendance(attendee=attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
     attendee.refresh_from_db()
     assert attendee.is_confirmed and attendee.confirmed_by == lansstyrelsen_secretary
     assert Event.objects.filter(action=Event.Action.ATTENDANCE_CONFIRMED).count() == 1
 
 
 def test_the_same_address_cannot_be_named_twice(scheduled_meeting, polisen, polis_coordinator):
-    services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example")
-    with pytest.raises(services.RuleError):
-        services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="A@polisen.example")
+    attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example")
+    with pytest.raises(RuleError):
+        attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="A@polisen.example")
 
 
 def test_changes_to_the_attendee_list_raise_the_sequence_once_scheduled(scheduled_meeting, polisen, polis_coordinator):
-    attendee = services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example")
-    services.remove_attendee(attendee=attendee, by=polis_coordinator)
+    attendee = attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example")
+    attendance.remove_attendee(attendee=attendee, by=polis_coordinator)
     assert Meeting.objects.get(pk=scheduled_meeting.pk).sequence == 3
 
 
 def test_editing_the_place_of_a_scheduled_meeting_raises_the_sequence(scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
-    details = {name: getattr(scheduled_meeting, name) for name in services.DETAIL_FIELDS}
-    services.save_meeting(
+    details = {name: getattr(scheduled_meeting, name) for name in meetings.DETAIL_FIELDS}
+    meetings.save_meeting(
         meeting=scheduled_meeting,
         by=kommun_coordinator,
         party=kommun,
@@ -268,16 +270,16 @@ def test_editing_the_place_of_a_scheduled_meeting_raises_the_sequence(scheduled_
 
 
 def test_the_best_slot_is_the_one_all_can_attend_with_most_yeses(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
-    services.answer_slots(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, answers={slots[0].pk: (MAYBE, ""), slots[1].pk: (YES, "")})
-    services.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, ""), slots[1].pk: (YES, "")})
+    meetings.answer_slots(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, answers={slots[0].pk: (MAYBE, ""), slots[1].pk: (YES, "")})
+    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, ""), slots[1].pk: (YES, "")})
     grid = build_grid(meeting)
     assert [row.best for row in grid.rows] == [False, True]
     assert [(row.yes, row.if_need_be, row.no, row.missing) for row in grid.rows] == [(2, 1, 0, 0), (3, 0, 0, 0)]
 
 
 def test_a_slot_a_required_party_cannot_attend_is_not_best(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
-    services.answer_slots(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, answers={slots[0].pk: (YES, ""), slots[1].pk: (MAYBE, "")})
-    services.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (NO, ""), slots[1].pk: (MAYBE, "")})
+    meetings.answer_slots(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, answers={slots[0].pk: (YES, ""), slots[1].pk: (MAYBE, "")})
+    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (NO, ""), slots[1].pk: (MAYBE, "")})
     grid = build_grid(meeting)
     assert [row.best for row in grid.rows] == [False, True]
     assert grid.rows[0].needs_reason and not grid.rows[0].confirmable
@@ -293,6 +295,6 @@ def test_the_dashboard_shows_what_waits_for_each_persona(meeting, polis_member, 
 
 
 def test_the_dashboard_asks_the_secretary_to_confirm_named_attendees(scheduled_meeting, polisen, polis_coordinator, lansstyrelsen_secretary):
-    services.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
+    attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
     [row] = dashboard_rows(lansstyrelsen_secretary)
     assert row.attendance_to_confirm == 1

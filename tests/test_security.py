@@ -1,20 +1,18 @@
 """Response headers on every kind of response, the health check, and the production settings' refusals."""
 
 import collections
-import os
 import re
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
-from coordination import feeds
+from coordination.services import feeds
 
 from .builders import ROOT, run_django
+
 
 def assert_protective_headers(response, *, private=True):
     policy = response["Content-Security-Policy"]

@@ -15,9 +15,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from coordination import rules, services
-from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, Slot
+from coordination import rules
 from coordination.formatting import slot_label
+from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, Slot
+from coordination.services import attendance, meetings
+from coordination.services.base import RuleError
 from coordination.times import to_stockholm
 
 from .builders import answer_data, create_meeting, edit_data, future_time, make_user, slot_formset, slot_row
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("english")
 UTC = datetime.timezone.utc
 
 # Every URL that belongs to one meeting. These change state (the export writes the log) and take POST only.
-POST_ONLY = ["open_polling", "mark_held", "attendee_confirm", "event_log_csv", "event_log_json"]
+POST_ONLY = ["open_polling", "mark_held", "attendee_confirm", "event_log_csv", "event_log_json", "hold_times"]
 MEETING_URLS = [
     "meeting_detail",
     "meeting_edit",
@@ -51,7 +53,7 @@ MEETING_URLS = [
 
 @pytest.fixture
 def meeting_with_attendee(meeting, kommun, kommun_coordinator):
-    services.name_attendee(
+    attendance.name_attendee(
         meeting=meeting, party=kommun, by=kommun_coordinator, name="Kommunstyrelsens ordförande",
         email="ks.ordforande@uppsala.example",
     )
@@ -60,13 +62,13 @@ def meeting_with_attendee(meeting, kommun, kommun_coordinator):
 
 @pytest.fixture
 def draft_with_attendee(draft_meeting, kommun, kommun_coordinator):
-    services.name_attendee(meeting=draft_meeting, party=kommun, by=kommun_coordinator, name="Kommundirektör")
+    attendance.name_attendee(meeting=draft_meeting, party=kommun, by=kommun_coordinator, name="Kommundirektör")
     return draft_meeting
 
 
 @pytest.fixture
 def scheduled_with_attendee(scheduled_meeting, kommun, kommun_coordinator):
-    services.name_attendee(
+    attendance.name_attendee(
         meeting=scheduled_meeting, party=kommun, by=kommun_coordinator, name="Kommunstyrelsens ordförande",
         email="ks.ordforande@uppsala.example",
     )
@@ -116,7 +118,7 @@ def messages_of(response):
 
 def refusal(service, **kwargs):
     """The message a service function refuses with, in English: what the view must pass on."""
-    with translation.override("en"), pytest.raises(services.RuleError) as info:
+    with translation.override("en"), pytest.raises(RuleError) as info:
         service(**kwargs)
     return str(info.value)
 
@@ -405,7 +407,7 @@ def test_a_form_posted_after_its_slot_was_withdrawn_stores_no_answer_to_that_slo
 ):
     client.force_login(polis_member)
     stale_form = answer_data(meeting, value="yes")  # the form as the police saw it
-    services.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
+    meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
 
     response = client.post(url_for("answer", meeting, party=polisen), stale_form)
 
@@ -419,14 +421,14 @@ def test_a_form_posted_after_one_of_its_slots_was_withdrawn_is_refused_with_a_me
 ):
     client.force_login(polis_member)
     stale_form = answer_data(meeting, value="yes")
-    services.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
+    meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
     before = db_state()
 
     response = client.post(url_for("answer", meeting, party=polisen), stale_form)
 
     assert db_state() == before
     stale_answers = {slot.pk: ("yes", "Kan inte då") for slot in slots}
-    expected = refusal(services.answer_slots, meeting=meeting, party=polisen, by=polis_member, answers=stale_answers)
+    expected = refusal(meetings.answer_slots, meeting=meeting, party=polisen, by=polis_member, answers=stale_answers)
     assert messages_of(response) == [("error", expected)]
 
 
@@ -496,7 +498,7 @@ def test_the_proposing_coordinator_withdraws_a_slot_and_the_row_remains(client, 
 def test_only_the_police_coordinators_withdraw_a_police_slot(
     client, meeting, polisen, polis_coordinator, kommun_coordinator
 ):
-    [slot] = services.propose_slots(meeting=meeting, party=polisen, by=polis_coordinator, times=[future_time(30)])
+    [slot] = meetings.propose_slots(meeting=meeting, party=polisen, by=polis_coordinator, times=[future_time(30)])
     url = reverse("withdraw_slot", args=[meeting.pk, slot.pk])
     before = db_state()
 
@@ -604,7 +606,7 @@ def test_a_meeting_that_has_not_begun_cannot_be_marked_as_held(client, scheduled
 
     assert response.status_code == 302
     assert db_state() == before
-    expected = refusal(services.mark_held, meeting=scheduled_meeting, by=kommun_coordinator, party=kommun)
+    expected = refusal(meetings.mark_held, meeting=scheduled_meeting, by=kommun_coordinator, party=kommun)
     assert messages_of(response) == [("error", expected)]
 
 
@@ -620,13 +622,13 @@ def test_confirming_while_a_required_party_has_not_answered_is_refused(client, m
     assert response.status_code == 302 and response.url == detail_url(meeting)
     assert db_state() == before
     with translation.override("en"):
-        expected = str(rules.confirmation_problem(slots[0], services.required_party_ids(meeting), "Brådskande"))
+        expected = str(rules.confirmation_problem(slots[0], meetings.required_party_ids(meeting), "Brådskande"))
     assert messages_of(response) == [("error", expected)]
 
 
 @pytest.fixture
 def police_said_no(answered_meeting, slots, polisen, polis_member):
-    services.answer_slots(
+    meetings.answer_slots(
         meeting=answered_meeting,
         party=polisen,
         by=polis_member,
@@ -700,7 +702,7 @@ def test_confirming_another_slot_of_a_scheduled_meeting_is_refused_with_an_expla
     response = client.post(reverse("confirm", args=[scheduled_meeting.pk, slots[1].pk]), {"reason": "Bättre tid"})
 
     # Typically a second convener whose page was opened before the first confirmed: told which time holds.
-    expected = refusal(services.confirm_slot, meeting=scheduled_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
+    expected = refusal(meetings.confirm_slot, meeting=scheduled_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
     assert (response.status_code, messages_of(response)) == (302, [("error", expected)])
     assert db_state() == before
     scheduled_meeting.refresh_from_db()
@@ -710,7 +712,7 @@ def test_confirming_another_slot_of_a_scheduled_meeting_is_refused_with_an_expla
 def test_confirming_a_withdrawn_slot_is_refused_with_a_message(
     client, answered_meeting, slots, kommun, kommun_coordinator
 ):
-    services.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
+    meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
     client.force_login(kommun_coordinator)
     before = db_state()
 
@@ -719,7 +721,7 @@ def test_confirming_a_withdrawn_slot_is_refused_with_a_message(
     assert response.status_code == 302
     assert db_state() == before
     expected = refusal(
-        services.confirm_slot, meeting=answered_meeting, slot=slots[1], by=kommun_coordinator, party=kommun
+        meetings.confirm_slot, meeting=answered_meeting, slot=slots[1], by=kommun_coordinator, party=kommun
     )
     assert messages_of(response) == [("error", expected)]
 
@@ -964,7 +966,7 @@ def test_the_same_slot_twice_in_one_proposal_is_refused(proposer, meeting):
 
 
 def test_a_withdrawn_time_can_be_proposed_again(proposer, meeting, slots, kommun, kommun_coordinator):
-    services.withdraw_slot(slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.withdraw_slot(slot=slots[0], by=kommun_coordinator, party=kommun)
     start, end = to_stockholm(slots[0].start), to_stockholm(slots[0].end)
 
     response = propose(proposer, meeting, slot_row(start.date(), f"{start:%H:%M}", f"{end:%H:%M}"))
@@ -1028,7 +1030,7 @@ def region_meeting(kommun, region):
     user = make_user("dubbel_samordnare", kommun, Role.COORDINATOR, "Samordnare, kommun och region")
     Membership.objects.create(user=user, party=region, role=Role.COORDINATOR)
     the_meeting = create_meeting(user, convening=[region], required=[kommun], title="Regional samverkan")
-    services.propose_slots(meeting=the_meeting, party=region, by=user, times=[future_time(14)])
+    meetings.propose_slots(meeting=the_meeting, party=region, by=user, times=[future_time(14)])
     return the_meeting, user
 
 
@@ -1036,10 +1038,10 @@ def region_meeting(kommun, region):
 def test_the_event_log_credits_the_convening_party(client, region_meeting, region, kommun, name):
     the_meeting, user = region_meeting
     if name == "mark_held":
-        the_meeting = services.open_polling(meeting=the_meeting, by=user, party=region)
+        the_meeting = meetings.open_polling(meeting=the_meeting, by=user, party=region)
         slot = the_meeting.slots.get()
-        services.answer_slots(meeting=the_meeting, party=kommun, by=user, answers={slot.pk: ("yes", "")})
-        services.confirm_slot(meeting=the_meeting, slot=slot, by=user, party=region)
+        meetings.answer_slots(meeting=the_meeting, party=kommun, by=user, answers={slot.pk: ("yes", "")})
+        meetings.confirm_slot(meeting=the_meeting, slot=slot, by=user, party=region)
         now = timezone.now()
         Slot.objects.filter(pk=slot.pk).update(
             start=now - datetime.timedelta(hours=3), end=now - datetime.timedelta(hours=1)
@@ -1090,11 +1092,11 @@ def test_inviting_another_party_is_a_new_edit_version(meeting, lansstyrelsen, la
     region = outsider.memberships.get().party
     before = meeting.edit_version
     invitations = list(meeting.invitations.select_related("party"))
-    services.save_meeting(
+    meetings.save_meeting(
         meeting=meeting,
         by=lansstyrelsen_coordinator,
         party=lansstyrelsen,
-        details={name: getattr(meeting, name) for name in services.DETAIL_FIELDS},
+        details={name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS},
         convening={i.party for i in invitations if i.is_convening},
         required={i.party for i in invitations if not i.is_convening and i.required} | {region},
         optional={i.party for i in invitations if not i.is_convening and not i.required},

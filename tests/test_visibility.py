@@ -16,8 +16,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coordination import agenda
 from coordination.models import Event, Position, PositionVersion
+from coordination.services import agenda
 
 from .agenda_support import (
     LOGIN,

@@ -11,8 +11,8 @@ import html
 import markdown as markdown_lib
 import nh3
 from django import template
-from django.utils.safestring import mark_safe
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import formatting

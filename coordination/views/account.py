@@ -22,10 +22,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from .. import feeds, rules, two_factor
+from .. import rules, two_factor
 from ..forms import OneTimeCodeForm
 from ..models import Profile
-from ..security import log_event
+from ..security import log_security_event
+from ..services import feeds
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def locked_out(request, original_response, credentials):
     sent it. The page is the same whether or not the account exists, since
     axes counts failures for any username typed.
     """
-    log_event("lockout", request, username=(credentials or {}).get("username"))
+    log_security_event("lockout", request, username=(credentials or {}).get("username"))
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
 
@@ -125,7 +126,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        log_event("password_changed", self.request, user=form.user)
+        log_security_event("password_changed", self.request, user=form.user)
         messages.success(self.request, _("Your password is changed. You are logged out everywhere else."))
         return response
 
@@ -139,7 +140,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form):
-        log_event("password_reset_requested", self.request)
+        log_security_event("password_reset_requested", self.request)
         try:
             return super().form_valid(form)
         except (smtplib.SMTPException, OSError):
@@ -156,7 +157,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        log_event("password_reset", self.request, user=form.user)
+        log_security_event("password_reset", self.request, user=form.user)
         return response
 
 

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import agenda, rules
+from .. import rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
-from .common import confirm_page, form_page, get_meeting_for_user, refused, require
+from ..services import agenda
+from .common import confirm_page, form_page, get_meeting_for_user, refuse_rule_errors, require
 
 Role = Membership.Role
 
@@ -33,21 +34,19 @@ def _get_position(request, meeting, position_pk):
 
 
 @login_required
+@refuse_rule_errors
 def agenda_item_create(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_propose_agenda_item(access))
     form = AgendaItemForm(request.POST or None, meeting=meeting)
     if form.is_valid():
-        try:
-            item = agenda.propose_agenda_item(
-                meeting=meeting,
-                party=access.acting_party(Role.COORDINATOR, Role.MEMBER),
-                by=request.user,
-                form_token=form.cleaned_data["form_token"],
-                **form.item_fields,
-            )
-        except agenda.RuleError as error:
-            return refused(request, meeting, error)
+        item = agenda.propose_agenda_item(
+            meeting=meeting,
+            party=access.acting_party(Role.COORDINATOR, Role.MEMBER),
+            by=request.user,
+            form_token=form.cleaned_data["form_token"],
+            **form.item_fields,
+        )
         messages.success(request, _("The agenda item was proposed. The convener decides whether it is accepted."))
         return redirect(item_url(item))
     return form_page(request, meeting, form, heading=_("Propose agenda item"), button=_("Propose agenda item"))
@@ -71,6 +70,7 @@ def agenda_item_detail(request, pk, item_pk):
 
 
 @login_required
+@refuse_rule_errors
 def agenda_item_edit(request, pk, item_pk):
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
@@ -87,6 +87,7 @@ def agenda_item_edit(request, pk, item_pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def agenda_item_accept(request, pk, item_pk):
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
@@ -97,6 +98,7 @@ def agenda_item_accept(request, pk, item_pk):
 
 
 @login_required
+@refuse_rule_errors
 def agenda_item_decline(request, pk, item_pk):
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
@@ -123,23 +125,22 @@ def agenda_item_decline(request, pk, item_pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def agenda_item_move(request, pk, item_pk, step):
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
     require(rules.can_manage_agenda(access))
-    try:
-        agenda.move_agenda_item(
-            item=item,
-            party=access.acting_party(Role.COORDINATOR, convening=True),
-            by=request.user,
-            step=step,
-        )
-    except agenda.RuleError as error:
-        return refused(request, meeting, error)
+    agenda.move_agenda_item(
+        item=item,
+        party=access.acting_party(Role.COORDINATOR, convening=True),
+        by=request.user,
+        step=step,
+    )
     return redirect(reverse("meeting_detail", args=[meeting.pk]) + f"#agenda-item-{item.pk}")
 
 
 @login_required
+@refuse_rule_errors
 def position_edit(request, pk, item_pk, party_pk):
     """Write or edit a party's position; a save from an older version shows both texts to choose from."""
     meeting, access = get_meeting_for_user(request, pk)
@@ -160,8 +161,6 @@ def position_edit(request, pk, item_pk, party_pk):
             )
         except agenda.PositionConflict as conflict:
             return _conflict_page(request, meeting, item, party, conflict.current, form.cleaned_data["text"])
-        except agenda.RuleError as error:
-            return refused(request, meeting, error)
         messages.success(request, _("The position was saved as a new version."))
         return redirect(item_url(item))
     context = {"meeting": meeting, "item": item, "party": party, "position": position, "form": form}
@@ -190,10 +189,7 @@ def _position_to_share(request, pk, position_pk):
 
 
 def _set_shared(request, meeting, position, *, shared):
-    try:
-        agenda.set_position_shared(position=position, by=request.user, shared=shared)
-    except agenda.RuleError as error:
-        return refused(request, meeting, error)
+    agenda.set_position_shared(position=position, by=request.user, shared=shared)
     if shared:
         messages.success(request, _("The position is shared with every party of the meeting."))
     else:
@@ -240,11 +236,13 @@ def _share_step(request, pk, position_pk, *, shared):
 
 
 @login_required
+@refuse_rule_errors
 def position_share(request, pk, position_pk):
     return _share_step(request, pk, position_pk, shared=True)
 
 
 @login_required
+@refuse_rule_errors
 def position_withdraw(request, pk, position_pk):
     return _share_step(request, pk, position_pk, shared=False)
 
@@ -300,8 +298,6 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
                 replaces=replaces,
                 form_token=form.cleaned_data["form_token"],
             )
-        except agenda.RuleError as error:
-            return refused(request, meeting, error)
         except agenda.DocumentNotStored as error:
             form.add_error("file", str(error))
         else:
@@ -312,6 +308,7 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
 
 
 @login_required
+@refuse_rule_errors
 def document_create(request, pk, item_pk):
     """Attach a document to the agenda item itself."""
     meeting, access = get_meeting_for_user(request, pk)
@@ -323,6 +320,7 @@ def document_create(request, pk, item_pk):
 
 
 @login_required
+@refuse_rule_errors
 def position_document_create(request, pk, position_pk):
     meeting, access = get_meeting_for_user(request, pk)
     position = _get_position(request, meeting, position_pk)
@@ -332,6 +330,7 @@ def position_document_create(request, pk, position_pk):
 
 
 @login_required
+@refuse_rule_errors
 def document_replace(request, pk, document_pk):
     meeting, access = get_meeting_for_user(request, pk)
     document = _get_document(request, meeting, document_pk)

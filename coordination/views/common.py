@@ -1,5 +1,7 @@
 """What every meeting view shares: the access helper, the one way to refuse, and the two generic pages."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,6 +9,7 @@ from django.urls import reverse
 
 from .. import rules
 from ..models import Meeting
+from ..services.base import RuleError
 
 
 def get_meeting_for_user(request, pk, queryset=None):
@@ -26,9 +29,23 @@ def require(allowed):
         raise PermissionDenied
 
 
-def refused(request, meeting, error):
-    messages.error(request, str(error))
-    return redirect(meeting_url(meeting))
+def refuse_rule_errors(view):
+    """The one way a meeting view answers a change the rules refuse: the message, back on the meeting's page.
+
+    Wraps a view taking the meeting's ``pk``. A RuleError a view wants to answer
+    otherwise (an edit conflict, a file the disk refused) it catches itself.
+    The service's transaction has already rolled back, so nothing was changed.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, pk, *args, **kwargs):
+        try:
+            return view(request, pk, *args, **kwargs)
+        except RuleError as error:
+            messages.error(request, str(error))
+            return redirect(reverse("meeting_detail", args=[pk]))
+
+    return wrapper
 
 
 def meeting_url(meeting):

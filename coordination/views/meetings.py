@@ -1,6 +1,5 @@
 """The meeting and its scheduling: create, propose times, answer, confirm, attendees, the .ics."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -12,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import eventlog, ics, invites, reminders, rules, services
+from .. import ics, rules
 from ..formatting import slot_label
 from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
-from ..models import AgendaItem, Answer, Event, Meeting, Membership
-from ..overview import build_agenda, build_grid, dashboard_rows, ordered_invitations
-from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refused, require
+from ..models import Answer, Event, Meeting, Membership
+from ..overview import build_agenda, build_grid, dashboard_rows
+from ..services import attendance, eventlog, holds, invites, meetings, reminders
+from ..services.base import RuleError
+from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
 Role = Membership.Role
 
@@ -34,7 +35,7 @@ def meeting_create(request):
     require(rules.can_create_meeting(request.user))
     form = MeetingForm(request.POST or None, user=request.user)
     if form.is_valid():
-        meeting = services.save_meeting(
+        meeting = meetings.save_meeting(
             by=request.user,
             party=rules.creating_party(request.user, form.cleaned_data["convening"]),
             form_token=form.cleaned_data["form_token"],
@@ -46,19 +47,20 @@ def meeting_create(request):
 
 
 @login_required
+@refuse_rule_errors
 def meeting_edit(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_edit_meeting(access))
     form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
     if form.is_valid():
         try:
-            services.save_meeting(
+            meetings.save_meeting(
                 meeting=meeting,
                 by=request.user,
                 party=access.acting_party(Role.COORDINATOR, convening=True),
                 **form.meeting_arguments(),
             )
-        except services.MeetingChanged as changed:
+        except meetings.MeetingChanged as changed:
             # The user's values stay in the form, now based on the current meeting; saving again is their choice.
             data = request.POST.copy()
             data["base_version"] = changed.current.edit_version
@@ -94,37 +96,33 @@ def _convener_step(request, pk, *, rule, step, done):
     """A one-button step of the convener's: check the right, take the step, say it is done."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rule(access))
-    try:
-        step(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
-    except services.RuleError as error:
-        return refused(request, meeting, error)
+    step(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
     messages.success(request, done)
     return redirect(meeting_url(meeting))
 
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def open_polling(request, pk):
     return _convener_step(
-        request, pk, rule=rules.can_open_polling, step=services.open_polling, done=_("The meeting is open for answers.")
+        request, pk, rule=rules.can_open_polling, step=meetings.open_polling, done=_("The meeting is open for answers.")
     )
 
 
 @login_required
+@refuse_rule_errors
 def propose_slots(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_propose_slot(access))
     formset = SlotFormSet(request.POST or None, form_kwargs={"meeting": meeting}, prefix="slots")
     if formset.is_valid():
-        try:
-            slots = services.propose_slots(
-                meeting=meeting,
-                party=access.acting_party(Role.COORDINATOR),
-                by=request.user,
-                times=formset.times,
-            )
-        except services.RuleError as error:
-            return refused(request, meeting, error)
+        slots = meetings.propose_slots(
+            meeting=meeting,
+            party=access.acting_party(Role.COORDINATOR),
+            by=request.user,
+            times=formset.times,
+        )
         messages.success(
             request,
             ngettext("%(count)d time proposed.", "%(count)d times proposed.", len(slots)) % {"count": len(slots)},
@@ -134,6 +132,7 @@ def propose_slots(request, pk):
 
 
 @login_required
+@refuse_rule_errors
 def withdraw_slot(request, pk, slot_pk):
     meeting, access = get_meeting_for_user(request, pk)
     slot = get_object_or_404(meeting.slots, pk=slot_pk)
@@ -142,10 +141,7 @@ def withdraw_slot(request, pk, slot_pk):
         return redirect(meeting_url(meeting))
     require(rules.can_withdraw_slot(access, slot))
     if request.method == "POST":
-        try:
-            services.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
-        except services.RuleError as error:
-            return refused(request, meeting, error)
+        meetings.withdraw_slot(slot=slot, by=request.user, party=slot.proposed_by_party)
         messages.success(request, _("The time was withdrawn."))
         return redirect(meeting_url(meeting))
     return confirm_page(
@@ -159,6 +155,7 @@ def withdraw_slot(request, pk, slot_pk):
 
 
 @login_required
+@refuse_rule_errors
 def answer(request, pk, party_pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_answer_for(access, party_pk))
@@ -166,10 +163,7 @@ def answer(request, pk, party_pk):
     current = {a.slot_id: a for a in Answer.objects.filter(slot__meeting=meeting, party=party)}
     form = AnswerForm(request.POST or None, meeting=meeting, current=current, party=party)
     if form.is_valid():
-        try:
-            changed = services.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
-        except services.RuleError as error:
-            return refused(request, meeting, error)
+        changed = meetings.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
         message = ngettext(
             "Answers for %(party)s saved: %(count)d change.", "Answers for %(party)s saved: %(count)d changes.", changed
         )
@@ -179,6 +173,7 @@ def answer(request, pk, party_pk):
 
 
 @login_required
+@refuse_rule_errors
 def confirm(request, pk, slot_pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     if meeting.confirmed_slot_id == slot_pk:
@@ -187,24 +182,21 @@ def confirm(request, pk, slot_pk):
         return redirect(meeting_url(meeting))
     if meeting.status == Meeting.Status.SCHEDULED and rules.can_reschedule(access):
         # Another convener confirmed a time while this one had the page open.
-        return refused(request, meeting, services.already_confirmed(meeting))
+        raise meetings.already_confirmed(meeting)
     require(rules.can_confirm(access))
     grid = build_grid(meeting, access)
     row = next((row for row in grid.rows if row.slot.pk == slot_pk), None)
     if row is None:
-        return refused(request, meeting, _("This time has been withdrawn."))
+        raise RuleError(_("This time has been withdrawn."))
     form = ConfirmForm(request.POST or None, reason_needed=row.needs_reason)
     if form.is_valid():
-        try:
-            services.confirm_slot(
-                meeting=meeting,
-                slot=row.slot,
-                by=request.user,
-                party=access.acting_party(Role.COORDINATOR, convening=True),
-                reason=form.cleaned_data["reason"],
-            )
-        except services.RuleError as error:
-            return refused(request, meeting, error)
+        meetings.confirm_slot(
+            meeting=meeting,
+            slot=row.slot,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _("The time is confirmed. The meeting is scheduled."))
         return redirect(meeting_url(meeting))
     context = {"meeting": meeting, "grid": grid, "row": row, "form": form}
@@ -212,22 +204,20 @@ def confirm(request, pk, slot_pk):
 
 
 @login_required
+@refuse_rule_errors
 def reschedule(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_reschedule(access))
     slots = meeting.slots.active().exclude(pk=meeting.confirmed_slot_id)
     form = RescheduleForm(request.POST or None, slots=slots)
     if form.is_valid():
-        try:
-            services.reschedule(
-                meeting=meeting,
-                by=request.user,
-                party=access.acting_party(Role.COORDINATOR, convening=True),
-                reason=form.cleaned_data["reason"],
-                slot=form.slot,
-            )
-        except services.RuleError as error:
-            return refused(request, meeting, error)
+        meetings.reschedule(
+            meeting=meeting,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+            slot=form.slot,
+        )
         messages.success(request, _("The meeting was rescheduled."))
         return redirect(meeting_url(meeting))
     return form_page(
@@ -241,20 +231,18 @@ def reschedule(request, pk):
 
 
 @login_required
+@refuse_rule_errors
 def cancel(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_cancel(access))
     form = CancelForm(request.POST or None)
     if form.is_valid():
-        try:
-            services.cancel_meeting(
-                meeting=meeting,
-                by=request.user,
-                party=access.acting_party(Role.COORDINATOR, convening=True),
-                reason=form.cleaned_data["reason"],
-            )
-        except services.RuleError as error:
-            return refused(request, meeting, error)
+        meetings.cancel_meeting(
+            meeting=meeting,
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, convening=True),
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _("The meeting was cancelled."))
         return redirect(meeting_url(meeting))
     return form_page(
@@ -270,6 +258,7 @@ def cancel(request, pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def remind(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     require(rules.can_remind(access))
@@ -286,13 +275,15 @@ def remind(request, pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def mark_held(request, pk):
     return _convener_step(
-        request, pk, rule=rules.can_mark_held, step=services.mark_held, done=_("The meeting is marked as held.")
+        request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
     )
 
 
 @login_required
+@refuse_rule_errors
 def attendee_create(request, pk, party_pk):
     """Name an attendee for one of my parties."""
     meeting, access = get_meeting_for_user(request, pk)
@@ -302,7 +293,7 @@ def attendee_create(request, pk, party_pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.name_attendee(
+            attendance.name_attendee(
                 meeting=meeting,
                 party=party,
                 by=request.user,
@@ -313,7 +304,7 @@ def attendee_create(request, pk, party_pk):
                 kind=data["kind"],
                 form_token=data["form_token"],
             )
-        except services.RuleError as error:
+        except attendance.AlreadyAttending as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
@@ -328,12 +319,13 @@ def attendee_create(request, pk, party_pk):
 
 
 @login_required
+@refuse_rule_errors
 def attendee_remove(request, pk, attendee_pk):
     meeting, access = get_meeting_for_user(request, pk)
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
     require(rules.can_name_attendees_for(access, attendee.party_id))
     if request.method == "POST":
-        services.remove_attendee(attendee=attendee, by=request.user)
+        attendance.remove_attendee(attendee=attendee, by=request.user)
         messages.success(request, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
         return redirect(meeting_url(meeting) + "#attendees")
     return confirm_page(
@@ -348,11 +340,12 @@ def attendee_remove(request, pk, attendee_pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def attendee_confirm(request, pk, attendee_pk):
     meeting, access = get_meeting_for_user(request, pk)
     attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
     require(rules.can_confirm_attendance(access))
-    services.confirm_attendance(
+    attendance.confirm_attendance(
         attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
     )
     messages.success(request, _("The attendance of %(name)s is confirmed.") % {"name": attendee.name})
@@ -370,6 +363,7 @@ def event_log(request, pk):
 
 @login_required
 @require_POST
+@refuse_rule_errors
 def event_log_export(request, pk, party_pk, file_format):
     """A party's copy of the log for its registry; a POST, because the export is itself logged."""
     meeting, access = get_meeting_for_user(request, pk)
@@ -383,11 +377,22 @@ def event_log_export(request, pk, party_pk, file_format):
 
 
 @login_required
-def holds_ics(request, pk):
-    """The proposed times as tentative holds; confirming the meeting later releases the others."""
+@require_POST
+@refuse_rule_errors
+def hold_times(request, pk):
+    """Keep the proposed times free: remembered, so that confirming a time releases the others; then the file."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_hold_times(access))
-    return _calendar_download(meeting, invites.hold_calendar(meeting, request.user, timezone.now()), "-preliminart")
+    holds.hold_times(meeting=meeting, user=request.user)
+    return redirect(reverse("holds_ics", args=[meeting.pk]))
+
+
+@login_required
+def holds_ics(request, pk):
+    """The times this user holds, as tentative events. A GET only reads: hold_times remembers them."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_hold_times(access))
+    return _calendar_download(meeting, holds.hold_calendar(meeting, request.user, timezone.now()), "-preliminart")
 
 
 @login_required

@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import socket
+
 # An operator's benchmark command: it starts the app's own server script and wrk, with fixed arguments.
 import subprocess  # nosec B404
 import sys
@@ -33,7 +34,7 @@ from django.test import Client
 from django.test.utils import setup_test_environment, teardown_test_environment
 from django.urls import reverse
 
-from coordination import feeds
+from coordination.services import feeds
 
 from .benchmark import FEED_MEETINGS, build, build_feed_user, schedule
 

@@ -23,7 +23,6 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment, tea
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import feeds
 from coordination.models import (
     AgendaItem,
     Answer,
@@ -35,6 +34,7 @@ from coordination.models import (
     Position,
     Slot,
 )
+from coordination.services import feeds
 
 SIZES = {
     # parties, slots, agenda items (each with a position per party, capped), attendees

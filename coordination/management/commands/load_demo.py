@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from coordination import agenda, services
 from coordination.models import Answer, Meeting, Membership, Party
+from coordination.services import agenda, attendance, meetings
 from coordination.times import holiday_name, stockholm_datetime
 
 # Published in the README for the local demo's made-up accounts; it guards nothing real.
@@ -101,7 +101,7 @@ class Command(BaseCommand):
         return user
 
     def _meeting(self, parties, users, *, title, purpose, location):
-        return services.save_meeting(
+        return meetings.save_meeting(
             by=users["kommun.samordnare"],
             party=parties["kommun"],
             details={
@@ -127,10 +127,10 @@ class Command(BaseCommand):
         if eve:
             days.append(eve)
         times = [slot_times(day, 10) for day in sorted(set(days))]
-        slots = services.propose_slots(
+        slots = meetings.propose_slots(
             meeting=meeting, party=parties["kommun"], by=users["kommun.samordnare"], times=times
         )
-        services.open_polling(meeting=meeting, by=users["kommun.samordnare"], party=parties["kommun"])
+        meetings.open_polling(meeting=meeting, by=users["kommun.samordnare"], party=parties["kommun"])
         lst = {}
         polis = {}
         for index, slot in enumerate(slots):
@@ -150,9 +150,9 @@ class Command(BaseCommand):
             else:
                 lst[slot.pk] = (Answer.Value.YES, "")
                 polis[slot.pk] = (Answer.Value.IF_NEED_BE, "")
-        services.answer_slots(meeting=meeting, party=parties["lansstyrelsen"], by=users["lst.sekreterare"], answers=lst)
-        services.answer_slots(meeting=meeting, party=parties["polisen"], by=users["polis.handlaggare"], answers=polis)
-        services.name_attendee(
+        meetings.answer_slots(meeting=meeting, party=parties["lansstyrelsen"], by=users["lst.sekreterare"], answers=lst)
+        meetings.answer_slots(meeting=meeting, party=parties["polisen"], by=users["polis.handlaggare"], answers=polis)
+        attendance.name_attendee(
             meeting=meeting,
             party=parties["polisen"],
             by=users["polis.samordnare"],
@@ -217,25 +217,25 @@ class Command(BaseCommand):
             purpose="Förberedande avstämning mellan kommunen, länsstyrelsen och polisen.",
             location="Länsstyrelsen, Hamnesplanaden 3, Uppsala",
         )
-        slot = services.propose_slots(
+        slot = meetings.propose_slots(
             meeting=meeting,
             party=parties["kommun"],
             by=users["kommun.samordnare"],
             times=[slot_times(working_day(4), 13)],
         )[0]
-        services.open_polling(meeting=meeting, by=users["kommun.samordnare"], party=parties["kommun"])
+        meetings.open_polling(meeting=meeting, by=users["kommun.samordnare"], party=parties["kommun"])
         for party, user in (("lansstyrelsen", "lst.samordnare"), ("polisen", "polis.samordnare")):
-            services.answer_slots(
+            meetings.answer_slots(
                 meeting=meeting, party=parties[party], by=users[user], answers={slot.pk: (Answer.Value.YES, "")}
             )
-        services.confirm_slot(meeting=meeting, slot=slot, by=users["kommun.samordnare"], party=parties["kommun"])
+        meetings.confirm_slot(meeting=meeting, slot=slot, by=users["kommun.samordnare"], party=parties["kommun"])
         for party, username in (
             ("kommun", "kommun.ordforande"),
             ("lansstyrelsen", "lst.landshovding"),
             ("polisen", "polis.samordnare"),
         ):
             user = users[username]
-            attendee = services.name_attendee(
+            attendee = attendance.name_attendee(
                 meeting=meeting,
                 party=parties[party],
                 by=user,
@@ -245,7 +245,7 @@ class Command(BaseCommand):
                 title=user.first_name,
             )
             if party != "polisen":
-                services.confirm_attendance(
+                attendance.confirm_attendance(
                     attendee=attendee, by=users["lst.sekreterare"], party=parties["lansstyrelsen"]
                 )
 

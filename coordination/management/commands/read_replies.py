@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from coordination.replies import read_mailbox
+from coordination.services.replies import read_mailbox
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from coordination.reminders import send_due_reminders
+from coordination.services.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """State changes of the agenda, the positions and the documents.
 
-Like ``services.py`` for scheduling: each function checks its rule, writes
+Like ``meetings.py`` for scheduling: each function checks its rule, writes
 the event log and keeps history, in one transaction. Views never do this work.
 """
 
@@ -11,8 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import AgendaItem, Document, Event, Position, PositionVersion, person_name
-from .services import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
+from ..models import AgendaItem, Document, Event, Position, PositionVersion, person_name
+from .base import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ def edit_agenda_item(*, item, party, by, **fields):
         party=party,
         action=Event.Action.AGENDA_ITEM_EDITED,
         subject=item.title,
-        before={k: v for k, v in before.items() if after[k] != v},
-        after={k: v for k, v in after.items() if before[k] != v},
+        before=before,
+        after=after,
     )
     return item
 
@@ -285,8 +285,8 @@ def set_position_shared(*, position, by, shared):
     return position
 
 
-class DocumentNotStored(Exception):
-    """The documents folder refused the file; nothing was saved. The message is meant for the user."""
+class DocumentNotStored(RuleError):
+    """The documents folder refused the file; nothing was saved. Not the user's fault: the form stays to try again."""
 
 
 @transaction.atomic

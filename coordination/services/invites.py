@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from . import ics
-from .formatting import slot_label, utc_offset
-from .models import AgendaItem, Hold, Meeting, OutboxMessage, person_name
+from .. import ics
+from ..formatting import slot_label, utc_offset
+from ..models import AgendaItem, Meeting, OutboxMessage
 
 
 def meeting_url(meeting):
@@ -105,47 +105,3 @@ def queue(meeting, *, kind, only=None, slot=None, note=""):
     return OutboxMessage.objects.bulk_create(
         [_message(entry, attendee, kind=kind, method=method, calendar=calendar, note=note) for attendee in recipients]
     )
-
-
-def hold_calendar(meeting, user, now):
-    """The polling meeting's open times as tentative holds for ``user``, remembered so they can be released."""
-    entry = calendar_entry(meeting)
-    slots = list(meeting.slots.active())
-    hold, _ = Hold.objects.get_or_create(meeting=meeting, user=user)
-    hold.slots.add(*slots)
-    return ics.build_calendar([ics.build_hold(entry, slot, user, now=now) for slot in slots])
-
-
-def release_holds(meeting, chosen):
-    """Cancel, in every calendar that took holds, the times that were not chosen. One message per person."""
-    entry = calendar_entry(meeting)
-    now = timezone.now()
-    messages = []
-    for hold in meeting.holds.select_related("user__profile").prefetch_related("slots"):
-        released = [slot for slot in hold.slots.all() if slot.pk != chosen.pk]
-        if not released or not hold.user.email:
-            continue
-        calendar = ics.build_calendar(
-            [ics.build_hold(entry, slot, hold.user, now=now, cancelled=True) for slot in released], method=ics.CANCEL
-        )
-        with translation.override(user_language(hold.user)):
-            when = slot_label(chosen)
-            context = {"meeting": meeting, "when": when, "released": [slot_label(slot) for slot in released], "entry": entry}
-            messages.append(
-                OutboxMessage(
-                    meeting=meeting,
-                    kind=OutboxMessage.Kind.HOLDS_RELEASED,
-                    recipient=hold.user.email,
-                    recipient_name=person_name(hold.user),
-                    subject=(str(HOLDS_SUBJECT) % {"title": meeting.title, "when": when}).replace("\n", " ")[:300],
-                    text=render_to_string("coordination/email/holds_released.txt", context),
-                    html=render_to_string("coordination/email/holds_released.html", context),
-                    calendar=calendar.decode(),
-                    method=ics.CANCEL,
-                    next_attempt_at=now,
-                )
-            )
-    return OutboxMessage.objects.bulk_create(messages)
-
-
-HOLDS_SUBJECT = gettext_lazy("Time decided: %(title)s, %(when)s – your other tentative holds are released")

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import Attendee, CalendarReply, Event, Meeting, OutboxMessage
-from .services import log_event
+from ..models import Attendee, CalendarReply, Event, Meeting, OutboxMessage
+from .base import log_event
 
 logger = logging.getLogger(__name__)
 Outcome = CalendarReply.Outcome

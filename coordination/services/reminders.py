@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from .formatting import plain_date
+from ..formatting import plain_date
+from ..models import Event, Meeting, Membership, OutboxMessage, ReminderSent, person_name
+from ..overview import build_grid
+from .base import log_event
 from .invites import user_language
-from .models import Event, Meeting, Membership, OutboxMessage, ReminderSent, person_name
-from .overview import build_grid
-from .services import log_event
 
 SUBJECT = gettext_lazy("Reminder: answer for %(party)s on “%(title)s” by %(deadline)s")
 

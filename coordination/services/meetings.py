@@ -1,8 +1,9 @@
-"""Every change to a meeting goes through one of these functions.
+"""A meeting's life: its details and invited parties, proposed times, answers, confirmation, rescheduling,
+cancellation and being held.
 
-Each checks its rule, writes the event log and, where calendars must follow,
-raises the meeting's calendar sequence — all in one transaction. Views and
-forms never change meeting state themselves.
+Each function checks its rule, writes the event log and, where calendars must
+follow, raises the meeting's calendar sequence — all in one transaction. Views
+and forms never change meeting state themselves.
 """
 
 from django.contrib.auth import get_user_model
@@ -10,13 +11,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import invites, rules
-from .models import Answer, Attendee, Event, Invitation, Meeting, OutboxMessage, Slot, person_name
-from .formatting import describe_slot
-
-
-class RuleError(Exception):
-    """A change the rules refuse; the message is meant for the user."""
+from .. import rules
+from ..formatting import describe_slot
+from ..models import Answer, Event, Invitation, Meeting, OutboxMessage, Slot
+from . import holds, invites
+from .base import RuleError, created_by_form, event_row, locked_meeting, log_event
 
 
 class MeetingChanged(RuleError):
@@ -41,26 +40,6 @@ CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
 DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
 
 
-def log_event(**details):
-    """Write one row of the event log (the arguments of event_row)."""
-    event = event_row(**details)
-    event.save()
-    return event
-
-
-def event_row(*, meeting, by, party, action, subject="", before=None, after=None, private=False, actor_name=None):
-    """One unsaved row of the event log. ``by`` is None for what arrives from outside (a calendar reply)."""
-    return Event(
-        meeting=meeting,
-        actor=by,
-        actor_name=actor_name or person_name(by),
-        party=party,
-        action=action,
-        subject=subject[:300],
-        before=before,
-        after=after,
-        private=private,
-    )
 
 
 def _slot_json(slot):
@@ -69,26 +48,6 @@ def _slot_json(slot):
 
 def _json_value(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def locked_meeting(meeting):
-    """Re-read the meeting under a row lock so concurrent changes queue up behind each other."""
-    return Meeting.objects.select_for_update().get(pk=meeting.pk)
-
-
-# The same form posted twice — a double click, a reload, two tabs, even at the very same moment —
-# creates one row. A form that creates a row with no natural key of its own (a meeting, an agenda
-# item, an attendee, a document) carries a one-time token (forms.FormTokenField) that the row keeps
-# under a unique constraint. The service first takes a row lock (the meeting's; for a new meeting,
-# the creator's), so the second post waits for the first to commit and then finds its row here: it
-# returns that row and writes nothing. The unique constraint is the database's guarantee should a
-# path ever skip the lock. Rows with a natural key need no token: a slot is unique per time, an
-# answer per slot and party, a position per item and party, with its version against stale edits.
-def created_by_form(model, form_token):
-    """The row a form with this one-time token has already created, or None."""
-    if form_token is None:
-        return None
-    return model.objects.filter(form_token=form_token).first()
 
 
 @transaction.atomic
@@ -132,8 +91,8 @@ def save_meeting(*, by, party, details, convening, required, optional, meeting=N
                 party=party,
                 action=Event.Action.MEETING_EDITED,
                 subject=meeting.title,
-                before={name: _json_value(before[name]) for name in changed},
-                after={name: _json_value(details[name]) for name in changed},
+                before={name: _json_value(before[name]) for name in DETAIL_FIELDS},
+                after={name: _json_value(details[name]) for name in DETAIL_FIELDS},
             )
     invitations_changed = _set_invitations(
         meeting=meeting, by=by, party=party, convening=convening, required=required, optional=optional
@@ -349,7 +308,7 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     meeting.sequence += 1
     meeting.save(update_fields=["status", "confirmed_slot", "confirmation_reason", "sequence", "updated_at"])
     invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION)
-    invites.release_holds(meeting, slot)
+    holds.release_holds(meeting, slot)
     log_event(
         meeting=meeting,
         by=by,
@@ -441,93 +400,3 @@ def mark_held(*, meeting, by, party):
     meeting.save(update_fields=["status", "updated_at"])
     log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_HELD, subject=meeting.title)
     return meeting
-
-
-def _attendee_json(attendee):
-    return {
-        "name": attendee.name,
-        "email": attendee.email,
-        "title": attendee.title,
-        "kind": attendee.kind,
-        "status": attendee.status,
-    }
-
-
-@transaction.atomic
-def name_attendee(
-    *, meeting, party, by, name, email="", title="", kind=Attendee.Kind.PRINCIPAL, user=None, form_token=None
-):
-    """Name a person who attends for ``party``. Side effects: one event; calendar sequence +1 once scheduled.
-
-    The same form posted again returns the attendee it named and changes nothing.
-    """
-    meeting = locked_meeting(meeting)
-    created = created_by_form(Attendee, form_token)
-    if created is not None:
-        return created
-    if email and meeting.attendees.filter(email__iexact=email).exists():
-        raise RuleError(_("This person is already an attendee."))
-    attendee = Attendee.objects.create(
-        meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind, form_token=form_token
-    )
-    if bump_if_scheduled(meeting):
-        invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION, only=[attendee])
-    log_event(
-        meeting=meeting,
-        by=by,
-        party=party,
-        action=Event.Action.ATTENDEE_NAMED,
-        subject=name,
-        after=_attendee_json(attendee),
-    )
-    return attendee
-
-
-@transaction.atomic
-def remove_attendee(*, attendee, by):
-    meeting = locked_meeting(attendee.meeting)
-    before = _attendee_json(attendee)
-    party = attendee.party
-    attendee.delete()
-    if bump_if_scheduled(meeting):
-        invites.queue(meeting, kind=OutboxMessage.Kind.CANCELLATION, only=[attendee])
-    log_event(
-        meeting=meeting, by=by, party=party, action=Event.Action.ATTENDEE_REMOVED, subject=before["name"], before=before
-    )
-
-
-@transaction.atomic
-def confirm_attendance(*, attendee, by, party):
-    """The secretary's confirmation that a named person attends. Idempotent; one event."""
-    meeting = locked_meeting(attendee.meeting)
-    attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
-    if attendee.is_confirmed:
-        return attendee
-    before = _attendee_json(attendee)
-    attendee.status = Attendee.Status.CONFIRMED
-    attendee.confirmed_by = by
-    attendee.confirmed_at = timezone.now()
-    attendee.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    bump_if_scheduled(meeting)
-    log_event(
-        meeting=meeting,
-        by=by,
-        party=party,
-        action=Event.Action.ATTENDANCE_CONFIRMED,
-        subject=attendee.name,
-        before=before,
-        after=_attendee_json(attendee),
-    )
-    return attendee
-
-
-def bump_if_scheduled(meeting):
-    """The attendee list and the agenda are part of the invite, so a sent invite must update.
-
-    Returns whether the meeting is scheduled (and the sequence was raised).
-    """
-    if meeting.status != Meeting.Status.SCHEDULED:
-        return False
-    meeting.sequence += 1
-    meeting.save(update_fields=["sequence", "updated_at"])
-    return True

@@ -8,14 +8,16 @@ import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import ics
+from .. import ics
+from ..models import FeedToken, Meeting
 from .invites import accepted_titles, meeting_url
-from .models import FeedToken, Meeting
 
 PAST = datetime.timedelta(days=90)
 FUTURE = datetime.timedelta(days=365)
@@ -65,8 +67,44 @@ def build_feed(user, now):
     DTSTAMP is each meeting's last change, so the same data gives the same
     bytes and the same ETag.
     """
-    events = [ics.feed_event_text(feed_entry(meeting)) for meeting in feed_meetings(user, now)]
-    return ics.calendar_text(events, name=_("Samråd – my meetings"))
+    entries = {feed_event_key(entry): entry for entry in map(feed_entry, feed_meetings(user, now))}
+    events = cache.get_many(entries)
+    missing = {key: _feed_event_text(entry) for key, entry in entries.items() if key not in events}
+    cache.set_many(missing, FEED_EVENT_SECONDS)
+    events.update(missing)
+    return ics.calendar_text([events[key] for key in entries], name=_("Samråd – my meetings"))
+
+
+# Serialising a VEVENT is most of a feed's cost, and a feed repeats the same events hour after hour, so
+# each is kept in the cache (settings.CACHES: per process, or shared by all of them in Redis).
+FEED_EVENT_SECONDS = 24 * 60 * 60
+
+
+def feed_event_key(entry):
+    """A hash of every value a feed's VEVENT is built from, so a change to any of them serialises it anew."""
+    meeting = entry.meeting
+    content = (
+        meeting.calendar_uid,
+        meeting.sequence,
+        meeting.updated_at,
+        meeting.status,
+        meeting.title,
+        meeting.location,
+        meeting.video_link,
+        meeting.purpose,
+        entry.slot.start,
+        entry.slot.end,
+        entry.url,
+        tuple(entry.agenda_titles),
+        tuple(sorted((inv.role, inv.party.name) for inv in entry.invitations)),
+        settings.CALENDAR_ORGANIZER_EMAIL,
+    )
+    return "feed-event:" + hashlib.sha256(repr(content).encode()).hexdigest()
+
+
+def _feed_event_text(entry):
+    """A meeting's VEVENT for a feed, as bytes: no ATTENDEE lines, DTSTAMP the meeting's last change."""
+    return ics.build_event(entry, now=entry.meeting.updated_at, attendees=[]).to_ical()
 
 
 def feed_entry(meeting):

@@ -19,9 +19,9 @@ import json
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Event
-from .services import log_event
-from .formatting import stockholm_day, stockholm_timestamp
+from ..formatting import stockholm_day, stockholm_timestamp
+from ..models import Event
+from .base import log_event
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 # Excel starts a formula at these, and DDE payloads hide behind a tab or a carriage return.

@@ -1,0 +1,91 @@
+"""Attendees: the named people who attend for a party, and the secretary's confirmation of them."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Attendee, Event, OutboxMessage
+from . import invites
+from .base import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
+
+
+class AlreadyAttending(RuleError):
+    """The address is already an attendee's: the form that named them again stays, to correct it."""
+
+
+def _attendee_json(attendee):
+    return {
+        "name": attendee.name,
+        "email": attendee.email,
+        "title": attendee.title,
+        "kind": attendee.kind,
+        "status": attendee.status,
+    }
+
+
+@transaction.atomic
+def name_attendee(
+    *, meeting, party, by, name, email="", title="", kind=Attendee.Kind.PRINCIPAL, user=None, form_token=None
+):
+    """Name a person who attends for ``party``. Side effects: one event; calendar sequence +1 once scheduled.
+
+    The same form posted again returns the attendee it named and changes nothing.
+    """
+    meeting = locked_meeting(meeting)
+    created = created_by_form(Attendee, form_token)
+    if created is not None:
+        return created
+    if email and meeting.attendees.filter(email__iexact=email).exists():
+        raise AlreadyAttending(_("This person is already an attendee."))
+    attendee = Attendee.objects.create(
+        meeting=meeting, party=party, user=user, name=name, email=email, title=title, kind=kind, form_token=form_token
+    )
+    if bump_if_scheduled(meeting):
+        invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION, only=[attendee])
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.ATTENDEE_NAMED,
+        subject=name,
+        after=_attendee_json(attendee),
+    )
+    return attendee
+
+
+@transaction.atomic
+def remove_attendee(*, attendee, by):
+    meeting = locked_meeting(attendee.meeting)
+    before = _attendee_json(attendee)
+    party = attendee.party
+    attendee.delete()
+    if bump_if_scheduled(meeting):
+        invites.queue(meeting, kind=OutboxMessage.Kind.CANCELLATION, only=[attendee])
+    log_event(
+        meeting=meeting, by=by, party=party, action=Event.Action.ATTENDEE_REMOVED, subject=before["name"], before=before
+    )
+
+
+@transaction.atomic
+def confirm_attendance(*, attendee, by, party):
+    """The secretary's confirmation that a named person attends. Idempotent; one event."""
+    meeting = locked_meeting(attendee.meeting)
+    attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
+    if attendee.is_confirmed:
+        return attendee
+    before = _attendee_json(attendee)
+    attendee.status = Attendee.Status.CONFIRMED
+    attendee.confirmed_by = by
+    attendee.confirmed_at = timezone.now()
+    attendee.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    bump_if_scheduled(meeting)
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.ATTENDANCE_CONFIRMED,
+        subject=attendee.name,
+        before=before,
+        after=_attendee_json(attendee),
+    )
+    return attendee
