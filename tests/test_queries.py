@@ -1,29 +1,55 @@
 """Pages cost the same number of queries with one slot or three, one party's answers or three.
 
 Counts include the session and user lookups of every logged-in request, and the
-header's list of the user's parties.
+header's list of the user's parties. Each test also finds the rows it added on
+the page, so a page that stopped showing them could not pass by being cheap.
 """
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from coordination.formatting import describe_slot, slot_label
 from coordination.services import attendance, meetings
 
-from .builders import answer_all, future_time
+from .builders import answer_all, create_meeting, future_time
+
+ATTENDEES = ("Rikspolischef", "Stabschef")
+
+
+def assert_shows(response, *texts):
+    page = response.content.decode()
+    missing = [text for text in texts if text not in page]
+    assert not missing, f"not on the page: {missing}"
+
+
+def in_swedish(function, *args):
+    with translation.override("sv"):
+        return function(*args)
 
 
 @pytest.fixture
 def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
-    """Grow the meeting: one more slot, every party's answers, two attendees."""
+    """Grow the meeting: one more slot, every party's answers, two attendees. Returns the new slot."""
 
     def grow():
-        meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(28)])
+        [slot] = meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(28)])
         answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
         answer_all(meeting, polisen, polis_member)
-        for name in ("Rikspolischef", "Stabschef"):
+        for name in ATTENDEES:
             attendance.name_attendee(meeting=meeting, party=polisen, by=polis_member, name=name)
+        return slot
 
     return grow
+
+
+# What each page shows of the grown meeting: the new time, and the attendees where the page lists them.
+SHOWN = {
+    "meeting_detail": lambda slot: [in_swedish(slot_label, slot), *ATTENDEES],
+    "event_log": lambda slot: [describe_slot(slot), *ATTENDEES],
+    "answer": lambda slot: [in_swedish(slot_label, slot), f'name="answer_{slot.pk}"'],
+    "propose_slots": lambda slot: [],  # a form for new times: it lists none of the meeting's data
+}
 
 
 @pytest.mark.parametrize(
@@ -36,14 +62,14 @@ def test_a_meeting_page_does_not_grow_with_its_data(client, django_assert_num_qu
     url = reverse(url_name, kwargs=kwargs)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
-    more()
+    slot = more()
     with django_assert_num_queries(queries):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert response.status_code == 200
+    assert_shows(response, *SHOWN[url_name](slot))
 
 
 def test_my_meetings_does_not_grow_with_meetings_or_slots(client, django_assert_num_queries, meeting, more, kommun, lansstyrelsen, polisen, kommun_coordinator):
-    from .builders import create_meeting
-
     client.force_login(kommun_coordinator)
     with django_assert_num_queries(10):
         assert client.get(reverse("my_meetings")).status_code == 200
@@ -54,6 +80,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(client, django_assert_
     with django_assert_num_queries(10):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
+    assert_shows(response, meeting.title, "Uppföljning", "Återkoppling")
 
 
 def test_the_ics_does_not_grow_with_attendees(client, django_assert_num_queries, scheduled_meeting, polisen, polis_coordinator):
@@ -64,7 +91,9 @@ def test_the_ics_does_not_grow_with_attendees(client, django_assert_num_queries,
     for name in ("A", "B", "C"):
         attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name=name, email=f"{name}@polisen.example")
     with django_assert_num_queries(9):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert response.status_code == 200
+    assert_shows(response, *(f"{name}@polisen.example" for name in ("A", "B", "C")))
 
 
 @pytest.fixture
@@ -95,6 +124,14 @@ def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelse
     return grow
 
 
+# The items added later, their shared positions and documents; the item page is the first item's alone.
+AGENDA_SHOWN = {
+    "meeting_detail": ["Kameror", "Gottsunda: Uppsala kommun", "Gottsunda: Länsstyrelsen Uppsala län"],
+    "kallelse": ["Kameror", "Gottsunda: Uppsala kommun", "Gottsunda: Länsstyrelsen Uppsala län"],
+    "agenda_item_detail": ["NOA: Uppsala kommun", "NOA: Länsstyrelsen Uppsala län", "NOA: Polismyndigheten"],
+}
+
+
 @pytest.mark.parametrize("url_name, queries", [("meeting_detail", 12), ("kallelse", 9), ("agenda_item_detail", 10)])
 def test_agenda_pages_do_not_grow_with_items_positions_or_documents(client, django_assert_num_queries, meeting, grow_agenda, polis_member, url_name, queries):
     first = grow_agenda("NOA")
@@ -106,7 +143,9 @@ def test_agenda_pages_do_not_grow_with_items_positions_or_documents(client, djan
     grow_agenda("Kameror")
     grow_agenda("Gottsunda")
     with django_assert_num_queries(queries):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert response.status_code == 200
+    assert_shows(response, *AGENDA_SHOWN[url_name])
 
 
 def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_num_queries):
