@@ -79,11 +79,6 @@ class AttendeeAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
 
 
-
-
-
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows that change only through the app, where the rules are checked and the change is logged."""
 

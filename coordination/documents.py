@@ -72,7 +72,7 @@ def display_name(name):
     name = "".join(char for char in name if unicodedata.category(char)[0] != "C").strip(" .")
     if len(name) > 200:
         stem, dot, extension = name.rpartition(".")
-        name = f"{stem[: 190]}.{extension[:9]}" if dot and len(extension) <= 9 else name[:200]
+        name = f"{stem[:190]}.{extension[:9]}" if dot and len(extension) <= 9 else name[:200]
     return name or "dokument"
 
 

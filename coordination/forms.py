@@ -52,9 +52,7 @@ ONE_LINE_ALLOWED = frozenset("\x00")
 
 def has_control_characters(text, *, multiline):
     allowed = MULTILINE_ALLOWED if multiline else ONE_LINE_ALLOWED
-    return any(
-        (unicodedata.category(char) == "Cc" and char not in allowed) or char in BIDI_CONTROLS for char in text
-    )
+    return any((unicodedata.category(char) == "Cc" and char not in allowed) or char in BIDI_CONTROLS for char in text)
 
 
 class PlainTextForm(forms.BaseForm):
@@ -234,10 +232,7 @@ class SlotForm(PlainTextForm, forms.Form):
         except times.AmbiguousTime:
             self.add_error(
                 "repeated_hour",
-                _(
-                    "%(time)s occurs twice on %(date)s because summer time ends. Choose which of the two "
-                    "you mean."
-                )
+                _("%(time)s occurs twice on %(date)s because summer time ends. Choose which of the two you mean.")
                 % self._describe(date, time),
             )
         return None
@@ -263,7 +258,7 @@ class SlotForm(PlainTextForm, forms.Form):
         else:
             # Added in UTC: across a clock change the meeting still lasts its planned minutes.
             end = times.to_stockholm(
-                start.astimezone(datetime.timezone.utc) + datetime.timedelta(minutes=self.meeting.duration_minutes)
+                start.astimezone(datetime.UTC) + datetime.timedelta(minutes=self.meeting.duration_minutes)
             )
         if end is None:
             return cleaned
@@ -335,7 +330,9 @@ class AnswerForm(PlainTextForm, forms.Form):
         """
         # Matched as text against the meeting's own slots: a posted key never reaches the database.
         posted = {key.removeprefix("answer_") for key in self.data if key.startswith("answer_")}
-        return [slot for slot in meeting.slots.order_by("start", "end") if not slot.is_withdrawn or str(slot.pk) in posted]
+        return [
+            slot for slot in meeting.slots.order_by("start", "end") if not slot.is_withdrawn or str(slot.pk) in posted
+        ]
 
     @property
     def rows(self):

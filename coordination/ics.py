@@ -22,6 +22,7 @@ PRODID = "-//Samråd//Samråd//SV"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
 
+
 def partstat(attendee):
     """The attendee's own calendar answer if they gave one; else accepted once the secretary confirmed them."""
     if attendee.rsvp != Attendee.Rsvp.NEEDS_ACTION:
@@ -106,7 +107,7 @@ def build_event(entry, *, now, cancelled=False, attendees=None):
     event = icalendar.Event()
     event.add("uid", meeting.calendar_uid)
     event.add("sequence", meeting.sequence)
-    event.add("dtstamp", now.astimezone(datetime.timezone.utc))
+    event.add("dtstamp", now.astimezone(datetime.UTC))
     event.add("dtstart", entry.slot.start.astimezone(STOCKHOLM))
     event.add("dtend", entry.slot.end.astimezone(STOCKHOLM))
     event.add("summary", meeting.title)
@@ -131,7 +132,7 @@ def build_hold(entry, slot, user, *, now, cancelled=False):
     event = icalendar.Event()
     event.add("uid", f"hold-{slot.pk}-{entry.meeting.uid}@samrad")
     event.add("sequence", 1 if cancelled else 0)
-    event.add("dtstamp", now.astimezone(datetime.timezone.utc))
+    event.add("dtstamp", now.astimezone(datetime.UTC))
     event.add("dtstart", slot.start.astimezone(STOCKHOLM))
     event.add("dtend", slot.end.astimezone(STOCKHOLM))
     event.add("summary", f"({entry.meeting.title})")

@@ -68,7 +68,15 @@ class TwoFactorRequiredMiddleware:
     in again.
     """
 
-    OPEN_URL_NAMES = {"two_factor_setup", "two_factor_start", "logout", "choose_language", "accessibility", "privacy", "healthz"}
+    OPEN_URL_NAMES = {
+        "two_factor_setup",
+        "two_factor_start",
+        "logout",
+        "choose_language",
+        "accessibility",
+        "privacy",
+        "healthz",
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -119,9 +119,13 @@ class MeetingQuerySet(models.QuerySet):
 
     def for_calendar(self):
         """What a calendar event of the meeting needs: parties, attendees (and their language), the agenda."""
-        return self.with_parties().select_related("confirmed_slot").prefetch_related(
-            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "user__profile")),
-            "agenda_items",
+        return (
+            self.with_parties()
+            .select_related("confirmed_slot")
+            .prefetch_related(
+                models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "user__profile")),
+                "agenda_items",
+            )
         )
 
     def for_feed(self):
@@ -139,19 +143,27 @@ class MeetingQuerySet(models.QuerySet):
 
     def with_parties(self):
         """What every meeting view needs to decide rights: the invitations and their parties."""
-        return self.prefetch_related(models.Prefetch("invitations", queryset=Invitation.objects.select_related("party")))
+        return self.prefetch_related(
+            models.Prefetch("invitations", queryset=Invitation.objects.select_related("party"))
+        )
 
     def for_kallelse(self):
         """The notice of meeting: parties, the confirmed time and attendees; no slots or answers."""
-        return self.with_parties().select_related("confirmed_slot").prefetch_related(
-            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party"))
+        return (
+            self.with_parties()
+            .select_related("confirmed_slot")
+            .prefetch_related(models.Prefetch("attendees", queryset=Attendee.objects.select_related("party")))
         )
 
     def for_meeting_page(self):
         """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values."""
-        return self.with_parties().select_related("confirmed_slot", "created_by").prefetch_related(
-            models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
-            models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
+        return (
+            self.with_parties()
+            .select_related("confirmed_slot", "created_by")
+            .prefetch_related(
+                models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
+                models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
+            )
         )
 
 
@@ -193,8 +205,7 @@ class Meeting(models.Model):
         verbose_name_plural = _("meetings")
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="scheduled", confirmed_slot__isnull=False)
-                | ~Q(status="scheduled"),
+                condition=Q(status="scheduled", confirmed_slot__isnull=False) | ~Q(status="scheduled"),
                 name="scheduled_meeting_has_slot",
             ),
             # A meeting being planned has no confirmed time. Since times can only be withdrawn while
@@ -401,9 +412,7 @@ class EventQuerySet(models.QuerySet):
 
     def visible_to_parties(self, party_ids):
         """What the given parties (ids, or a subquery of them) may see of the log: the export of one party."""
-        return self.filter(meeting__in=visible_meeting_ids(party_ids)).filter(
-            Q(private=False) | Q(party__in=party_ids)
-        )
+        return self.filter(meeting__in=visible_meeting_ids(party_ids)).filter(Q(private=False) | Q(party__in=party_ids))
 
     def update(self, **kwargs):
         raise AppendOnlyError("The event log is append-only: its rows are never updated.")
@@ -633,9 +642,7 @@ class Document(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    replaces = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
-    )
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
     replaced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     form_token = form_token_field()
@@ -748,8 +755,13 @@ class ReminderSent(models.Model):
         verbose_name = _("reminder sent")
         verbose_name_plural = _("reminders sent")
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "party", "deadline", "occasion"], name="one_reminder_per_occasion")
+            models.UniqueConstraint(
+                fields=["meeting", "party", "deadline", "occasion"], name="one_reminder_per_occasion"
+            )
         ]
+
+    def __str__(self):
+        return f"{self.party}: {self.get_occasion_display()} ({self.deadline:%Y-%m-%d})"
 
 
 class CalendarReply(models.Model):
@@ -796,3 +808,6 @@ class Hold(models.Model):
         verbose_name = _("tentative hold")
         verbose_name_plural = _("tentative holds")
         constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_hold_per_user")]
+
+    def __str__(self):
+        return f"{self.user}: {self.meeting}"

@@ -64,7 +64,7 @@ class SlotRow:
     @property
     def cells(self):
         """(invitation, GivenAnswer or None) per party; paired on demand, as the grid itself needs no pairs."""
-        return list(zip(self.invitations, self.answers))
+        return list(zip(self.invitations, self.answers, strict=True))
 
     @cached_property
     def label(self):
@@ -143,7 +143,7 @@ def build_grid(meeting, access=None, answers=None):
             missing=len(party_ids) - len(values),
         )
         if row.missing:
-            for party_id, answer in zip(party_ids, given):
+            for party_id, answer in zip(party_ids, given, strict=True):
                 if answer is None:
                     unanswered[party_id] += 1
         said_no, missing = rules.blocking_answers(slot_answers, required)
@@ -267,7 +267,9 @@ def build_agenda(meeting, user, *, shared_only=False):
         for party in parties:
             position = item_positions.get(party.pk)
             columns.append((party, position, position_documents.get(position.pk, []) if position else []))
-        entries[item.status].append(AgendaEntry(item=item, positions=columns, documents=item_documents.get(item.pk, [])))
+        entries[item.status].append(
+            AgendaEntry(item=item, positions=columns, documents=item_documents.get(item.pk, []))
+        )
     return Agenda(
         accepted=entries[AgendaItem.Status.ACCEPTED],
         proposed=entries[AgendaItem.Status.PROPOSED],
@@ -280,7 +282,5 @@ def text_diff(old, new):
     """Line by line: ("same" | "added" | "removed", line), for comparing two versions of a text."""
     kinds = {"  ": "same", "+ ": "added", "- ": "removed"}
     return [
-        (kinds[line[:2]], line[2:])
-        for line in difflib.ndiff(old.splitlines(), new.splitlines())
-        if line[:2] in kinds
+        (kinds[line[:2]], line[2:]) for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[:2] in kinds
     ]

@@ -87,9 +87,10 @@ def _convening_coordinator(access):
 
 def must_use_two_factor(user):
     """Coordinators and secretaries confirm meetings and keep the record: a setting can make them use two factors."""
-    return settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS and user.memberships.filter(
-        role__in=[Role.COORDINATOR, Role.SECRETARY]
-    ).exists()
+    return (
+        settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS
+        and user.memberships.filter(role__in=[Role.COORDINATOR, Role.SECRETARY]).exists()
+    )
 
 
 def can_create_meeting(user):

@@ -42,7 +42,7 @@ def stockholm_datetime(date, time, repeated_hour=None):
     repeated hour unless ``repeated_hour`` says which occurrence is meant.
     """
     local = datetime.datetime.combine(date, time, tzinfo=STOCKHOLM)
-    round_trip = local.astimezone(datetime.timezone.utc).astimezone(STOCKHOLM)
+    round_trip = local.astimezone(datetime.UTC).astimezone(STOCKHOLM)
     if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise NonexistentTime(local)
     if is_ambiguous(local):

@@ -94,7 +94,6 @@ def pending_login_user(request):
     return user
 
 
-
 def finish_pending_login(*, request, user, code):
     """The second step: log the waiting user in if ``code`` is current.
 

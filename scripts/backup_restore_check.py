@@ -93,7 +93,7 @@ def build_data(database_url, documents_root):
 
 
 # Run by `manage.py shell` in the source database, after load_demo.
-BUILD_MORE = '''
+BUILD_MORE = """
 import hashlib
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -132,7 +132,7 @@ eventlog.export_event_log(meeting=meeting, party=lansstyrelsen, by=users["lst.se
 
 # A deleted account: its events keep the name, with no link.
 users["polis.rikspolischef"].delete()
-'''
+"""
 
 
 def compare(source_url, restored_url, source_documents, restored_documents):

@@ -60,7 +60,13 @@ def db_state():
     return {
         "items": list(
             AgendaItem.objects.order_by("pk").values_list(
-                "pk", "title", "description", "status", "order", "planned_minutes", "decline_reason",
+                "pk",
+                "title",
+                "description",
+                "status",
+                "order",
+                "planned_minutes",
+                "decline_reason",
                 "presenting_party_id",
             )
         ),
@@ -128,28 +134,59 @@ THINGS = [
     Thing("draft position", "MARK-DRAFT-41", "item_a", public=False, in_kallelse=False, position_attr="draft"),
     Thing("shared position", "MARK-SHARED-42", "item_b", public=True, in_kallelse=True, position_attr="shared"),
     Thing(
-        "withdrawn position", "MARK-WITHDRAWN-44", "item_c", public=False, in_kallelse=False,
+        "withdrawn position",
+        "MARK-WITHDRAWN-44",
+        "item_c",
+        public=False,
+        in_kallelse=False,
         position_attr="withdrawn",
     ),
     Thing(
-        "earlier draft version of a shared position", "MARK-EARLY-43", "item_b", public=False, in_kallelse=False,
-        position_attr="shared", versions_query="?from=1&to=3", only_on_versions_page=True, container_public=True,
+        "earlier draft version of a shared position",
+        "MARK-EARLY-43",
+        "item_b",
+        public=False,
+        in_kallelse=False,
+        position_attr="shared",
+        versions_query="?from=1&to=3",
+        only_on_versions_page=True,
+        container_public=True,
     ),
     Thing(
-        "document on a draft position", "mark-draftdoc-51.txt", "item_a", public=False, in_kallelse=False,
-        document_attr="draft_doc", content=b"MARK-DRAFTDOC-CONTENT-61\n",
+        "document on a draft position",
+        "mark-draftdoc-51.txt",
+        "item_a",
+        public=False,
+        in_kallelse=False,
+        document_attr="draft_doc",
+        content=b"MARK-DRAFTDOC-CONTENT-61\n",
     ),
     Thing(
-        "document on a shared position", "mark-shareddoc-52.txt", "item_b", public=True, in_kallelse=True,
-        document_attr="shared_doc", content=b"MARK-SHAREDDOC-CONTENT-62\n",
+        "document on a shared position",
+        "mark-shareddoc-52.txt",
+        "item_b",
+        public=True,
+        in_kallelse=True,
+        document_attr="shared_doc",
+        content=b"MARK-SHAREDDOC-CONTENT-62\n",
     ),
     Thing(
-        "document on a withdrawn position", "mark-withdrawndoc-54.txt", "item_c", public=False, in_kallelse=False,
-        document_attr="withdrawn_doc", content=b"MARK-WITHDRAWNDOC-CONTENT-64\n",
+        "document on a withdrawn position",
+        "mark-withdrawndoc-54.txt",
+        "item_c",
+        public=False,
+        in_kallelse=False,
+        document_attr="withdrawn_doc",
+        content=b"MARK-WITHDRAWNDOC-CONTENT-64\n",
     ),
     Thing(
-        "document on the agenda item", "mark-itemdoc-53.txt", "item_a", public=True, in_kallelse=True,
-        document_attr="item_doc", content=b"MARK-ITEMDOC-CONTENT-63\n",
+        "document on the agenda item",
+        "mark-itemdoc-53.txt",
+        "item_a",
+        public=True,
+        in_kallelse=True,
+        document_attr="item_doc",
+        content=b"MARK-ITEMDOC-CONTENT-63\n",
     ),
 ]
 THING = {thing.key: thing for thing in THINGS}
@@ -183,11 +220,17 @@ def build_scenario(meeting, *, kommun, polisen, kommun_coordinator, polis_coordi
     """
     convener = (kommun_coordinator, kommun)
     item_a = add_item(meeting, polisen, polis_coordinator, "MARK-ITEM-71 Stöd från NOA", accept_by=convener, minutes=30)
-    item_b = add_item(meeting, polisen, polis_coordinator, "Kameror för brottsutredning", accept_by=convener, minutes=25)
-    item_c = add_item(meeting, polisen, polis_coordinator, "Lokalt poliskontor i Gottsunda", accept_by=convener, minutes=25)
+    item_b = add_item(
+        meeting, polisen, polis_coordinator, "Kameror för brottsutredning", accept_by=convener, minutes=25
+    )
+    item_c = add_item(
+        meeting, polisen, polis_coordinator, "Lokalt poliskontor i Gottsunda", accept_by=convener, minutes=25
+    )
     proposed_item = add_item(meeting, polisen, polis_coordinator, "MARK-PROPOSED-81 Resursfördelning")
     declined_item = add_item(meeting, polisen, polis_coordinator, "MARK-DECLINED-82 Övrigt")
-    declined_item = agenda.decline_agenda_item(item=declined_item, party=kommun, by=kommun_coordinator, reason="Ryms inte")
+    declined_item = agenda.decline_agenda_item(
+        item=declined_item, party=kommun, by=kommun_coordinator, reason="Ryms inte"
+    )
 
     draft = agenda.save_position(
         item=item_a, party=polisen, by=polis_member, text="Internt utkast: MARK-DRAFT-41", base_version=0
@@ -230,9 +273,7 @@ def build_scenario(meeting, *, kommun, polisen, kommun_coordinator, polis_coordi
 
 
 @pytest.fixture
-def scenario(
-    scheduled_meeting, documents_dir, kommun, polisen, kommun_coordinator, polis_coordinator, polis_member
-):
+def scenario(scheduled_meeting, documents_dir, kommun, polisen, kommun_coordinator, polis_coordinator, polis_member):
     """On a scheduled meeting, so that the .ics can be downloaded too."""
     return build_scenario(
         scheduled_meeting,

@@ -18,19 +18,43 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def rich_meeting(scheduled_meeting, kommun, polisen, lansstyrelsen, kommun_coordinator, polis_member, polis_coordinator, lansstyrelsen_secretary):
+def rich_meeting(
+    scheduled_meeting,
+    kommun,
+    polisen,
+    lansstyrelsen,
+    kommun_coordinator,
+    polis_member,
+    polis_coordinator,
+    lansstyrelsen_secretary,
+):
     """A scheduled meeting with attendees, an agenda with shared and draft positions, a document and sent mail."""
-    attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.name_attendee(
+        meeting=scheduled_meeting,
+        party=polisen,
+        by=polis_coordinator,
+        name="Rikspolischef",
+        email="rpc@polisen.example",
+    )
     item = agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_member, title="Stöd från NOA")
     agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
     agenda.propose_agenda_item(meeting=scheduled_meeting, party=polisen, by=polis_member, title="Resurser 2027")
-    shared = agenda.save_position(item=item, party=kommun, by=kommun_coordinator, text="- Lokaler\n- **Bemanning**", base_version=0)
+    shared = agenda.save_position(
+        item=item, party=kommun, by=kommun_coordinator, text="- Lokaler\n- **Bemanning**", base_version=0
+    )
     agenda.set_position_shared(position=shared, by=kommun_coordinator, shared=True)
-    agenda.save_position(item=item, party=kommun, by=kommun_coordinator, text="- Lokaler\n- Bemanning i två år", base_version=2)
+    agenda.save_position(
+        item=item, party=kommun, by=kommun_coordinator, text="- Lokaler\n- Bemanning i två år", base_version=2
+    )
     draft = agenda.save_position(item=item, party=polisen, by=polis_member, text="Utkast", base_version=0)
     agenda.attach_document(
-        item=item, position=draft, party=polisen, by=polis_member, upload=ContentFile(b"Underlag\n", name="underlag.txt"),
-        content_type="text/plain", sha256="0" * 64,
+        item=item,
+        position=draft,
+        party=polisen,
+        by=polis_member,
+        upload=ContentFile(b"Underlag\n", name="underlag.txt"),
+        content_type="text/plain",
+        sha256="0" * 64,
     )
     return scheduled_meeting, item, shared
 
@@ -98,7 +122,9 @@ def test_every_page_a_convener_sees_has_no_axe_violations(browser, live_server, 
     assert not report(found), report(found)
 
 
-def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(browser, live_server, rich_meeting, meeting, slots, polisen, lansstyrelsen, lansstyrelsen_secretary):
+def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(
+    browser, live_server, rich_meeting, meeting, slots, polisen, lansstyrelsen, lansstyrelsen_secretary
+):
     scheduled, item, _ = rich_meeting
     draft = Position.objects.get(party=polisen)
     police = [
@@ -116,7 +142,9 @@ def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(br
     assert not report(found), report(found)
 
 
-def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server, meeting, polisen, kommun_coordinator, clock_changes):
+def test_forms_showing_their_errors_have_no_axe_violations(
+    browser, live_server, meeting, polisen, kommun_coordinator, clock_changes
+):
     context = browser.new_context(locale="sv-SE")
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -144,7 +172,9 @@ def test_forms_showing_their_errors_have_no_axe_violations(browser, live_server,
     assert not report(found), report(found)
 
 
-def test_the_answer_form_with_an_error_has_no_axe_violations(browser, live_server, meeting, slots, polisen, polis_member):
+def test_the_answer_form_with_an_error_has_no_axe_violations(
+    browser, live_server, meeting, slots, polisen, polis_member
+):
     context = browser.new_context(locale="sv-SE")
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
@@ -171,8 +201,16 @@ def test_pages_fit_320_css_pixels_without_scrolling_sideways(browser, live_serve
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     too_wide = {}
-    for path in ["/", f"/meetings/{meeting.pk}/", f"/meetings/{scheduled.pk}/", f"/meetings/{scheduled.pk}/agenda/{item.pk}/",
-                 f"/meetings/{meeting.pk}/slots/new/", "/meetings/new/", f"/meetings/{scheduled.pk}/kallelse/", "/accessibility/"]:
+    for path in [
+        "/",
+        f"/meetings/{meeting.pk}/",
+        f"/meetings/{scheduled.pk}/",
+        f"/meetings/{scheduled.pk}/agenda/{item.pk}/",
+        f"/meetings/{meeting.pk}/slots/new/",
+        "/meetings/new/",
+        f"/meetings/{scheduled.pk}/kallelse/",
+        "/accessibility/",
+    ]:
         page.goto(f"{live_server.url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 320:

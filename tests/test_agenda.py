@@ -26,7 +26,6 @@ from .agenda_support import (
 pytestmark = pytest.mark.usefixtures("english")
 
 
-
 @pytest.fixture
 def convener(kommun_coordinator, kommun):
     return (kommun_coordinator, kommun)
@@ -69,7 +68,9 @@ def test_a_proposed_item_waits_for_the_convener_and_the_log_says_who_proposed_it
     assert (event.party, event.subject, event.after["planned_minutes"]) == (polisen, polis_item.title, 15)
 
 
-def test_accepting_puts_items_last_in_the_order_they_are_accepted(meeting, kommun_item, polis_item, kommun, kommun_coordinator):
+def test_accepting_puts_items_last_in_the_order_they_are_accepted(
+    meeting, kommun_item, polis_item, kommun, kommun_coordinator
+):
     agenda.accept_agenda_item(item=polis_item, party=kommun, by=kommun_coordinator)
     agenda.accept_agenda_item(item=kommun_item, party=kommun, by=kommun_coordinator)
 
@@ -100,7 +101,9 @@ def test_declining_takes_the_item_off_and_renumbers_the_rest(meeting, convener, 
     assert event.before == {"status": "accepted"} and event.after["reason"] == "Tas upp i mars"
 
 
-def test_a_declined_item_accepted_after_all_goes_last_without_its_reason(meeting, convener, kommun, kommun_coordinator, polisen):
+def test_a_declined_item_accepted_after_all_goes_last_without_its_reason(
+    meeting, convener, kommun, kommun_coordinator, polisen
+):
     first = add_item(meeting, polisen, kommun_coordinator, "Först", accept_by=convener)
     add_item(meeting, polisen, kommun_coordinator, "Sedan", accept_by=convener)
     agenda.decline_agenda_item(item=first, party=kommun, by=kommun_coordinator, reason="Nej")
@@ -120,7 +123,9 @@ def test_a_declined_item_accepted_after_all_goes_last_without_its_reason(meeting
         ("C", 1, ["A", "B", "C"]),  # already last
     ],
 )
-def test_moving_an_item_swaps_it_with_its_neighbour(meeting, convener, kommun, kommun_coordinator, polisen, moved, step, order):
+def test_moving_an_item_swaps_it_with_its_neighbour(
+    meeting, convener, kommun, kommun_coordinator, polisen, moved, step, order
+):
     items = {t: add_item(meeting, polisen, kommun_coordinator, t, accept_by=convener) for t in "ABC"}
     events_before = len(events(meeting, Event.Action.AGENDA_REORDERED))
 
@@ -187,7 +192,9 @@ def test_changing_the_agenda_of_a_scheduled_meeting_raises_the_calendar_sequence
 # Positions: versions, sharing and the conflict of two editors.
 
 
-def test_every_save_of_a_position_is_a_version_with_the_text_before_and_after(meeting, kommun_item, polisen, polis_member):
+def test_every_save_of_a_position_is_a_version_with_the_text_before_and_after(
+    meeting, kommun_item, polisen, polis_member
+):
     first = agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Ett", base_version=0)
     second = agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Två", base_version=1)
     same = agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Två", base_version=2)
@@ -199,20 +206,26 @@ def test_every_save_of_a_position_is_a_version_with_the_text_before_and_after(me
     assert [(e.before, e.after["text"]) for e in saved] == [(None, "Ett"), ({"text": "Ett", "version": 1}, "Två")]
 
 
-def test_a_save_from_an_older_version_raises_a_conflict_and_writes_nothing(meeting, kommun_item, polisen, polis_member, polis_coordinator):
+def test_a_save_from_an_older_version_raises_a_conflict_and_writes_nothing(
+    meeting, kommun_item, polisen, polis_member, polis_coordinator
+):
     agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Ursprunglig", base_version=0)
     agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Första personens", base_version=1)
     before = db_state()
 
     with pytest.raises(agenda.PositionConflict) as conflict:
-        agenda.save_position(item=kommun_item, party=polisen, by=polis_coordinator, text="Andra personens", base_version=1)
+        agenda.save_position(
+            item=kommun_item, party=polisen, by=polis_coordinator, text="Andra personens", base_version=1
+        )
 
     assert conflict.value.current.text == "Första personens"
     assert conflict.value.current.version == 2
     assert db_state() == before
 
 
-def test_two_members_writing_a_first_version_at_once_do_not_overwrite_each_other(kommun_item, polisen, polis_member, polis_coordinator):
+def test_two_members_writing_a_first_version_at_once_do_not_overwrite_each_other(
+    kommun_item, polisen, polis_member, polis_coordinator
+):
     agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Min", base_version=0)
 
     with pytest.raises(agenda.PositionConflict) as conflict:
@@ -284,7 +297,9 @@ def test_two_people_editing_the_same_position_never_overwrite_each_other(
     ]
 
 
-def test_a_form_opened_before_the_position_existed_conflicts_with_the_first_save(client, kommun_item, polisen, polis_member, polis_coordinator):
+def test_a_form_opened_before_the_position_existed_conflicts_with_the_first_save(
+    client, kommun_item, polisen, polis_member, polis_coordinator
+):
     url = edit_url(kommun_item, polisen)
     client.force_login(polis_coordinator)
     assert base_version_in(client.get(url).content.decode()) == 0
@@ -296,7 +311,9 @@ def test_a_form_opened_before_the_position_existed_conflicts_with_the_first_save
     assert Position.objects.get().text == "Först på plats"
 
 
-def test_a_save_based_on_a_position_that_does_not_exist_is_refused_without_a_crash(client, kommun_item, polisen, polis_member):
+def test_a_save_based_on_a_position_that_does_not_exist_is_refused_without_a_crash(
+    client, kommun_item, polisen, polis_member
+):
     client.force_login(polis_member)
 
     response = client.post(edit_url(kommun_item, polisen), {"text": "Från en gammal flik", "base_version": 3})
@@ -308,7 +325,9 @@ def test_a_save_based_on_a_position_that_does_not_exist_is_refused_without_a_cra
 # The views of the agenda and the positions, for those who may use them.
 
 
-def test_a_member_proposes_and_the_convener_accepts_through_the_pages(client, meeting, kommun_member, kommun_coordinator):
+def test_a_member_proposes_and_the_convener_accepts_through_the_pages(
+    client, meeting, kommun_member, kommun_coordinator
+):
     client.force_login(kommun_member)
     response = client.post(
         reverse("agenda_item_create", args=[meeting.pk]),
@@ -326,7 +345,9 @@ def test_a_member_proposes_and_the_convener_accepts_through_the_pages(client, me
     assert (item.status, item.order) == ("accepted", 1)
 
 
-def test_the_convener_declines_with_a_reason_every_party_reads(client, meeting, polis_item, kommun_coordinator, polis_member):
+def test_the_convener_declines_with_a_reason_every_party_reads(
+    client, meeting, polis_item, kommun_coordinator, polis_member
+):
     client.force_login(kommun_coordinator)
     url = reverse("agenda_item_decline", args=[meeting.pk, polis_item.pk])
     assert client.get(url).status_code == 200
@@ -340,7 +361,9 @@ def test_the_convener_declines_with_a_reason_every_party_reads(client, meeting, 
     assert "Declined. Reason:" in body and "Tas upp på nationell nivå" in body
 
 
-def test_the_proposer_edits_its_item_while_it_is_only_proposed(client, meeting, polis_item, polis_coordinator, convener):
+def test_the_proposer_edits_its_item_while_it_is_only_proposed(
+    client, meeting, polis_item, polis_coordinator, convener
+):
     client.force_login(polis_coordinator)
     url = reverse("agenda_item_edit", args=[meeting.pk, polis_item.pk])
     data = {"title": "Resursfördelning 2027", "description": "", "presenting_party": "", "planned_minutes": "20"}
@@ -353,7 +376,9 @@ def test_the_proposer_edits_its_item_while_it_is_only_proposed(client, meeting, 
     assert AgendaItem.objects.get(pk=polis_item.pk).title == "Resursfördelning 2027"
 
 
-def test_the_up_and_down_buttons_reorder_the_agenda_on_the_meeting_page(client, meeting, convener, kommun_coordinator, polisen):
+def test_the_up_and_down_buttons_reorder_the_agenda_on_the_meeting_page(
+    client, meeting, convener, kommun_coordinator, polisen
+):
     items = [add_item(meeting, polisen, kommun_coordinator, f"Punkt {n}", accept_by=convener) for n in "ABC"]
     client.force_login(kommun_coordinator)
 
@@ -380,7 +405,9 @@ def test_moving_a_proposed_item_is_refused_with_a_message(client, meeting, polis
     assert db_state() == before
 
 
-def test_a_party_writes_shares_and_withdraws_its_position_through_the_pages(client, meeting, kommun_item, polisen, polis_member):
+def test_a_party_writes_shares_and_withdraws_its_position_through_the_pages(
+    client, meeting, kommun_item, polisen, polis_member
+):
     client.force_login(polis_member)
     response = client.post(edit_url(kommun_item, polisen), {"text": "Polisens syn", "base_version": 0})
     assert response.status_code == 302
@@ -399,7 +426,9 @@ def test_a_party_writes_shares_and_withdraws_its_position_through_the_pages(clie
 
 def test_the_versions_page_compares_two_versions(client, meeting, kommun_item, polisen, polis_member):
     agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="rad ett\nrad två", base_version=0)
-    position = agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="rad ett\nrad tre", base_version=1)
+    position = agenda.save_position(
+        item=kommun_item, party=polisen, by=polis_member, text="rad ett\nrad tre", base_version=1
+    )
     client.force_login(polis_member)
 
     response = client.get(reverse("position_versions", args=[meeting.pk, position.pk]) + "?from=1&to=2")
@@ -411,7 +440,9 @@ def test_the_versions_page_compares_two_versions(client, meeting, kommun_item, p
 # Minutes, the .ics and Markdown.
 
 
-def test_the_planned_minutes_add_up_on_the_meeting_page_and_in_the_kallelse(client, meeting, convener, kommun_coordinator, polisen, kommun_member):
+def test_the_planned_minutes_add_up_on_the_meeting_page_and_in_the_kallelse(
+    client, meeting, convener, kommun_coordinator, polisen, kommun_member
+):
     for title, minutes in (("NOA", 30), ("Kameror", 25), ("Gottsunda", 25), ("Förebyggande", 30)):
         add_item(meeting, polisen, kommun_coordinator, title, accept_by=convener, minutes=minutes)
     add_item(meeting, polisen, kommun_coordinator, "Bara föreslagen", minutes=15)  # not on the agenda yet
@@ -440,7 +471,10 @@ def ics_description(client, meeting):
 def test_the_ics_lists_the_accepted_agenda_in_order_and_never_a_position_or_a_document(
     client, scheduled_meeting, convener, kommun, kommun_coordinator, polisen, polis_member, kommun_member, documents_dir
 ):
-    a, b, c = (add_item(scheduled_meeting, polisen, kommun_coordinator, t, accept_by=convener) for t in ("Alfa", "Beta", "Gamma"))
+    a, b, c = (
+        add_item(scheduled_meeting, polisen, kommun_coordinator, t, accept_by=convener)
+        for t in ("Alfa", "Beta", "Gamma")
+    )
     agenda.move_agenda_item(item=c, party=kommun, by=kommun_coordinator, step=-1)
     add_item(scheduled_meeting, polisen, kommun_coordinator, "Föreslagen punkt")
     declined = add_item(scheduled_meeting, polisen, kommun_coordinator, "Avböjd punkt", accept_by=convener)
@@ -456,8 +490,16 @@ def test_the_ics_lists_the_accepted_agenda_in_order_and_never_a_position_or_a_do
         description, body = ics_description(client, scheduled_meeting)
 
         assert "1. Alfa\n2. Gamma\n3. Beta" in description
-        for absent in ("Föreslagen punkt", "Avböjd punkt", "DELAD-STÅNDPUNKT-901", "UTKAST-902", "bilaga-903",
-                       "DOKUMENTINNEHALL-904", "bilaga-905", "DOKUMENTINNEHALL-906"):
+        for absent in (
+            "Föreslagen punkt",
+            "Avböjd punkt",
+            "DELAD-STÅNDPUNKT-901",
+            "UTKAST-902",
+            "bilaga-903",
+            "DOKUMENTINNEHALL-904",
+            "bilaga-905",
+            "DOKUMENTINNEHALL-906",
+        ):
             assert absent not in body
 
 
@@ -522,7 +564,9 @@ def test_who_proposes_and_who_manages_the_agenda(request, meeting, persona, may_
 
 
 @pytest.mark.parametrize("persona", ["kommun_coordinator", "polis_coordinator", "polis_member"])
-def test_nobody_proposes_or_manages_once_the_meeting_is_cancelled(request, meeting, kommun, kommun_coordinator, persona):
+def test_nobody_proposes_or_manages_once_the_meeting_is_cancelled(
+    request, meeting, kommun, kommun_coordinator, persona
+):
     meeting = cancel(meeting, kommun, kommun_coordinator)
     access = MeetingAccess.for_user(request.getfixturevalue(persona), meeting)
 
@@ -566,7 +610,9 @@ def test_who_edits_an_item_and_attaches_documents_to_it(
         ("lansstyrelsen_secretary", "lansstyrelsen"),
     ],
 )
-def test_every_member_writes_only_its_own_partys_positions(request, meeting, kommun_item, persona, own_party, kommun, lansstyrelsen, polisen):
+def test_every_member_writes_only_its_own_partys_positions(
+    request, meeting, kommun_item, persona, own_party, kommun, lansstyrelsen, polisen
+):
     access = MeetingAccess.for_user(request.getfixturevalue(persona), meeting)
     parties = {"kommun": kommun, "lansstyrelsen": lansstyrelsen, "polisen": polisen}
 

@@ -96,133 +96,211 @@ class Row:
 MATRIX = {
     #                                                         anon.  outs.  other  member coord. secr.  conv.  conv.secr.
     # The user's own pages, and the public ones.
-    "my_meetings":              Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
-    "login":                    Row("-",                 get=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
-                                                        post=(200,   AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
-    "logout":                   Row("-",                 get=(405,   405,   405,   405,   405,   405,   405,   405),
-                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "my_meetings": Row(
+        "-", get=(LOGIN, 200, 200, 200, 200, 200, 200, 200), post=(LOGIN, 200, 200, 200, 200, 200, 200, 200)
+    ),
+    "login": Row(
+        "-", get=(200, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY), post=(200, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+    ),
+    "logout": Row(
+        "-", get=(405, 405, 405, 405, 405, 405, 405, 405), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+    ),
     # The two-factor step without a password step before it, and the admin's login: both lead to our login.
-    "login_code":               Row("-",                 get=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
-                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
-    "admin_login":              Row("-",                 get=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
-                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
+    "login_code": Row(
+        "-", get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+    ),
+    "admin_login": Row(
+        "-", get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+    ),
     # A reset answers the same for everyone and changes nothing until the new password is given through the link.
-    "password_reset":           Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
-    "password_reset_done":      Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
-    "password_reset_confirm":   Row("member's reset link", get=(AWAY, AWAY, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
-                                                        post=(AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
-    "password_reset_complete":  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
-    "password_change":          Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
-    "two_factor_start":         Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "password_reset": Row(
+        "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+    ),
+    "password_reset_done": Row(
+        "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405, 405, 405, 405)
+    ),
+    "password_reset_confirm": Row(
+        "member's reset link",
+        get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY),
+        post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY),
+    ),
+    "password_reset_complete": Row(
+        "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405, 405, 405, 405)
+    ),
+    "password_change": Row(
+        "-", get=(LOGIN, 200, 200, 200, 200, 200, 200, 200), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
+    "two_factor_start": Row(
+        "-", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
     # Without a device being set up (or in use), there is nothing to confirm (or remove).
-    "two_factor_setup":         Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
-    "two_factor_remove":        Row("-",                 get=(LOGIN, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY),
-                                                        post=(LOGIN, AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY,  AWAY)),
-    "choose_language":          Row("-",                 get=(405,   405,   405,   405,   405,   405,   405,   405),
-                                                        post=(AWAY,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
-    "accessibility":            Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(200,   200,   200,   200,   200,   200,   200,   200)),
-    "privacy":                  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(200,   200,   200,   200,   200,   200,   200,   200)),
-    "healthz":                  Row("-",                 get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(200,   200,   200,   200,   200,   200,   200,   200)),
-    "account":                  Row("-",                 get=(LOGIN, 200,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 200,   200,   200,   200,   200,   200,   200)),
-    "feed_new":                 Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
-    "feed_revoke":              Row("-",                 get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, DONE,  DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "two_factor_setup": Row(
+        "-", get=(LOGIN, 200, 200, 200, 200, 200, 200, 200), post=(LOGIN, 200, 200, 200, 200, 200, 200, 200)
+    ),
+    "two_factor_remove": Row(
+        "-",
+        get=(LOGIN, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY),
+        post=(LOGIN, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY),
+    ),
+    "choose_language": Row(
+        "-", get=(405, 405, 405, 405, 405, 405, 405, 405), post=(AWAY, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
+    "accessibility": Row(
+        "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(200, 200, 200, 200, 200, 200, 200, 200)
+    ),
+    "privacy": Row("-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(200, 200, 200, 200, 200, 200, 200, 200)),
+    "healthz": Row("-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(200, 200, 200, 200, 200, 200, 200, 200)),
+    "account": Row(
+        "-", get=(LOGIN, 200, 200, 200, 200, 200, 200, 200), post=(LOGIN, 200, 200, 200, 200, 200, 200, 200)
+    ),
+    "feed_new": Row(
+        "-", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
+    "feed_revoke": Row(
+        "-", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
     # The secret address is the key, whoever holds it: the member's feed, asked for by everyone.
-    "feed":                     Row("member's feed",     get=(200,   200,   200,   200,   200,   200,   200,   200),
-                                                        post=(405,   405,   405,   405,   405,   405,   405,   405)),
+    "feed": Row(
+        "member's feed", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405, 405, 405, 405)
+    ),
     # The meeting and its scheduling.
-    "meeting_create":           Row("-",                 get=(LOGIN, 200,   200,   403,   200,   403,   200,   403),
-                                                        post=(LOGIN, DONE,  DONE,  403,   DONE,  403,   DONE,  403)),
-    "meeting_detail":           Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
-    "meeting_edit":             Row("polling",           get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "meeting_create": Row(
+        "-", get=(LOGIN, 200, 200, 403, 200, 403, 200, 403), post=(LOGIN, DONE, DONE, 403, DONE, 403, DONE, 403)
+    ),
+    "meeting_detail": Row(
+        "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
+    ),
+    "meeting_edit": Row(
+        "polling", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
     # A draft is hidden from the invited parties.
-    "open_polling":             Row("draft",             get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   404,   404,   404,   404,   DONE,  403)),
-    "propose_slots":            Row("polling",           get=(LOGIN, 404,   200,   403,   200,   403,   200,   403),
-                                                        post=(LOGIN, 404,   DONE,  403,   DONE,  403,   DONE,  403)),
-    "withdraw_slot":            Row("slot",              get=(LOGIN, 404,   403,   403,   200,   403,   403,   403),
-                                                        post=(LOGIN, 404,   403,   403,   DONE,  403,   403,   403)),
-    "confirm":                  Row("slot",              get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "answer":                   Row("answers",           get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
-    "reschedule":               Row("scheduled",         get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "cancel":                   Row("polling",           get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "mark_held":                Row("scheduled",         get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "remind":                   Row("polling",           get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "attendee_create":          Row("attendees",         get=(LOGIN, 404,   403,   403,   200,   200,   403,   403),
-                                                        post=(LOGIN, 404,   403,   403,   DONE,  DONE,  403,   403)),
-    "attendee_remove":          Row("attendee",          get=(LOGIN, 404,   403,   403,   200,   200,   403,   403),
-                                                        post=(LOGIN, 404,   403,   403,   DONE,  DONE,  403,   403)),
+    "open_polling": Row(
+        "draft", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 404, 404, 404, 404, DONE, 403)
+    ),
+    "propose_slots": Row(
+        "polling", get=(LOGIN, 404, 200, 403, 200, 403, 200, 403), post=(LOGIN, 404, DONE, 403, DONE, 403, DONE, 403)
+    ),
+    "withdraw_slot": Row(
+        "slot", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
+    ),
+    "confirm": Row(
+        "slot", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "answer": Row(
+        "answers", get=(LOGIN, 404, 403, 200, 200, 200, 403, 403), post=(LOGIN, 404, 403, DONE, DONE, DONE, 403, 403)
+    ),
+    "reschedule": Row(
+        "scheduled", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "cancel": Row(
+        "polling", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "mark_held": Row(
+        "scheduled", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "remind": Row(
+        "polling", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "attendee_create": Row(
+        "attendees", get=(LOGIN, 404, 403, 403, 200, 200, 403, 403), post=(LOGIN, 404, 403, 403, DONE, DONE, 403, 403)
+    ),
+    "attendee_remove": Row(
+        "attendee", get=(LOGIN, 404, 403, 403, 200, 200, 403, 403), post=(LOGIN, 404, 403, 403, DONE, DONE, 403, 403)
+    ),
     # The convening party's secretary confirms attendance, the police's own secretary does not.
-    "attendee_confirm":         Row("attendee",          get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   403,   DONE)),
-    "event_log":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
+    "attendee_confirm": Row(
+        "attendee", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
+    ),
+    "event_log": Row(
+        "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
+    ),
     # The police's copy of the log, for the police's registry: their secretary's alone.
-    "event_log_csv":            Row("police's log",      get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   200,   403,   403)),
-    "event_log_json":           Row("police's log",      get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   200,   403,   403)),
-    "meeting_ics":              Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
-    "holds_ics":                Row("polling",           get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
-    "hold_times":               Row("polling",           get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   DONE,  DONE,  DONE,  DONE,  DONE,  DONE)),
+    "event_log_csv": Row(
+        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 200, 403, 403)
+    ),
+    "event_log_json": Row(
+        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 200, 403, 403)
+    ),
+    "meeting_ics": Row(
+        "scheduled", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
+    ),
+    "holds_ics": Row(
+        "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
+    ),
+    "hold_times": Row(
+        "polling", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
     # The agenda, the positions and the documents, on the scheduled meeting.
-    "kallelse":                 Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
-    "agenda_item_create":       Row("scheduled",         get=(LOGIN, 404,   200,   200,   200,   403,   200,   403),
-                                                        post=(LOGIN, 404,   DONE,  DONE,  DONE,  403,   DONE,  403)),
-    "agenda_item_detail":       Row("accepted item",     get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
-    "agenda_item_edit":         Row("proposed item",     get=(LOGIN, 404,   403,   200,   200,   403,   200,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  403,   DONE,  403)),
-    "agenda_item_accept":       Row("proposed item",     get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "agenda_item_decline":      Row("proposed item",     get=(LOGIN, 404,   403,   403,   403,   403,   200,   403),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "agenda_item_up":           Row("middle item",       get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
-    "agenda_item_down":         Row("middle item",       get=(LOGIN, 405,   405,   405,   405,   405,   405,   405),
-                                                        post=(LOGIN, 404,   403,   403,   403,   403,   DONE,  403)),
+    "kallelse": Row(
+        "scheduled", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
+    ),
+    "agenda_item_create": Row(
+        "scheduled", get=(LOGIN, 404, 200, 200, 200, 403, 200, 403), post=(LOGIN, 404, DONE, DONE, DONE, 403, DONE, 403)
+    ),
+    "agenda_item_detail": Row(
+        "accepted item", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
+    ),
+    "agenda_item_edit": Row(
+        "proposed item",
+        get=(LOGIN, 404, 403, 200, 200, 403, 200, 403),
+        post=(LOGIN, 404, 403, DONE, DONE, 403, DONE, 403),
+    ),
+    "agenda_item_accept": Row(
+        "proposed item",
+        get=(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+        post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403),
+    ),
+    "agenda_item_decline": Row(
+        "proposed item",
+        get=(LOGIN, 404, 403, 403, 403, 403, 200, 403),
+        post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403),
+    ),
+    "agenda_item_up": Row(
+        "middle item", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "agenda_item_down": Row(
+        "middle item", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
     # Documents on the item itself come from its proposer (the police) or the convener.
-    "document_create":          Row("accepted item",     get=(LOGIN, 404,   403,   200,   200,   200,   200,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  DONE,  403)),
-    "position_edit":            Row("position",          get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
+    "document_create": Row(
+        "accepted item",
+        get=(LOGIN, 404, 403, 200, 200, 200, 200, 403),
+        post=(LOGIN, 404, 403, DONE, DONE, DONE, DONE, 403),
+    ),
+    "position_edit": Row(
+        "position", get=(LOGIN, 404, 403, 200, 200, 200, 403, 403), post=(LOGIN, 404, 403, DONE, DONE, DONE, 403, 403)
+    ),
     # Another party's draft does not exist for anyone else: 404, not 403.
-    "position_share":           Row("draft position",    get=(LOGIN, 404,   404,   200,   200,   200,   404,   404),
-                                                        post=(LOGIN, 404,   404,   DONE,  DONE,  DONE,  404,   404)),
-    "position_withdraw":        Row("shared position",   get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
-    "position_versions":        Row("shared position",   get=(LOGIN, 404,   200,   200,   200,   200,   200,   200),
-                                                        post=(LOGIN, 404,   200,   200,   200,   200,   200,   200)),
-    "position_document_create": Row("shared position",   get=(LOGIN, 404,   403,   200,   200,   200,   403,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  403,   403)),
-    "document_download":        Row("draft document",    get=(LOGIN, 404,   404,   200,   200,   200,   404,   404),
-                                                        post=(LOGIN, 404,   404,   200,   200,   200,   404,   404)),
-    "document_replace":         Row("item document",     get=(LOGIN, 404,   403,   200,   200,   200,   200,   403),
-                                                        post=(LOGIN, 404,   403,   DONE,  DONE,  DONE,  DONE,  403)),
+    "position_share": Row(
+        "draft position",
+        get=(LOGIN, 404, 404, 200, 200, 200, 404, 404),
+        post=(LOGIN, 404, 404, DONE, DONE, DONE, 404, 404),
+    ),
+    "position_withdraw": Row(
+        "shared position",
+        get=(LOGIN, 404, 403, 200, 200, 200, 403, 403),
+        post=(LOGIN, 404, 403, DONE, DONE, DONE, 403, 403),
+    ),
+    "position_versions": Row(
+        "shared position",
+        get=(LOGIN, 404, 200, 200, 200, 200, 200, 200),
+        post=(LOGIN, 404, 200, 200, 200, 200, 200, 200),
+    ),
+    "position_document_create": Row(
+        "shared position",
+        get=(LOGIN, 404, 403, 200, 200, 200, 403, 403),
+        post=(LOGIN, 404, 403, DONE, DONE, DONE, 403, 403),
+    ),
+    "document_download": Row(
+        "draft document",
+        get=(LOGIN, 404, 404, 200, 200, 200, 404, 404),
+        post=(LOGIN, 404, 404, 200, 200, 200, 404, 404),
+    ),
+    "document_replace": Row(
+        "item document",
+        get=(LOGIN, 404, 403, 200, 200, 200, 200, 403),
+        post=(LOGIN, 404, 403, DONE, DONE, DONE, DONE, 403),
+    ),
 }
 
 # A download that writes, on purpose: the export of the log writes one row to the log itself, that the
@@ -261,10 +339,13 @@ TARGETS = {
     "slot": ("polling", {"slot_pk": lambda w, t: t.slot}),
     "answers": ("polling", {"party_pk": lambda w, t: w.police}),
     "police's log": ("polling", {"party_pk": lambda w, t: w.police}),
-    "member's reset link": (None, {
-        "uidb64": lambda w, t: urlsafe_base64_encode(force_bytes(w.users["member"].pk)),
-        "token": lambda w, t: default_token_generator.make_token(w.users["member"]),
-    }),
+    "member's reset link": (
+        None,
+        {
+            "uidb64": lambda w, t: urlsafe_base64_encode(force_bytes(w.users["member"].pk)),
+            "token": lambda w, t: default_token_generator.make_token(w.users["member"]),
+        },
+    ),
     "attendees": ("polling", {"party_pk": lambda w, t: w.police}),
     "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
     "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
@@ -359,7 +440,10 @@ def build_world(documents):
     # The same police things in both meetings: an id from one is then tried in the other's URLs.
     for things in (polling, scheduled):
         things.attendee = attendance.name_attendee(
-            meeting=things.meeting, party=polisen, by=police_coordinator, name="Rikspolischef",
+            meeting=things.meeting,
+            party=polisen,
+            by=police_coordinator,
+            name="Rikspolischef",
             email="rikspolischef@polisen.example",
         )
         things.agenda = build_scenario(
@@ -410,6 +494,7 @@ def documents_root(world):
 
 # The snapshot: every table the app writes, as row count and a hash of every value.
 
+
 @functools.cache
 def snapshot_queries():
     """One plain SELECT per table in primary-key order: taken after every case, through the ORM it cost a third
@@ -459,16 +544,28 @@ def action_data(name, world, user):
         own = user.memberships.first().party if user and user.memberships.exists() else parties["kommun"]
         other = parties["polisen"] if own != parties["polisen"] else parties["kommun"]
         return {
-            "title": "Smygmöte", "purpose": "", "location": "", "video_link": "", "duration_minutes": "60",
-            "answer_deadline": "", "convening": [own.pk], "required_parties": [other.pk], "optional_parties": [],
+            "title": "Smygmöte",
+            "purpose": "",
+            "location": "",
+            "video_link": "",
+            "duration_minutes": "60",
+            "answer_deadline": "",
+            "convening": [own.pk],
+            "required_parties": [other.pk],
+            "optional_parties": [],
         }
     return {
         "login": lambda: {"username": "polis_member", "password": "not-the-password-at-all"},
         "login_code": lambda: {"code": "123456"},
         "password_reset": lambda: {"email": user.email if user else "polis_member@polisen.example"},
-        "password_reset_confirm": lambda: {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+        "password_reset_confirm": lambda: {
+            "new_password1": "ett-nytt-langt-losenord",
+            "new_password2": "ett-nytt-langt-losenord",
+        },
         "password_change": lambda: {
-            "old_password": PASSWORD, "new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord",
+            "old_password": PASSWORD,
+            "new_password1": "ett-nytt-langt-losenord",
+            "new_password2": "ett-nytt-langt-losenord",
         },
         "two_factor_setup": lambda: {"code": "123456"},
         "two_factor_remove": lambda: {"code": "123456"},
@@ -702,41 +799,82 @@ def scheduled_agenda(w):
 
 MASS_ASSIGNMENT = [
     Extra(
-        "password_change", "member",
+        "password_change",
+        "member",
         lambda w: {"is_staff": "on", "is_superuser": "on", "username": "smyg", "email": "smyg@example.org"},
         lambda w: get_user_model().objects.get(pk=w.users["member"].pk),
-        lambda w: {"is_staff": False, "is_superuser": False, "username": w.users["member"].username,
-                   "email": w.users["member"].email},
+        lambda w: {
+            "is_staff": False,
+            "is_superuser": False,
+            "username": w.users["member"].username,
+            "email": w.users["member"].email,
+        },
     ),
     Extra(
-        "meeting_create", "coordinator",
-        lambda w: {"status": "scheduled", "created_by": w.users["convener"].pk, "sequence": "99",
-                   "confirmed_slot": w.things["polling"].slot.pk, "cancellation_reason": "Smyg"},
+        "meeting_create",
+        "coordinator",
+        lambda w: {
+            "status": "scheduled",
+            "created_by": w.users["convener"].pk,
+            "sequence": "99",
+            "confirmed_slot": w.things["polling"].slot.pk,
+            "cancellation_reason": "Smyg",
+        },
         latest(Meeting),
-        lambda w: {"title": "Smygmöte", "status": "draft", "created_by_id": w.users["coordinator"].pk, "sequence": 0,
-                   "confirmed_slot_id": None, "cancellation_reason": ""},
+        lambda w: {
+            "title": "Smygmöte",
+            "status": "draft",
+            "created_by_id": w.users["coordinator"].pk,
+            "sequence": 0,
+            "confirmed_slot_id": None,
+            "cancellation_reason": "",
+        },
     ),
     Extra(
-        "meeting_edit", "convener",
-        lambda w: {"status": "cancelled", "created_by": w.users["outsider"].pk, "sequence": "99",
-                   "confirmed_slot": w.things["polling"].slot.pk, "confirmation_reason": "Smyg"},
+        "meeting_edit",
+        "convener",
+        lambda w: {
+            "status": "cancelled",
+            "created_by": w.users["outsider"].pk,
+            "sequence": "99",
+            "confirmed_slot": w.things["polling"].slot.pk,
+            "confirmation_reason": "Smyg",
+        },
         polling_meeting,
-        lambda w: {"title": "Smygändrad titel", "status": "polling", "created_by_id": w.users["convener"].pk,
-                   "sequence": w.meeting("polling").sequence, "confirmed_slot_id": None, "confirmation_reason": ""},
+        lambda w: {
+            "title": "Smygändrad titel",
+            "status": "polling",
+            "created_by_id": w.users["convener"].pk,
+            "sequence": w.meeting("polling").sequence,
+            "confirmed_slot_id": None,
+            "confirmation_reason": "",
+        },
     ),
     Extra(
-        "propose_slots", "coordinator",
-        lambda w: {"slots-0-proposed_by_party": w.parties["kommun"].pk, "proposed_by_party": w.parties["kommun"].pk,
-                   "proposed_by": w.users["convener"].pk, "meeting": w.meeting("scheduled").pk,
-                   "slots-0-meeting": w.meeting("scheduled").pk},
+        "propose_slots",
+        "coordinator",
+        lambda w: {
+            "slots-0-proposed_by_party": w.parties["kommun"].pk,
+            "proposed_by_party": w.parties["kommun"].pk,
+            "proposed_by": w.users["convener"].pk,
+            "meeting": w.meeting("scheduled").pk,
+            "slots-0-meeting": w.meeting("scheduled").pk,
+        },
         latest(Slot),
-        lambda w: {"meeting_id": w.meeting("polling").pk, "proposed_by_party_id": w.police.pk,
-                   "proposed_by_id": w.users["coordinator"].pk},
+        lambda w: {
+            "meeting_id": w.meeting("polling").pk,
+            "proposed_by_party_id": w.police.pk,
+            "proposed_by_id": w.users["coordinator"].pk,
+        },
     ),
     Extra(
-        "answer", "member",
-        lambda w: {"party": w.parties["kommun"].pk, "answered_by": w.users["convener"].pk,
-                   f"answer_{w.things['scheduled'].slot.pk}": "no"},
+        "answer",
+        "member",
+        lambda w: {
+            "party": w.parties["kommun"].pk,
+            "answered_by": w.users["convener"].pk,
+            f"answer_{w.things['scheduled'].slot.pk}": "no",
+        },
         lambda w: {
             "parties answering if need be": set(
                 Answer.objects.filter(value="if_need_be").values_list("party_id", "answered_by_id")
@@ -746,105 +884,194 @@ MASS_ASSIGNMENT = [
         lambda w: {"parties answering if need be": {(w.police.pk, w.users["member"].pk)}, "answers no": 0},
     ),
     Extra(
-        "attendee_create", "secretary",
-        lambda w: {"party": w.parties["kommun"].pk, "status": "confirmed", "confirmed_by": w.users["convener"].pk,
-                   "rsvp": "ACCEPTED", "meeting": w.meeting("scheduled").pk},
+        "attendee_create",
+        "secretary",
+        lambda w: {
+            "party": w.parties["kommun"].pk,
+            "status": "confirmed",
+            "confirmed_by": w.users["convener"].pk,
+            "rsvp": "ACCEPTED",
+            "meeting": w.meeting("scheduled").pk,
+        },
         latest(Attendee),
-        lambda w: {"name": "Obehörig", "meeting_id": w.meeting("polling").pk, "party_id": w.police.pk,
-                   "status": "named", "confirmed_by_id": None, "rsvp": "NEEDS-ACTION"},
+        lambda w: {
+            "name": "Obehörig",
+            "meeting_id": w.meeting("polling").pk,
+            "party_id": w.police.pk,
+            "status": "named",
+            "confirmed_by_id": None,
+            "rsvp": "NEEDS-ACTION",
+        },
     ),
     Extra(
-        "attendee_confirm", "convener_secretary",
+        "attendee_confirm",
+        "convener_secretary",
         lambda w: {"confirmed_by": w.users["member"].pk, "status": "named", "party": w.parties["kommun"].pk},
         lambda w: Attendee.objects.get(pk=w.things["polling"].attendee.pk),
         lambda w: {"status": "confirmed", "confirmed_by_id": w.users["convener_secretary"].pk, "party_id": w.police.pk},
     ),
     Extra(
-        "agenda_item_create", "member",
-        lambda w: {"proposed_by_party": w.parties["kommun"].pk, "proposed_by": w.users["convener"].pk,
-                   "status": "accepted", "order": "1", "meeting": w.meeting("polling").pk, "decline_reason": "Smyg"},
+        "agenda_item_create",
+        "member",
+        lambda w: {
+            "proposed_by_party": w.parties["kommun"].pk,
+            "proposed_by": w.users["convener"].pk,
+            "status": "accepted",
+            "order": "1",
+            "meeting": w.meeting("polling").pk,
+            "decline_reason": "Smyg",
+        },
         latest(AgendaItem),
-        lambda w: {"title": "Smygpunkt", "meeting_id": w.meeting("scheduled").pk, "proposed_by_party_id": w.police.pk,
-                   "proposed_by_id": w.users["member"].pk, "status": "proposed", "order": 0, "decline_reason": ""},
+        lambda w: {
+            "title": "Smygpunkt",
+            "meeting_id": w.meeting("scheduled").pk,
+            "proposed_by_party_id": w.police.pk,
+            "proposed_by_id": w.users["member"].pk,
+            "status": "proposed",
+            "order": 0,
+            "decline_reason": "",
+        },
     ),
     Extra(
-        "agenda_item_edit", "member",
-        lambda w: {"status": "accepted", "order": "3", "proposed_by_party": w.parties["kommun"].pk,
-                   "meeting": w.meeting("polling").pk},
+        "agenda_item_edit",
+        "member",
+        lambda w: {
+            "status": "accepted",
+            "order": "3",
+            "proposed_by_party": w.parties["kommun"].pk,
+            "meeting": w.meeting("polling").pk,
+        },
         lambda w: AgendaItem.objects.get(pk=scheduled_agenda(w).proposed_item.pk),
-        lambda w: {"title": "Smygpunkt", "status": "proposed", "order": 0, "proposed_by_party_id": w.police.pk,
-                   "meeting_id": w.meeting("scheduled").pk},
+        lambda w: {
+            "title": "Smygpunkt",
+            "status": "proposed",
+            "order": 0,
+            "proposed_by_party_id": w.police.pk,
+            "meeting_id": w.meeting("scheduled").pk,
+        },
     ),
     Extra(
-        "position_edit", "member",
-        lambda w: {"party": w.parties["kommun"].pk, "state": "shared", "shared": "on", "author": w.users["convener"].pk,
-                   "updated_by": w.users["convener"].pk, "version": "99", "agenda_item": scheduled_agenda(w).item_b.pk},
+        "position_edit",
+        "member",
+        lambda w: {
+            "party": w.parties["kommun"].pk,
+            "state": "shared",
+            "shared": "on",
+            "author": w.users["convener"].pk,
+            "updated_by": w.users["convener"].pk,
+            "version": "99",
+            "agenda_item": scheduled_agenda(w).item_b.pk,
+        },
         lambda w: Position.objects.get(pk=scheduled_agenda(w).draft.pk),
-        lambda w: {"text": "Smygtext", "party_id": w.police.pk, "state": "draft",
-                   "agenda_item_id": scheduled_agenda(w).item_a.pk, "version": scheduled_agenda(w).draft.version + 1,
-                   "updated_by_id": w.users["member"].pk},
+        lambda w: {
+            "text": "Smygtext",
+            "party_id": w.police.pk,
+            "state": "draft",
+            "agenda_item_id": scheduled_agenda(w).item_a.pk,
+            "version": scheduled_agenda(w).draft.version + 1,
+            "updated_by_id": w.users["member"].pk,
+        },
     ),
     Extra(
-        "position_withdraw", "member",
+        "position_withdraw",
+        "member",
         lambda w: {"shared": "on", "state": "shared", "party": w.parties["kommun"].pk},
         lambda w: Position.objects.get(pk=scheduled_agenda(w).shared.pk),
         lambda w: {"state": "draft", "party_id": w.police.pk, "updated_by_id": w.users["member"].pk},
     ),
     Extra(
-        "document_create", "member",
-        lambda w: {"party": w.parties["kommun"].pk, "position": scheduled_agenda(w).shared.pk,
-                   "agenda_item": scheduled_agenda(w).item_b.pk, "uploaded_by": w.users["convener"].pk,
-                   "content_type": "text/html", "sha256": "0" * 64, "original_name": "smyg.html",
-                   "replaces": scheduled_agenda(w).item_doc.pk},
+        "document_create",
+        "member",
+        lambda w: {
+            "party": w.parties["kommun"].pk,
+            "position": scheduled_agenda(w).shared.pk,
+            "agenda_item": scheduled_agenda(w).item_b.pk,
+            "uploaded_by": w.users["convener"].pk,
+            "content_type": "text/html",
+            "sha256": "0" * 64,
+            "original_name": "smyg.html",
+            "replaces": scheduled_agenda(w).item_doc.pk,
+        },
         latest(Document),
-        lambda w: {"original_name": "smyg.txt", "agenda_item_id": scheduled_agenda(w).item_a.pk, "position_id": None,
-                   "party_id": w.police.pk, "uploaded_by_id": w.users["member"].pk, "content_type": "text/plain",
-                   "sha256": hashlib.sha256(b"Smygdokument\n").hexdigest(), "replaces_id": None},
+        lambda w: {
+            "original_name": "smyg.txt",
+            "agenda_item_id": scheduled_agenda(w).item_a.pk,
+            "position_id": None,
+            "party_id": w.police.pk,
+            "uploaded_by_id": w.users["member"].pk,
+            "content_type": "text/plain",
+            "sha256": hashlib.sha256(b"Smygdokument\n").hexdigest(),
+            "replaces_id": None,
+        },
     ),
     Extra(
-        "position_document_create", "member",
-        lambda w: {"position": scheduled_agenda(w).draft.pk, "party": w.parties["kommun"].pk,
-                   "agenda_item": scheduled_agenda(w).item_a.pk},
+        "position_document_create",
+        "member",
+        lambda w: {
+            "position": scheduled_agenda(w).draft.pk,
+            "party": w.parties["kommun"].pk,
+            "agenda_item": scheduled_agenda(w).item_a.pk,
+        },
         latest(Document),
-        lambda w: {"position_id": scheduled_agenda(w).shared.pk, "agenda_item_id": scheduled_agenda(w).item_b.pk,
-                   "party_id": w.police.pk},
+        lambda w: {
+            "position_id": scheduled_agenda(w).shared.pk,
+            "agenda_item_id": scheduled_agenda(w).item_b.pk,
+            "party_id": w.police.pk,
+        },
     ),
     Extra(
-        "confirm", "convener",
-        lambda w: {"slot": w.meeting("polling").slots.exclude(pk=w.things["polling"].slot.pk).first().pk,
-                   "confirmed_slot": w.things["scheduled"].slot.pk, "status": "held"},
+        "confirm",
+        "convener",
+        lambda w: {
+            "slot": w.meeting("polling").slots.exclude(pk=w.things["polling"].slot.pk).first().pk,
+            "confirmed_slot": w.things["scheduled"].slot.pk,
+            "status": "held",
+        },
         polling_meeting,
         lambda w: {"status": "scheduled", "confirmed_slot_id": w.things["polling"].slot.pk},
     ),
     Extra(
-        "cancel", "convener",
+        "cancel",
+        "convener",
         lambda w: {"status": "held", "sequence": "0"},
         polling_meeting,
         lambda w: {"status": "cancelled", "sequence": w.meeting("polling").sequence + 1},
     ),
     Extra(
-        "agenda_item_decline", "convener",
+        "agenda_item_decline",
+        "convener",
         lambda w: {"status": "accepted", "order": "5", "proposed_by_party": w.parties["kommun"].pk},
         lambda w: AgendaItem.objects.get(pk=scheduled_agenda(w).proposed_item.pk),
         lambda w: {"status": "declined", "decline_reason": "Smygnej", "order": 0, "proposed_by_party_id": w.police.pk},
     ),
     Extra(
-        "reschedule", "convener",
+        "reschedule",
+        "convener",
         lambda w: {"status": "cancelled", "confirmed_slot": w.things["scheduled"].slot.pk, "sequence": "0"},
         lambda w: Meeting.objects.get(pk=w.meeting("scheduled").pk),
         lambda w: {"status": "polling", "confirmed_slot_id": None, "sequence": w.meeting("scheduled").sequence + 1},
     ),
     Extra(
-        "document_replace", "member",
-        lambda w: {"replaces": scheduled_agenda(w).draft_doc.pk, "party": w.parties["kommun"].pk,
-                   "position": scheduled_agenda(w).shared.pk, "uploaded_by": w.users["convener"].pk},
+        "document_replace",
+        "member",
+        lambda w: {
+            "replaces": scheduled_agenda(w).draft_doc.pk,
+            "party": w.parties["kommun"].pk,
+            "position": scheduled_agenda(w).shared.pk,
+            "uploaded_by": w.users["convener"].pk,
+        },
         latest(Document),
-        lambda w: {"replaces_id": scheduled_agenda(w).item_doc.pk, "party_id": w.police.pk, "position_id": None,
-                   "uploaded_by_id": w.users["member"].pk},
+        lambda w: {
+            "replaces_id": scheduled_agenda(w).item_doc.pk,
+            "party_id": w.police.pk,
+            "position_id": None,
+            "uploaded_by_id": w.users["member"].pk,
+        },
     ),
     # One-button steps take no fields: an id posted beside the URL's must not redirect the step.
     Extra(
-        "position_share", "member",
+        "position_share",
+        "member",
         lambda w: {"position": w.things["polling"].agenda.draft.pk, "state": "draft", "shared": ""},
         lambda w: {
             "this one": Position.objects.get(pk=scheduled_agenda(w).draft.pk).state,
@@ -853,7 +1080,8 @@ MASS_ASSIGNMENT = [
         lambda w: {"this one": "shared", "the posted one": "draft"},
     ),
     Extra(
-        "withdraw_slot", "coordinator",
+        "withdraw_slot",
+        "coordinator",
         lambda w: {"slot": w.things["scheduled"].slot.pk, "slot_pk": w.things["scheduled"].slot.pk},
         lambda w: {
             "this one": Slot.objects.get(pk=w.things["polling"].slot.pk).is_withdrawn,
@@ -862,7 +1090,8 @@ MASS_ASSIGNMENT = [
         lambda w: {"this one": True, "the posted one": False},
     ),
     Extra(
-        "attendee_remove", "coordinator",
+        "attendee_remove",
+        "coordinator",
         lambda w: {"attendee": w.things["scheduled"].attendee.pk, "attendee_pk": w.things["scheduled"].attendee.pk},
         lambda w: {
             "this one": Attendee.objects.filter(pk=w.things["polling"].attendee.pk).exists(),
@@ -871,13 +1100,15 @@ MASS_ASSIGNMENT = [
         lambda w: {"this one": False, "the posted one": True},
     ),
     Extra(
-        "feed_new", "member",
+        "feed_new",
+        "member",
         lambda w: {"user": w.users["convener"].pk},
         latest(FeedToken),
         lambda w: {"user_id": w.users["member"].pk, "revoked_at": None},
     ),
     Extra(
-        "choose_language", "member",
+        "choose_language",
+        "member",
         lambda w: {"user": w.users["convener"].pk},
         lambda w: {"profiles of": set(Profile.objects.values_list("user_id", flat=True))},
         lambda w: {"profiles of": {w.users["member"].pk}},
@@ -892,7 +1123,14 @@ def observed(row, expected):
 
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
-    "feed_revoke", "two_factor_start", "open_polling", "mark_held", "remind", "agenda_item_accept", "agenda_item_up", "agenda_item_down",
+    "feed_revoke",
+    "two_factor_start",
+    "open_polling",
+    "mark_held",
+    "remind",
+    "agenda_item_accept",
+    "agenda_item_up",
+    "agenda_item_down",
     "hold_times",
 }
 

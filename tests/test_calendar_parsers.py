@@ -18,20 +18,24 @@ from coordination.outbox import send_due
 from coordination.services import attendance, feeds, meetings
 from coordination.times import STOCKHOLM
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 TITLE = "Dialog om utökat samarbete; NOA, kameror & Gottsunda – åäö ÅÄÖ"
 DESCRIPTION = ("Syfte: trygghet, samverkan; långsiktigt förebyggande arbete i Gottsunda/Valsätra. " * 30)[:2000]
 
 
 @pytest.fixture
-def produced(client, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator, polis_coordinator, polis_member):
+def produced(
+    client, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator, polis_coordinator, polis_member
+):
     """A scheduled meeting with a hostile-looking title and a 2,000-character purpose, and every file made of it."""
 
     def files(day=None, hour=10):
         meeting = Meeting.objects.get(pk=scheduled_meeting.pk)
         if day is not None:
             start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=STOCKHOLM)
-            Slot.objects.filter(pk=meeting.confirmed_slot_id).update(start=start, end=start + datetime.timedelta(hours=2))
+            Slot.objects.filter(pk=meeting.confirmed_slot_id).update(
+                start=start, end=start + datetime.timedelta(hours=2)
+            )
         details = {name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS}
         meetings.save_meeting(
             meeting=meeting,
@@ -75,7 +79,9 @@ def test_both_parsers_read_the_same_event(produced, kind):
     event, vevent = both(files[kind])
     assert str(event["UID"]) == vevent.uid.value == meeting.calendar_uid
     assert event["SEQUENCE"] == int(vevent.sequence.value)
-    assert event.decoded("DTSTART").astimezone(UTC) == vevent.dtstart.value.astimezone(UTC) == meeting.confirmed_slot.start
+    assert (
+        event.decoded("DTSTART").astimezone(UTC) == vevent.dtstart.value.astimezone(UTC) == meeting.confirmed_slot.start
+    )
     assert event.decoded("DTEND").astimezone(UTC) == vevent.dtend.value.astimezone(UTC) == meeting.confirmed_slot.end
     assert str(event["SUMMARY"]) == vevent.summary.value == TITLE
     assert str(event["DESCRIPTION"]).startswith(DESCRIPTION) and vevent.description.value.startswith(DESCRIPTION)

@@ -38,6 +38,7 @@ from .builders import answer_data, edit_data, future_time, needs_postgresql, slo
 # How many copies of one form are posted at the same moment: a double click, and then some.
 ATTEMPTS = 4
 
+
 def parallel(test):
     """A test whose requests run at once: its data must be committed for the other connections to see it."""
     return pytest.mark.django_db(transaction=True)(needs_postgresql(test))
@@ -105,14 +106,18 @@ def form_token_in(client, url):
 def test_two_conveners_confirming_different_times_at_once_give_one_confirmation(
     answered_meeting, slots, kommun, polisen, kommun_coordinator, lansstyrelsen_coordinator, polis_member
 ):
-    attendance.name_attendee(meeting=answered_meeting, party=kommun, by=kommun_coordinator, name="Ordförande", email="ordf@kommun.example")
-    attendance.name_attendee(meeting=answered_meeting, party=polisen, by=polis_member, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.name_attendee(
+        meeting=answered_meeting, party=kommun, by=kommun_coordinator, name="Ordförande", email="ordf@kommun.example"
+    )
+    attendance.name_attendee(
+        meeting=answered_meeting, party=polisen, by=polis_member, name="Rikspolischef", email="rpc@polisen.example"
+    )
     conveners = [browser(kommun_coordinator), browser(lansstyrelsen_coordinator)]
 
     responses = at_once(
         *(
             post_from(client, reverse("confirm", args=[answered_meeting.pk, slot.pk]), {"reason": ""})
-            for client, slot in zip(conveners, slots)
+            for client, slot in zip(conveners, slots, strict=True)
         )
     )
 
@@ -122,7 +127,9 @@ def test_two_conveners_confirming_different_times_at_once_give_one_confirmation(
     assert answered_meeting.confirmed_slot in slots
     assert Event.objects.filter(action=Event.Action.SLOT_CONFIRMED).count() == 1
     # One invitation to each attendee, not two.
-    assert sorted(OutboxMessage.objects.filter(kind=OutboxMessage.Kind.INVITATION).values_list("recipient", flat=True)) == [
+    assert sorted(
+        OutboxMessage.objects.filter(kind=OutboxMessage.Kind.INVITATION).values_list("recipient", flat=True)
+    ) == [
         "ordf@kommun.example",
         "rpc@polisen.example",
     ]
@@ -149,16 +156,22 @@ def propose_slots_case(f):
     meeting = f("meeting")
     start, _end = future_time(30, hour=9)
     data = slot_formset(slot_row(start.date(), "09:00", "10:00"))
-    return f("polis_coordinator"), reverse("propose_slots", args=[meeting.pk]), data, lambda: Slot.objects.filter(
-        meeting=meeting, proposed_by_party=f("polisen")
+    return (
+        f("polis_coordinator"),
+        reverse("propose_slots", args=[meeting.pk]),
+        data,
+        lambda: Slot.objects.filter(meeting=meeting, proposed_by_party=f("polisen")),
     )
 
 
 def agenda_item_case(f):
     meeting = f("meeting")
     data = {"title": "Kameror", "description": "", "presenting_party": "", "planned_minutes": 20}
-    return f("polis_member"), reverse("agenda_item_create", args=[meeting.pk]), data, lambda: AgendaItem.objects.filter(
-        title="Kameror"
+    return (
+        f("polis_member"),
+        reverse("agenda_item_create", args=[meeting.pk]),
+        data,
+        lambda: AgendaItem.objects.filter(title="Kameror"),
     )
 
 
@@ -180,8 +193,13 @@ def document_case(f):
 def answer_case(f):
     meeting, polisen = f("meeting"), f("polisen")
     url = reverse("answer", args=[meeting.pk, polisen.pk])
-    return f("polis_member"), url, answer_data(meeting, "yes", "Vi kommer"), lambda: Event.objects.filter(
-        action__in=[Event.Action.ANSWER_GIVEN, Event.Action.ANSWER_CHANGED], party=polisen
+    return (
+        f("polis_member"),
+        url,
+        answer_data(meeting, "yes", "Vi kommer"),
+        lambda: Event.objects.filter(
+            action__in=[Event.Action.ANSWER_GIVEN, Event.Action.ANSWER_CHANGED], party=polisen
+        ),
     )
 
 
@@ -219,7 +237,10 @@ def test_a_form_posted_several_times_at_once_makes_one_record(request, case, doc
     if token:
         data["form_token"] = token
     if "document" in url:
-        posts = [post_from(copy, url, {**data, "file": SimpleUploadedFile("PM.txt", b"Promemoria om kameror.\n")}) for copy in copies]
+        posts = [
+            post_from(copy, url, {**data, "file": SimpleUploadedFile("PM.txt", b"Promemoria om kameror.\n")})
+            for copy in copies
+        ]
     else:
         posts = [post_from(copy, url, data) for copy in copies]
 
@@ -316,7 +337,10 @@ def test_a_convener_confirming_from_a_page_opened_before_another_confirmation_is
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        ("error", f"Another time, {meetings.describe_slot(slots[0])}, has just been confirmed. To change it, reschedule the meeting.")
+        (
+            "error",
+            f"Another time, {meetings.describe_slot(slots[0])}, has just been confirmed. To change it, reschedule the meeting.",
+        )
     ]
     answered_meeting.refresh_from_db()
     assert answered_meeting.confirmed_slot == slots[0]

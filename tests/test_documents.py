@@ -47,7 +47,9 @@ def one_mib_limit(settings):
 @pytest.fixture
 def item(meeting, kommun, kommun_coordinator):
     """An accepted item of the municipality's: its coordinator (the convener) attaches documents to it."""
-    return add_item(meeting, kommun, kommun_coordinator, "Lokalt poliskontor i Gottsunda", accept_by=(kommun_coordinator, kommun))
+    return add_item(
+        meeting, kommun, kommun_coordinator, "Lokalt poliskontor i Gottsunda", accept_by=(kommun_coordinator, kommun)
+    )
 
 
 @pytest.fixture
@@ -67,7 +69,8 @@ def item_page(client, item):
 def upload(client, url, name, content, content_type="application/octet-stream"):
     """What a browser sends: the CSRF token field first, then the file."""
     return client.post(
-        url, {"csrfmiddlewaretoken": "unused-by-the-test-client", "file": SimpleUploadedFile(name, content, content_type)}
+        url,
+        {"csrfmiddlewaretoken": "unused-by-the-test-client", "file": SimpleUploadedFile(name, content, content_type)},
     )
 
 
@@ -110,7 +113,12 @@ def png():
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 CONTENT_TYPES_XML = (
@@ -134,7 +142,9 @@ def ooxml(part, main_type):
 
 
 def docx():
-    return ooxml("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml")
+    return ooxml(
+        "word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    )
 
 
 def xlsx():
@@ -158,20 +168,46 @@ def plain_zip():
 
 
 def exe():
-    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode.\r\n"
+    return (
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+        + b"\x00" * 48
+        + b"This program cannot be run in DOS mode.\r\n"
+    )
 
 
-HTML = b"<!DOCTYPE html>\n<html><head><title>x</title></head><body><script>alert(document.cookie)</script></body></html>\n"
+HTML = (
+    b"<!DOCTYPE html>\n<html><head><title>x</title></head><body><script>alert(document.cookie)</script></body></html>\n"
+)
 TEXT = "Underlag för dialogen\n\nÅtgärder i Gottsunda: lokaler, bemanning, tidplan. Väl mött på mötet – åäö ÅÄÖ.\n".encode()
 
 ACCEPTED = [
     # uploaded name, content, what the browser claims, the type detected from the content
     ("underlag.pdf", pdf(), "application/pdf", "application/pdf"),
     ("karta.png", png(), "image/png", "image/png"),
-    ("underlag.docx", docx(), "application/octet-stream", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("budget.xlsx", xlsx(), "application/octet-stream", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("underlag.odt", opendocument("application/vnd.oasis.opendocument.text"), "application/octet-stream", "application/vnd.oasis.opendocument.text"),
-    ("budget.ods", opendocument("application/vnd.oasis.opendocument.spreadsheet"), "application/octet-stream", "application/vnd.oasis.opendocument.spreadsheet"),
+    (
+        "underlag.docx",
+        docx(),
+        "application/octet-stream",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "budget.xlsx",
+        xlsx(),
+        "application/octet-stream",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    (
+        "underlag.odt",
+        opendocument("application/vnd.oasis.opendocument.text"),
+        "application/octet-stream",
+        "application/vnd.oasis.opendocument.text",
+    ),
+    (
+        "budget.ods",
+        opendocument("application/vnd.oasis.opendocument.spreadsheet"),
+        "application/octet-stream",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ),
     ("anteckningar.txt", TEXT, "text/plain", "text/plain"),
     ("skannad-sida", pdf(), "application/octet-stream", "application/pdf"),  # no extension: the content decides
     ("kalkyl.pdf", xlsx(), "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -255,12 +291,16 @@ def csrf_token(client, url):
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
-def test_a_file_over_the_limit_is_refused_with_the_limit_in_mb_and_nothing_is_stored(item, documents_dir, kommun_coordinator):
+def test_a_file_over_the_limit_is_refused_with_the_limit_in_mb_and_nothing_is_stored(
+    item, documents_dir, kommun_coordinator
+):
     client = csrf_client(kommun_coordinator)
     url = upload_url(item)
     token = csrf_token(client, url)
 
-    response = client.post(url, {"csrfmiddlewaretoken": token, "file": SimpleUploadedFile("stor.txt", b"a" * (MiB + 1))})
+    response = client.post(
+        url, {"csrfmiddlewaretoken": token, "file": SimpleUploadedFile("stor.txt", b"a" * (MiB + 1))}
+    )
 
     assert response.status_code == 200
     assert LIMIT_ERROR in response.content.decode()
@@ -355,7 +395,9 @@ NAMES = [
 
 
 @pytest.mark.parametrize("sent, stored", NAMES, ids=[f"name-{i}" for i in range(len(NAMES))])
-def test_an_uploaded_name_is_stored_as_a_safe_display_name_and_shown_escaped(uploader, item, documents_dir, sent, stored):
+def test_an_uploaded_name_is_stored_as_a_safe_display_name_and_shown_escaped(
+    uploader, item, documents_dir, sent, stored
+):
     response = raw_upload(uploader, upload_url(item), sent, TEXT)
 
     assert response.status_code == 302
@@ -413,7 +455,9 @@ def test_a_download_is_an_attachment_that_is_never_sniffed_with_the_bytes_and_ch
 
 
 @pytest.mark.parametrize("name, content, claimed, detected", [ACCEPTED[0], ACCEPTED[6]], ids=["pdf", "txt"])
-def test_a_download_has_the_detected_content_type_not_the_claimed_one(uploader, item, documents_dir, name, content, claimed, detected):
+def test_a_download_has_the_detected_content_type_not_the_claimed_one(
+    uploader, item, documents_dir, name, content, claimed, detected
+):
     upload(uploader, upload_url(item), "renamed.bin", content, "text/html")
     document = Document.objects.get()
 
@@ -485,7 +529,13 @@ def test_a_replaced_document_of_a_draft_position_stays_hidden_from_other_parties
 ):
     position = agenda.save_position(item=item, party=polisen, by=polis_member, text="Utkast", base_version=0)
     client.force_login(polis_member)
-    upload(client, reverse("position_document_create", args=[item.meeting_id, position.pk]), "p1.txt", b"Ett\n", "text/plain")
+    upload(
+        client,
+        reverse("position_document_create", args=[item.meeting_id, position.pk]),
+        "p1.txt",
+        b"Ett\n",
+        "text/plain",
+    )
     old = Document.objects.get()
     assert old.position == position
     upload(client, replace_url(old), "p2.txt", b"Tva\n", "text/plain")
@@ -527,11 +577,15 @@ def test_documents_go_to_settings_documents_root_under_their_generated_name(
     item = add_item(meeting, kommun, kommun_coordinator, "Punkt")
 
     document = agenda.attach_document(
-        item=item, party=kommun, by=kommun_coordinator, upload=ContentFile(b"x\n", name="x.txt"),
-        content_type="text/plain", sha256=hashlib.sha256(b"x\n").hexdigest(),
+        item=item,
+        party=kommun,
+        by=kommun_coordinator,
+        upload=ContentFile(b"x\n", name="x.txt"),
+        content_type="text/plain",
+        sha256=hashlib.sha256(b"x\n").hexdigest(),
     )
 
     assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == [document.file.name]
     assert HEX_NAME.match(document.file.name)
     with pytest.raises(NotImplementedError):
-        document.file.url  # no public URL: only the download view serves it
+        _ = document.file.url  # no public URL: only the download view serves it

@@ -103,7 +103,9 @@ def test_parties_agree_on_a_time_and_everyone_gets_the_invite(
     assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
 
 
-def test_a_coordinator_creates_a_meeting_and_invites_the_parties(people, kommun, lansstyrelsen, polisen, kommun_coordinator):
+def test_a_coordinator_creates_a_meeting_and_invites_the_parties(
+    people, kommun, lansstyrelsen, polisen, kommun_coordinator
+):
     coordinator = people(kommun_coordinator)
     coordinator.page.click("a[href='/meetings/new/']")
     coordinator.check()

@@ -146,7 +146,7 @@ def test_a_party_proposes_an_item_and_the_county_board_shares_its_position_with_
         police.go(path)
         html = police.page.content()
         assert DRAFT_TEXT not in html and PDF_NAME not in html and checksum not in html, path
-        assert f"href=\"{download}\"" not in html, path
+        assert f'href="{download}"' not in html, path
     assert police.page.request.get(f"{police.base}{download}").status == 404
     police.go(meeting_page)
     police.shot("police-before-share")

@@ -57,7 +57,9 @@ def test_only_the_secretary_of_a_party_exports_its_log(request, meeting, persona
     assert rules.can_export_log_for(rules.MeetingAccess.for_user(user, meeting), party_id) is allowed
 
 
-def test_the_export_buttons_are_shown_to_the_secretary_only(client, meeting, lansstyrelsen, lansstyrelsen_secretary, kommun_coordinator):
+def test_the_export_buttons_are_shown_to_the_secretary_only(
+    client, meeting, lansstyrelsen, lansstyrelsen_secretary, kommun_coordinator
+):
     client.force_login(lansstyrelsen_secretary)
     page = client.get(reverse("event_log", args=[meeting.pk])).content.decode()
     assert reverse("event_log_csv", args=[meeting.pk, lansstyrelsen.pk]) in page
@@ -93,8 +95,17 @@ def test_the_csv_opens_in_swedish_excel_and_holds_every_visible_event(
     assert "no-store" in response["Cache-Control"]
     header, *rows = csv_rows(response)
     assert header == [
-        "Event number", "Time", "Who", "Party", "Event code", "Event", "Concerns", "Before", "After",
-        "Meeting number", "Meeting",
+        "Event number",
+        "Time",
+        "Who",
+        "Party",
+        "Event code",
+        "Event",
+        "Concerns",
+        "Before",
+        "After",
+        "Meeting number",
+        "Meeting",
     ]
     expected = Event.objects.filter(meeting=meeting).order_by("created_at", "pk")
     assert [int(row[0]) for row in rows] == [event.pk for event in expected]
@@ -119,7 +130,9 @@ def test_the_csv_labels_and_headings_follow_the_language(client, meeting, lansst
     assert rows[0][5] == "skapade mötet"
 
 
-def test_the_json_export_has_the_same_rows_with_structured_changes(client, meeting, lansstyrelsen, lansstyrelsen_secretary):
+def test_the_json_export_has_the_same_rows_with_structured_changes(
+    client, meeting, lansstyrelsen, lansstyrelsen_secretary
+):
     client.force_login(lansstyrelsen_secretary)
 
     response = export(client, meeting, lansstyrelsen, "json")
@@ -138,18 +151,25 @@ def test_the_json_export_has_the_same_rows_with_structured_changes(client, meeti
     assert set(proposed["after"]) == {"start", "end"} and proposed["before"] is None
 
 
-def test_the_export_is_itself_in_the_log_for_every_party(client, meeting, lansstyrelsen, lansstyrelsen_secretary, polis_member):
+def test_the_export_is_itself_in_the_log_for_every_party(
+    client, meeting, lansstyrelsen, lansstyrelsen_secretary, polis_member
+):
     client.force_login(lansstyrelsen_secretary)
     export(client, meeting, lansstyrelsen, "json")
 
     exported = Event.objects.get(action=Event.Action.LOG_EXPORTED)
     assert (exported.actor, exported.party, exported.subject, exported.private) == (
-        lansstyrelsen_secretary, lansstyrelsen, "JSON", False
+        lansstyrelsen_secretary,
+        lansstyrelsen,
+        "JSON",
+        False,
     )
     assert exported in Event.objects.visible_to(polis_member)
 
 
-def test_cells_that_excel_would_run_as_formulas_are_defused(client, meeting, kommun, lansstyrelsen, lansstyrelsen_secretary):
+def test_cells_that_excel_would_run_as_formulas_are_defused(
+    client, meeting, kommun, lansstyrelsen, lansstyrelsen_secretary
+):
     hostile = ['=HYPERLINK("http://evil.example";"Klicka")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1"]
     Meeting.objects.filter(pk=meeting.pk).update(title="=1+1")
     for text in hostile:
@@ -235,7 +255,9 @@ def test_a_meeting_with_a_log_cannot_be_deleted(meeting):
 
 
 def test_a_party_named_in_the_log_cannot_be_deleted(meeting, region):
-    Event.objects.create(meeting=meeting, actor_name="Samordnare, regionen", party=region, action=Event.Action.ANSWER_GIVEN)
+    Event.objects.create(
+        meeting=meeting, actor_name="Samordnare, regionen", party=region, action=Event.Action.ANSWER_GIVEN
+    )
     with pytest.raises(ProtectedError):
         region.delete()
 
@@ -325,4 +347,7 @@ def test_log_event_keeps_only_what_changed_between_before_and_after(meeting, kom
         after={"title": "Samråd", "location": "Länsstyrelsen", "reason": "Ombyggnad"},
     )
     event.refresh_from_db()
-    assert (event.before, event.after) == ({"location": "Stadshuset"}, {"location": "Länsstyrelsen", "reason": "Ombyggnad"})
+    assert (event.before, event.after) == (
+        {"location": "Stadshuset"},
+        {"location": "Länsstyrelsen", "reason": "Ombyggnad"},
+    )

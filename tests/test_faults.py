@@ -57,7 +57,9 @@ def assert_unavailable_page(response, text=UNAVAILABLE_EN):
         pytest.param("logout", id="in a middleware, deciding the cache headers after the view"),
     ],
 )
-def test_a_database_that_does_not_answer_gives_the_503_page_wherever_it_fails(client, meeting, kommun_coordinator, database_away, where):
+def test_a_database_that_does_not_answer_gives_the_503_page_wherever_it_fails(
+    client, meeting, kommun_coordinator, database_away, where
+):
     client.force_login(kommun_coordinator)
     url = reverse(where, args=[meeting.pk] if where == "meeting_detail" else [])
     database_away()
@@ -106,7 +108,9 @@ def fetch(url, cookie):
 
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_the_app_answers_503_while_postgresql_is_down_and_recovers_without_a_restart(live_server, meeting, kommun_coordinator):
+def test_the_app_answers_503_while_postgresql_is_down_and_recovers_without_a_restart(
+    live_server, meeting, kommun_coordinator
+):
     """A real outage: the server's connections are cut, and new ones are refused until it is back."""
     browser = Client()
     browser.force_login(kommun_coordinator)

@@ -51,7 +51,9 @@ def test_the_feed_lists_the_scheduled_meetings_of_my_parties(client, police_toke
     assert vobject.readOne(response.content.decode()).vevent.uid.value == scheduled_meeting.calendar_uid
 
 
-def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(client, police_token, scheduled_meeting, kommun, kommun_coordinator):
+def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(
+    client, police_token, scheduled_meeting, kommun, kommun_coordinator
+):
     meetings.cancel_meeting(meeting=scheduled_meeting, by=kommun_coordinator, party=kommun, reason="Inställt")
     _, by_uid = events(client.get(feed_url(police_token)))
     assert str(by_uid[scheduled_meeting.calendar_uid]["STATUS"]) == "CANCELLED"
@@ -83,7 +85,9 @@ def test_a_deactivated_user_has_no_feed(client, police_token, polis_member, sche
     assert client.get(feed_url(police_token)).status_code == 404
 
 
-def test_a_user_removed_from_the_party_no_longer_sees_its_meetings(client, police_token, polis_member, scheduled_meeting):
+def test_a_user_removed_from_the_party_no_longer_sees_its_meetings(
+    client, police_token, polis_member, scheduled_meeting
+):
     Membership.objects.filter(user=polis_member).delete()
     response = client.get(feed_url(police_token))
     assert response.status_code == 200
@@ -94,12 +98,16 @@ def test_an_unknown_address_is_404(client, db):
     assert client.get(feed_url("x" * 43)).status_code == 404
 
 
-def test_the_feed_reaches_90_days_back_and_a_year_ahead(client, police_token, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
+def test_the_feed_reaches_90_days_back_and_a_year_ahead(
+    client, police_token, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator
+):
     now = timezone.now()
     for days, title in ((-100, "För länge sedan"), (-80, "Nyss"), (300, "Till hösten"), (400, "För långt fram")):
         other = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen], title=title)
         start = now + datetime.timedelta(days=days)
-        slot = Slot.objects.create(meeting=other, start=start, end=start + datetime.timedelta(hours=2), proposed_by_party=kommun)
+        slot = Slot.objects.create(
+            meeting=other, start=start, end=start + datetime.timedelta(hours=2), proposed_by_party=kommun
+        )
         Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=slot)
     titles = {str(event["SUMMARY"]) for event in events(client.get(feed_url(police_token)))[1].values()}
     assert titles == {"Dialog om utökat samarbete", "Nyss", "Till hösten"}
@@ -128,7 +136,16 @@ def test_making_an_address_needs_a_post(client, polis_member):
     assert not FeedToken.objects.exists()
 
 
-def test_the_feed_does_not_grow_in_queries_with_meetings(client, django_assert_num_queries, police_token, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
+def test_the_feed_does_not_grow_in_queries_with_meetings(
+    client,
+    django_assert_num_queries,
+    police_token,
+    scheduled_meeting,
+    kommun,
+    lansstyrelsen,
+    polisen,
+    kommun_coordinator,
+):
     with django_assert_num_queries(4):
         client.get(feed_url(police_token))
     for title in ("Två", "Tre"):
@@ -141,14 +158,20 @@ def test_the_feed_does_not_grow_in_queries_with_meetings(client, django_assert_n
     assert len(events(response)[1]) == 3
 
 
-def test_a_change_that_leaves_the_meeting_row_alone_still_reaches_the_feed(client, police_token, scheduled_meeting, kommun, lansstyrelsen):
+def test_a_change_that_leaves_the_meeting_row_alone_still_reaches_the_feed(
+    client, police_token, scheduled_meeting, kommun, lansstyrelsen
+):
     """The feed keeps serialised events between requests; a renamed party or agenda item must still show."""
     from coordination.models import AgendaItem, Party
 
     first = client.get(feed_url(police_token)).content
     Party.objects.filter(pk=lansstyrelsen.pk).update(name="Länsstyrelsen i Uppsala län")
     AgendaItem.objects.create(
-        meeting=scheduled_meeting, title="Trygghetsvandring", proposed_by_party=kommun, status=AgendaItem.Status.ACCEPTED, order=1
+        meeting=scheduled_meeting,
+        title="Trygghetsvandring",
+        proposed_by_party=kommun,
+        status=AgendaItem.Status.ACCEPTED,
+        order=1,
     )
     _, by_uid = events(client.get(feed_url(police_token)))
     event = by_uid[scheduled_meeting.calendar_uid]
@@ -161,7 +184,9 @@ def feed_keys(user):
     return [feeds.feed_event_key(feeds.feed_entry(m)) for m in feeds.feed_meetings(user, timezone.now())]
 
 
-def test_an_unchanged_meeting_comes_from_the_cache_and_a_changed_one_is_serialised_anew(polis_member, scheduled_meeting):
+def test_an_unchanged_meeting_comes_from_the_cache_and_a_changed_one_is_serialised_anew(
+    polis_member, scheduled_meeting
+):
     cache.clear()
     first = feeds.build_feed(polis_member, timezone.now())
     [key] = feed_keys(polis_member)

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from coordination import formatting
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 # 4 December 2018 (winter, UTC+1) and 11 June 2019 (summer, UTC+2), fixed so the tests never hang on today.
 WINTER = datetime.datetime(2018, 12, 4, 9, 0, tzinfo=UTC)
 SUMMER = datetime.datetime(2019, 6, 11, 8, 0, tzinfo=UTC)

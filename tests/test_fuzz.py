@@ -102,7 +102,18 @@ def hostile_number():
 def hostile_date():
     return st.one_of(
         st.sampled_from(
-            ["9999-12-31", "0001-01-01", "2027-02-29", "2028-02-29", "2027-03-28", "2027-10-31", "0000-00-00", "2027-13-01", "99999-01-01", "-2027-01-01"]
+            [
+                "9999-12-31",
+                "0001-01-01",
+                "2027-02-29",
+                "2028-02-29",
+                "2027-03-28",
+                "2027-10-31",
+                "0000-00-00",
+                "2027-13-01",
+                "99999-01-01",
+                "-2027-01-01",
+            ]
         ),
         st.dates().map(str),
         hostile_text(),
@@ -158,7 +169,8 @@ class Markup(HTMLParser):
         self.problems += [
             f"{tag} {name}={value}"
             for name, value in attrs
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:")
+            if name in ("href", "src", "action", "formaction")
+            and (value or "").strip().lower().startswith("javascript:")
         ]
 
 
@@ -234,7 +246,9 @@ def meeting_form(data, convening, invited):
         "title": hostile_text(),
         "purpose": hostile_text(),
         "location": hostile_text(),
-        "video_link": st.one_of(st.sampled_from(["meet.example/x", "javascript:alert(1)", "https://x/\u202e"]), hostile_text()),
+        "video_link": st.one_of(
+            st.sampled_from(["meet.example/x", "javascript:alert(1)", "https://x/\u202e"]), hostile_text()
+        ),
         "duration_minutes": hostile_number(),
         "answer_deadline": hostile_date(),
         "convening": party_lists([convening, invited]),
@@ -255,7 +269,9 @@ def test_creating_a_meeting_survives_any_input(client, kommun_coordinator, kommu
 def test_editing_a_meeting_survives_any_input(client, meeting, kommun_coordinator, kommun, polisen, data):
     client.force_login(kommun_coordinator)
     with rolled_back():
-        assert_handled(client, post(client, reverse("meeting_edit", args=[meeting.pk]), meeting_form(data, kommun, polisen)))
+        assert_handled(
+            client, post(client, reverse("meeting_edit", args=[meeting.pk]), meeting_form(data, kommun, polisen))
+        )
 
 
 # The days the clocks change in Stockholm, and the hour either side of it.
@@ -280,7 +296,9 @@ def test_proposing_times_survives_any_input(client, meeting, kommun_coordinator,
             }
         )
     with rolled_back():
-        assert_handled(client, post(client, reverse("propose_slots", args=[meeting.pk]), mostly_valid(data, valid, hostile)))
+        assert_handled(
+            client, post(client, reverse("propose_slots", args=[meeting.pk]), mostly_valid(data, valid, hostile))
+        )
 
 
 @given(data=st.data())
@@ -295,7 +313,9 @@ def test_answering_survives_any_input(client, meeting, slots, polisen, polis_mem
     stray = data.draw(st.one_of(hostile_number(), st.sampled_from(["²", "١", "9" * 30, "-1", "0"])), label="stray slot")
     hostile[f"answer_{stray}"] = hostile_choice(*values)
     with rolled_back():
-        assert_handled(client, post(client, reverse("answer", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile)))
+        assert_handled(
+            client, post(client, reverse("answer", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile))
+        )
 
 
 @pytest.fixture
@@ -334,16 +354,26 @@ def test_cancelling_survives_any_reason(client, meeting, kommun_coordinator, rea
 def test_naming_an_attendee_survives_any_input(client, meeting, polisen, polis_coordinator, polis_member, data):
     client.force_login(polis_coordinator)
     membership = polis_member.memberships.get()
-    valid = {"user": "", "name": "Rikspolischef", "email": "rikspolischef@polisen.example", "title": "", "kind": "principal"}
+    valid = {
+        "user": "",
+        "name": "Rikspolischef",
+        "email": "rikspolischef@polisen.example",
+        "title": "",
+        "kind": "principal",
+    }
     hostile = {
         "user": hostile_choice(membership.pk),
         "name": hostile_text(),
-        "email": st.one_of(st.emails(), hostile_text(), st.integers(250, 330).map(lambda n: "a" * (n - 12) + "@samrad.test")),
+        "email": st.one_of(
+            st.emails(), hostile_text(), st.integers(250, 330).map(lambda n: "a" * (n - 12) + "@samrad.test")
+        ),
         "title": hostile_text(),
         "kind": hostile_choice("principal", "deputy"),
     }
     with rolled_back():
-        response = post(client, reverse("attendee_create", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile))
+        response = post(
+            client, reverse("attendee_create", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile)
+        )
         assert_handled(client, response)
 
 
@@ -362,14 +392,18 @@ def agenda_item_form(data, parties):
 def test_proposing_an_agenda_item_survives_any_input(client, meeting, polisen, kommun, polis_member, data):
     client.force_login(polis_member)
     with rolled_back():
-        response = post(client, reverse("agenda_item_create", args=[meeting.pk]), agenda_item_form(data, [kommun, polisen]))
+        response = post(
+            client, reverse("agenda_item_create", args=[meeting.pk]), agenda_item_form(data, [kommun, polisen])
+        )
         assert_handled(client, response)
 
 
 @pytest.fixture
 def item(meeting, polisen, polis_member):
     """A topic the police proposed; the convener has not decided on it."""
-    return agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title="Lokalt poliskontor i Gottsunda")
+    return agenda.propose_agenda_item(
+        meeting=meeting, party=polisen, by=polis_member, title="Lokalt poliskontor i Gottsunda"
+    )
 
 
 @given(data=st.data())
@@ -393,7 +427,9 @@ def test_saving_a_position_survives_any_input(client, item, polisen, polis_membe
     client.force_login(polis_member)
     url = reverse("position_edit", args=[item.meeting_id, item.pk, polisen.pk])
     with rolled_back():
-        agenda.save_position(item=item, party=polisen, by=polis_member, text="Vi ser behov av ett kontor.", base_version=0)
+        agenda.save_position(
+            item=item, party=polisen, by=polis_member, text="Vi ser behov av ett kontor.", base_version=0
+        )
         assert_handled(client, post(client, url, {"text": text, "base_version": base_version}))
 
 
@@ -405,10 +441,14 @@ def multipart(filename, content):
 
 
 @given(
-    name=st.one_of(hostile_text(), st.sampled_from(["../../x.txt", "C:\\temp\\a.pdf", 'q"uote.txt', "a\r\nb.txt", ".txt", ""])),
+    name=st.one_of(
+        hostile_text(), st.sampled_from(["../../x.txt", "C:\\temp\\a.pdf", 'q"uote.txt', "a\r\nb.txt", ".txt", ""])
+    ),
     content=st.one_of(
         st.binary(max_size=2000),
-        st.sampled_from([b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b"<script>alert(1)</script>", b"\xef\xbb\xbf<html>", b"plain text\n"]),
+        st.sampled_from(
+            [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b"<script>alert(1)</script>", b"\xef\xbb\xbf<html>", b"plain text\n"]
+        ),
     ),
 )
 @example(name="\u202etxt.exe", content=b"plain text\n")
@@ -423,7 +463,10 @@ def test_uploading_a_document_survives_any_file(client, item, polis_member, name
             assert_handled(client, response)
 
 
-@given(language=hostile_choice("sv", "en"), next_url=st.one_of(st.sampled_from(["/", "//evil.example/", "javascript:alert(1)"]), hostile_text()))
+@given(
+    language=hostile_choice("sv", "en"),
+    next_url=st.one_of(st.sampled_from(["/", "//evil.example/", "javascript:alert(1)"]), hostile_text()),
+)
 def test_choosing_a_language_survives_any_input(client, kommun_member, language, next_url):
     client.force_login(kommun_member)
     with rolled_back():

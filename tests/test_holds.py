@@ -31,7 +31,9 @@ def test_the_holds_are_the_open_times_as_tentative_events(downloaded, meeting, s
     assert len({str(event["UID"]) for event in events}) == 2
 
 
-def test_confirming_releases_the_holds_that_were_not_chosen(downloaded, answered_meeting, slots, kommun, kommun_coordinator, polis_member):
+def test_confirming_releases_the_holds_that_were_not_chosen(
+    downloaded, answered_meeting, slots, kommun, kommun_coordinator, polis_member
+):
     meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     [release] = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED)
     assert release.recipient == polis_member.email
@@ -57,7 +59,9 @@ def test_holding_again_remembers_new_times_too(client, downloaded, meeting, komm
     assert Hold.objects.get(user=polis_member).slots.count() == 3
 
 
-def test_the_file_holds_only_the_times_remembered_and_still_open(client, downloaded, meeting, slots, kommun, kommun_coordinator):
+def test_the_file_holds_only_the_times_remembered_and_still_open(
+    client, downloaded, meeting, slots, kommun, kommun_coordinator
+):
     meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(35)])
     meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
     events = icalendar.Calendar.from_ical(client.get(reverse("holds_ics", args=[meeting.pk])).content).walk("VEVENT")

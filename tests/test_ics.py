@@ -10,7 +10,7 @@ from coordination import ics
 from coordination.models import Meeting
 from coordination.services import attendance, invites, meetings
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +30,15 @@ def parse(body):
 
 
 @pytest.fixture
-def with_attendees(scheduled_meeting, polisen, kommun, polis_coordinator, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary):
+def with_attendees(
+    scheduled_meeting, polisen, kommun, polis_coordinator, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary
+):
     chief = attendance.name_attendee(
-        meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+        meeting=scheduled_meeting,
+        party=polisen,
+        by=polis_coordinator,
+        name="Rikspolischef",
+        email="rpc@polisen.example",
     )
     attendance.name_attendee(
         meeting=scheduled_meeting,
@@ -107,7 +113,9 @@ def test_every_attendee_with_an_address_is_listed_with_party_and_status(with_att
     assert attendees["mailto:kso@uppsala.example"]["PARTSTAT"] == "NEEDS-ACTION"
 
 
-def test_a_hostile_title_stays_one_harmless_summary(scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
+def test_a_hostile_title_stays_one_harmless_summary(
+    scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator
+):
     details = {name: getattr(scheduled_meeting, name) for name in meetings.DETAIL_FIELDS}
     hostile = "Dialog\r\nATTENDEE:mailto:evil@example.com\nEND:VEVENT; å, ä, ö"
     meetings.save_meeting(
@@ -148,7 +156,9 @@ def test_meetings_in_the_weeks_of_the_clock_changes_have_the_right_instant(day, 
     slot.start, slot.end = start, start + datetime.timedelta(hours=2)
     slot.save()
     _, event = parse(build(scheduled_meeting))
-    assert event.decoded("DTSTART").astimezone(UTC) == datetime.datetime.combine(day, datetime.time(utc_hour), tzinfo=UTC)
+    assert event.decoded("DTSTART").astimezone(UTC) == datetime.datetime.combine(
+        day, datetime.time(utc_hour), tzinfo=UTC
+    )
 
 
 def test_events_serialised_apart_make_the_calendar_icalendar_would_write():

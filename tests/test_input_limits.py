@@ -75,7 +75,9 @@ def test_a_party_id_beyond_any_integer_is_a_form_error(coordinator_client):
     assert response.status_code == 200 and response.context["form"].errors["convening"]
 
 
-def test_an_answer_to_a_slot_id_beyond_any_integer_is_refused_not_a_crash(client, meeting, slots, polisen, polis_member):
+def test_an_answer_to_a_slot_id_beyond_any_integer_is_refused_not_a_crash(
+    client, meeting, slots, polisen, polis_member
+):
     client.force_login(polis_member)
     data = {f"answer_{slots[0].pk}": "yes", f"comment_{slots[0].pk}": "", f"answer_{'9' * 30}": "yes", "answer_²": "no"}
     response = client.post(reverse("answer", args=[meeting.pk, polisen.pk]), data)
@@ -116,15 +118,24 @@ def test_a_full_name_longer_than_a_stored_name_is_cut_to_fit(client, meeting, po
     answer_all(meeting, polisen, polis_member)
 
     assert Attendee.objects.get().name == "Å" * 150 + " " + "Ö" * 49
-    assert {len(name) for name in Event.objects.filter(actor=polis_member).values_list("actor_name", flat=True)} == {200}
+    assert {len(name) for name in Event.objects.filter(actor=polis_member).values_list("actor_name", flat=True)} == {
+        200
+    }
 
 
 def test_a_date_long_past_is_refused_as_past(client, meeting, kommun_coordinator):
     client.force_login(kommun_coordinator)
-    data = {"slots-TOTAL_FORMS": "1", "slots-INITIAL_FORMS": "0", "slots-0-date": "0001-01-01", "slots-0-start_time": "00:30"}
+    data = {
+        "slots-TOTAL_FORMS": "1",
+        "slots-INITIAL_FORMS": "0",
+        "slots-0-date": "0001-01-01",
+        "slots-0-start_time": "00:30",
+    }
     response = client.post(reverse("propose_slots", args=[meeting.pk]), data)
     assert response.status_code == 200
-    assert response.context["formset"].forms[0].errors["start_time"] == ["Tiden har redan passerat. Föreslå en tid längre fram."]
+    assert response.context["formset"].forms[0].errors["start_time"] == [
+        "Tiden har redan passerat. Föreslå en tid längre fram."
+    ]
 
 
 def add_slots(meeting, party, count):
@@ -132,7 +143,12 @@ def add_slots(meeting, party, count):
     first, _end = future_time(30)
     first += datetime.timedelta(days=meeting.slots.count())
     Slot.objects.bulk_create(
-        Slot(meeting=meeting, proposed_by_party=party, start=first + datetime.timedelta(hours=n), end=first + datetime.timedelta(hours=n, minutes=30))
+        Slot(
+            meeting=meeting,
+            proposed_by_party=party,
+            start=first + datetime.timedelta(hours=n),
+            end=first + datetime.timedelta(hours=n, minutes=30),
+        )
         for n in range(count)
     )
 
@@ -164,7 +180,9 @@ def test_the_view_says_why_a_201st_time_is_refused(client, meeting, kommun, komm
     assert meeting.slots.count() == 200
 
 
-def test_a_meeting_takes_at_most_100_agenda_items_declined_ones_included(meeting, polisen, polis_member, kommun, kommun_coordinator):
+def test_a_meeting_takes_at_most_100_agenda_items_declined_ones_included(
+    meeting, polisen, polis_member, kommun, kommun_coordinator
+):
     AgendaItem.objects.bulk_create(
         AgendaItem(meeting=meeting, title=f"Punkt {n}", proposed_by_party=polisen, status=AgendaItem.Status.DECLINED)
         for n in range(agenda.MAX_AGENDA_ITEMS - 1)

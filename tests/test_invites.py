@@ -20,7 +20,7 @@ from coordination.models import Meeting, OutboxMessage, Profile
 from coordination.outbox import send_due
 from coordination.services import attendance, meetings
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 class Inbox:
@@ -67,7 +67,12 @@ def smtp_server(smtp_settings):
 def attendees(answered_meeting, kommun, polisen, kommun_coordinator, polis_coordinator, kommun_member):
     """Named before the time is confirmed: they get the invitation when it is."""
     attendance.name_attendee(
-        meeting=answered_meeting, party=kommun, by=kommun_coordinator, user=kommun_member, name="Kommunstyrelsens ordförande", email="kso@uppsala.example"
+        meeting=answered_meeting,
+        party=kommun,
+        by=kommun_coordinator,
+        user=kommun_member,
+        name="Kommunstyrelsens ordförande",
+        email="kso@uppsala.example",
     )
     attendance.name_attendee(
         meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
@@ -88,17 +93,24 @@ def calendar_parts(message):
     return inline, attached
 
 
-def test_confirming_sends_every_attendee_with_an_address_one_invitation(smtp_server, attendees, slots, kommun, kommun_coordinator):
+def test_confirming_sends_every_attendee_with_an_address_one_invitation(
+    smtp_server, attendees, slots, kommun, kommun_coordinator
+):
     confirm(attendees, slots, kommun, kommun_coordinator)
 
     assert send_due() == (2, 0)
 
-    assert sorted(rcpt for rcpts, _ in smtp_server.received for rcpt in rcpts) == ["kso@uppsala.example", "rpc@polisen.example"]
+    assert sorted(rcpt for rcpts, _ in smtp_server.received for rcpt in rcpts) == [
+        "kso@uppsala.example",
+        "rpc@polisen.example",
+    ]
     assert send_due() == (0, 0)  # nothing goes twice
     assert len(smtp_server.received) == 2
 
 
-def test_the_message_has_the_structure_outlook_and_gmail_need(smtp_server, attendees, slots, kommun, kommun_coordinator):
+def test_the_message_has_the_structure_outlook_and_gmail_need(
+    smtp_server, attendees, slots, kommun, kommun_coordinator
+):
     confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     [(_, message)] = [m for m in smtp_server.messages() if m[0] == ["rpc@polisen.example"]]
@@ -106,7 +118,11 @@ def test_the_message_has_the_structure_outlook_and_gmail_need(smtp_server, atten
     assert message.get_content_type() == "multipart/mixed"
     alternative, attachment = message.get_payload()
     assert alternative.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+    assert [part.get_content_type() for part in alternative.get_payload()] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
     inline = alternative.get_payload()[2]
     assert inline.get_params() == [("text/calendar", ""), ("charset", "utf-8"), ("method", "REQUEST")]
     for part in [*alternative.get_payload(), attachment]:
@@ -127,7 +143,9 @@ def test_the_raw_calendar_header_names_each_parameter_once(smtp_server, attendee
     assert header.count("method") == 1
 
 
-def test_the_invitation_parses_the_same_in_icalendar_and_vobject(smtp_server, attendees, slots, kommun, kommun_coordinator):
+def test_the_invitation_parses_the_same_in_icalendar_and_vobject(
+    smtp_server, attendees, slots, kommun, kommun_coordinator
+):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     inline, _ = calendar_parts(smtp_server.messages()[0][1])
@@ -140,7 +158,10 @@ def test_the_invitation_parses_the_same_in_icalendar_and_vobject(smtp_server, at
     assert event.decoded("DTSTART") == parsed.vevent.dtstart.value == slots[0].start
     assert parsed.vevent.dtstart.value.astimezone(UTC) == slots[0].start.astimezone(UTC)
     assert parsed.vevent.organizer.value == "mailto:svar@samrad.example"
-    assert sorted(a.value for a in parsed.vevent.attendee_list) == ["mailto:kso@uppsala.example", "mailto:rpc@polisen.example"]
+    assert sorted(a.value for a in parsed.vevent.attendee_list) == [
+        "mailto:kso@uppsala.example",
+        "mailto:rpc@polisen.example",
+    ]
 
 
 def test_the_text_stands_on_its_own_in_swedish(smtp_server, attendees, slots, kommun, kommun_coordinator):
@@ -157,7 +178,9 @@ def test_the_text_stands_on_its_own_in_swedish(smtp_server, attendees, slots, ko
     )
 
 
-def test_an_attendee_who_chose_english_gets_english(smtp_server, attendees, slots, kommun, kommun_coordinator, kommun_member):
+def test_an_attendee_who_chose_english_gets_english(
+    smtp_server, attendees, slots, kommun, kommun_coordinator, kommun_member
+):
     Profile.objects.create(user=kommun_member, language="en")
     confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
@@ -215,7 +238,9 @@ def sent_calendars(inbox):
     return result
 
 
-def test_rescheduling_sends_a_request_with_the_same_uid_and_a_higher_sequence(smtp_server, attendees, slots, kommun, kommun_coordinator):
+def test_rescheduling_sends_a_request_with_the_same_uid_and_a_higher_sequence(
+    smtp_server, attendees, slots, kommun, kommun_coordinator
+):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     meetings.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
@@ -227,7 +252,9 @@ def test_rescheduling_sends_a_request_with_the_same_uid_and_a_higher_sequence(sm
     assert second[2].decoded("DTSTART") == slots[1].start
 
 
-def test_cancelling_sends_cancel_with_the_same_uid_to_everyone(smtp_server, attendees, slots, kommun, kommun_coordinator):
+def test_cancelling_sends_cancel_with_the_same_uid_to_everyone(
+    smtp_server, attendees, slots, kommun, kommun_coordinator
+):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
@@ -253,7 +280,9 @@ def test_back_to_polling_cancels_the_old_time_in_calendars(smtp_server, attendee
         assert event.decoded("DTSTART") == slots[0].start
 
 
-def test_removing_one_attendee_sends_a_cancel_to_that_person_only(smtp_server, attendees, slots, kommun, kommun_coordinator, polis_coordinator):
+def test_removing_one_attendee_sends_a_cancel_to_that_person_only(
+    smtp_server, attendees, slots, kommun, kommun_coordinator, polis_coordinator
+):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
@@ -265,11 +294,19 @@ def test_removing_one_attendee_sends_a_cancel_to_that_person_only(smtp_server, a
     assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
 
 
-def test_adding_an_attendee_to_a_scheduled_meeting_invites_that_person(smtp_server, attendees, slots, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary):
+def test_adding_an_attendee_to_a_scheduled_meeting_invites_that_person(
+    smtp_server, attendees, slots, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary
+):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
-    attendance.name_attendee(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, name="Landshövding", email="lh@lansstyrelsen.example")
+    attendance.name_attendee(
+        meeting=meeting,
+        party=lansstyrelsen,
+        by=lansstyrelsen_secretary,
+        name="Landshövding",
+        email="lh@lansstyrelsen.example",
+    )
     send_due()
     [(rcpts, method, event)] = sent_calendars(smtp_server)
     assert rcpts == ["lh@lansstyrelsen.example"] and method == "REQUEST"
@@ -282,8 +319,13 @@ def test_a_new_place_sends_an_update(smtp_server, attendees, slots, kommun, lans
     smtp_server.received.clear()
     details = {name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS}
     meetings.save_meeting(
-        meeting=meeting, by=kommun_coordinator, party=kommun, details={**details, "location": "Länsstyrelsen, Hamnesplanaden 3"},
-        convening={kommun, lansstyrelsen}, required={polisen}, optional=set(),
+        meeting=meeting,
+        by=kommun_coordinator,
+        party=kommun,
+        details={**details, "location": "Länsstyrelsen, Hamnesplanaden 3"},
+        convening={kommun, lansstyrelsen},
+        required={polisen},
+        optional=set(),
     )
     send_due()
     calendars = sent_calendars(smtp_server)
@@ -291,13 +333,19 @@ def test_a_new_place_sends_an_update(smtp_server, attendees, slots, kommun, lans
     assert all(str(event["LOCATION"]) == "Länsstyrelsen, Hamnesplanaden 3" for _, _, event in calendars)
 
 
-def test_nothing_is_written_for_a_meeting_that_never_had_a_time(meeting, kommun, kommun_coordinator, polisen, polis_coordinator):
-    attendance.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+def test_nothing_is_written_for_a_meeting_that_never_had_a_time(
+    meeting, kommun, kommun_coordinator, polisen, polis_coordinator
+):
+    attendance.name_attendee(
+        meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+    )
     meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget möte")
     assert not OutboxMessage.objects.exists()
 
 
-def test_the_convener_sees_what_was_delivered_and_what_waits(client, smtp_settings, attendees, slots, kommun, kommun_coordinator, polis_coordinator):
+def test_the_convener_sees_what_was_delivered_and_what_waits(
+    client, smtp_settings, attendees, slots, kommun, kommun_coordinator, polis_coordinator
+):
     confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()  # the server is down: both wait for another attempt
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -315,8 +363,13 @@ def test_confirming_the_demo_dialogue_leaves_an_eml_with_the_invitation_structur
     settings.EMAIL_FILE_PATH = tmp_path / "sent-mail"
     call_command("load_demo", stdout=io.StringIO())
     dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
-    best = next(slot for slot in dialogue.slots.order_by("start") if not slot.answers.filter(value="no").exists()
-                and slot.answers.count() == 3 and not slot.answers.exclude(value="yes").exists())
+    best = next(
+        slot
+        for slot in dialogue.slots.order_by("start")
+        if not slot.answers.filter(value="no").exists()
+        and slot.answers.count() == 3
+        and not slot.answers.exclude(value="yes").exists()
+    )
     # Through the login page, as a person logs in (axes needs the request that client.login() does not pass).
     assert client.post("/login/", {"username": "kommun.samordnare", "password": "samrad-demo-2026"}).status_code == 302
     assert client.post(f"/meetings/{dialogue.pk}/slots/{best.pk}/confirm/", {"reason": ""}).status_code == 302
@@ -333,7 +386,9 @@ def test_confirming_the_demo_dialogue_leaves_an_eml_with_the_invitation_structur
     ]
     assert len(raws) == sent
     [message] = [
-        m for m in map(email.message_from_bytes, raws) if dialogue.title in str(email.header.make_header(email.header.decode_header(m["Subject"])))
+        m
+        for m in map(email.message_from_bytes, raws)
+        if dialogue.title in str(email.header.make_header(email.header.decode_header(m["Subject"])))
     ]
     assert message.get_content_type() == "multipart/mixed"
     alternative, attachment = message.get_payload()

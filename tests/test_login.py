@@ -96,7 +96,10 @@ def test_the_lockout_ends_after_the_cool_off(client, polis_member, settings):
 def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(polis_member):
     for number in range(3):
         attempt(Client(REMOTE_ADDR="192.0.2.30", HTTP_X_FORWARDED_FOR=f"8.8.4.{number}"), f"user-{number}")
-    assert attempt(Client(REMOTE_ADDR="192.0.2.30", HTTP_X_FORWARDED_FOR="8.8.4.9"), "polis_member", PASSWORD).status_code == 429
+    assert (
+        attempt(Client(REMOTE_ADDR="192.0.2.30", HTTP_X_FORWARDED_FOR="8.8.4.9"), "polis_member", PASSWORD).status_code
+        == 429
+    )
 
 
 def test_behind_a_trusted_proxy_the_client_is_read_from_the_right_and_a_forged_entry_is_ignored(polis_member, settings):
@@ -106,9 +109,15 @@ def test_behind_a_trusted_proxy_the_client_is_read_from_the_right_and_a_forged_e
     for number in range(3):
         # The same attacker, 8.8.8.8, forging a different address each time in front of the real one.
         attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.1.1.{number}, 8.8.8.8"), f"user-{number}")
-    assert attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="8.8.8.8"), "polis_member", PASSWORD).status_code == 429
+    assert (
+        attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="8.8.8.8"), "polis_member", PASSWORD).status_code
+        == 429
+    )
     # Another client behind the same proxy is not locked out.
-    assert attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="9.9.9.9"), "polis_member", PASSWORD).status_code == 302
+    assert (
+        attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="9.9.9.9"), "polis_member", PASSWORD).status_code
+        == 302
+    )
 
 
 def test_the_settings_trust_forwarded_for_only_when_a_proxy_count_is_given():
@@ -116,13 +125,18 @@ def test_the_settings_trust_forwarded_for_only_when_a_proxy_count_is_given():
 
     read = "from django.conf import settings as s; print(s.AXES_IPWARE_META_PRECEDENCE_ORDER, getattr(s, 'AXES_IPWARE_PROXY_COUNT', None))"
     assert run_django({}, "shell", "-c", read).stdout.strip().splitlines()[-1] == "('REMOTE_ADDR',) None"
-    assert run_django({"TRUSTED_PROXY_COUNT": "2"}, "shell", "-c", read).stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR') 1"
+    assert (
+        run_django({"TRUSTED_PROXY_COUNT": "2"}, "shell", "-c", read).stdout.strip().splitlines()[-1]
+        == "('HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR') 1"
+    )
 
 
 @pytest.mark.parametrize("password", ["kort-lösen", "password1234", "123456789012345"])
 def test_short_common_and_numeric_passwords_are_refused(client, polis_member, password):
     client.force_login(polis_member)
-    response = client.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": password, "new_password2": password})
+    response = client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": password, "new_password2": password}
+    )
     assert response.status_code == 200 and response.context["form"].errors["new_password2"]
     polis_member.refresh_from_db()
     assert polis_member.check_password(PASSWORD)
@@ -134,7 +148,9 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(polis_memb
         client.force_login(polis_member)
     new = "ett-nytt-och-langt-losenord"
     with caplog.at_level(logging.INFO, logger=SECURITY):
-        response = here.post(reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+        response = here.post(
+            reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+        )
     assert response.status_code == 302 and response.url == reverse("account")
     assert here.get(reverse("account")).status_code == 200
     assert elsewhere.get(reverse("account")).status_code == 302
@@ -270,7 +286,9 @@ def test_turning_two_factor_login_off_needs_a_current_code(client, polis_member,
     assert f"two_factor_removed user_id={polis_member.pk}" in caplog.text
 
 
-def test_when_required_a_coordinator_without_two_factor_reaches_only_the_set_up(client, settings, kommun_coordinator, kommun_member):
+def test_when_required_a_coordinator_without_two_factor_reaches_only_the_set_up(
+    client, settings, kommun_coordinator, kommun_member
+):
     settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
     client.force_login(kommun_coordinator)
     for url in (reverse("my_meetings"), reverse("account"), "/admin/"):

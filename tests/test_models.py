@@ -19,7 +19,11 @@ Status = Meeting.Status
 )
 def test_a_meeting_says_which_stage_it_is_in(status, polling, confirmed_time, cancelled):
     meeting = Meeting(status=status)
-    assert (meeting.is_polling, meeting.has_confirmed_time, meeting.is_cancelled) == (polling, confirmed_time, cancelled)
+    assert (meeting.is_polling, meeting.has_confirmed_time, meeting.is_cancelled) == (
+        polling,
+        confirmed_time,
+        cancelled,
+    )
 
 
 def test_only_a_declined_agenda_item_is_declined():

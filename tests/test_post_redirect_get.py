@@ -73,7 +73,9 @@ def position_of(f, *, shared=False):
 
 def named_attendee(f):
     meeting = f("meeting")
-    return attendance.name_attendee(meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef")
+    return attendance.name_attendee(
+        meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef"
+    )
 
 
 def held_meeting_ready(f):
@@ -86,7 +88,9 @@ def held_meeting_ready(f):
 
 def two_accepted_items(f):
     first = item_of(f, accepted=True)
-    second = add_item(f("meeting"), f("kommun"), f("kommun_coordinator"), "Kameror", accept_by=(f("kommun_coordinator"), f("kommun")))
+    second = add_item(
+        f("meeting"), f("kommun"), f("kommun_coordinator"), "Kameror", accept_by=(f("kommun_coordinator"), f("kommun"))
+    )
     return first, second
 
 
@@ -100,7 +104,9 @@ def pending_code_login(f):
 def reset_link_followed(f):
     """Open the link of a password reset mail; Django then asks for the new password at a URL of its own."""
     user = f("polis_member")
-    link = url("password_reset_confirm", urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
+    link = url(
+        "password_reset_confirm", urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    )
     return f("client").get(link).url
 
 
@@ -127,11 +133,23 @@ SUCCESSFUL_POSTS = {
     "password_change": lambda f: (
         f("polis_member"),
         url("password_change"),
-        {"old_password": PASSWORD, "new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "ett-nytt-langt-losenord",
+            "new_password2": "ett-nytt-langt-losenord",
+        },
     ),
     "two_factor_start": lambda f: (f("polis_member"), url("two_factor_start"), {}),
-    "two_factor_setup": lambda f: (f("polis_member"), url("two_factor_setup"), {"code": current_code(started_device(f))}),
-    "two_factor_remove": lambda f: (f("polis_member"), url("two_factor_remove"), {"code": current_code(pending_code_login(f))}),
+    "two_factor_setup": lambda f: (
+        f("polis_member"),
+        url("two_factor_setup"),
+        {"code": current_code(started_device(f))},
+    ),
+    "two_factor_remove": lambda f: (
+        f("polis_member"),
+        url("two_factor_remove"),
+        {"code": current_code(pending_code_login(f))},
+    ),
     "choose_language": lambda f: (f("polis_member"), url("choose_language"), {"language": "en", "next": "/"}),
     "feed_new": lambda f: (f("polis_member"), url("feed_new"), {}),
     "feed_revoke": lambda f: (f("polis_member"), url("feed_revoke"), {}),
@@ -188,22 +206,38 @@ SUCCESSFUL_POSTS = {
         url("agenda_item_edit", f("meeting").pk, item_of(f).pk),
         {"title": "Poliskontor i Gottsunda", "description": "", "presenting_party": "", "planned_minutes": 30},
     ),
-    "agenda_item_accept": lambda f: (f("kommun_coordinator"), url("agenda_item_accept", f("meeting").pk, item_of(f).pk), {}),
+    "agenda_item_accept": lambda f: (
+        f("kommun_coordinator"),
+        url("agenda_item_accept", f("meeting").pk, item_of(f).pk),
+        {},
+    ),
     "agenda_item_decline": lambda f: (
         f("kommun_coordinator"),
         url("agenda_item_decline", f("meeting").pk, item_of(f).pk),
         {"reason": "Tas upp vid nästa möte"},
     ),
-    "agenda_item_up": lambda f: (f("kommun_coordinator"), url("agenda_item_up", f("meeting").pk, two_accepted_items(f)[1].pk), {}),
+    "agenda_item_up": lambda f: (
+        f("kommun_coordinator"),
+        url("agenda_item_up", f("meeting").pk, two_accepted_items(f)[1].pk),
+        {},
+    ),
     "agenda_item_down": lambda f: (
         f("kommun_coordinator"),
         url("agenda_item_down", f("meeting").pk, two_accepted_items(f)[0].pk),
         {},
     ),
-    "document_create": lambda f: (f("kommun_coordinator"), url("document_create", f("meeting").pk, item_of(f).pk), upload()),
+    "document_create": lambda f: (
+        f("kommun_coordinator"),
+        url("document_create", f("meeting").pk, item_of(f).pk),
+        upload(),
+    ),
     "document_replace": lambda f: (
         f("kommun_coordinator"),
-        url("document_replace", f("meeting").pk, attach(item_of(f), f("kommun"), f("kommun_coordinator"), "PM.txt", b"1\n").pk),
+        url(
+            "document_replace",
+            f("meeting").pk,
+            attach(item_of(f), f("kommun"), f("kommun_coordinator"), "PM.txt", b"1\n").pk,
+        ),
         upload(),
     ),
     "position_edit": lambda f: (

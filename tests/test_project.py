@@ -90,7 +90,13 @@ def test_the_administrator_can_open_every_admin_list_and_form(
     position = agenda.save_position(item=item, party=polisen, by=polis_coordinator, text="Utkast", base_version=0)
     upload = ContentFile(b"Underlag", name="underlag.txt")
     agenda.attach_document(
-        item=item, position=position, party=polisen, by=polis_coordinator, upload=upload, content_type="text/plain", sha256="0" * 64
+        item=item,
+        position=position,
+        party=polisen,
+        by=polis_coordinator,
+        upload=upload,
+        content_type="text/plain",
+        sha256="0" * 64,
     )
     list_url = f"/admin/coordination/{model}/"
     response = admin_client.get(list_url)
@@ -106,7 +112,9 @@ def test_the_event_log_cannot_be_edited_or_deleted_in_the_admin(admin_client, sc
     assert Event.objects.filter(pk=event.pk).exists()
 
 
-@pytest.mark.parametrize("url, heading", [("/accessibility/", "Tillgänglighetsredogörelse"), ("/privacy/", "Personuppgifter i Samråd")])
+@pytest.mark.parametrize(
+    "url, heading", [("/accessibility/", "Tillgänglighetsredogörelse"), ("/privacy/", "Personuppgifter i Samråd")]
+)
 def test_the_statement_pages_are_open_to_everyone_and_linked_from_every_page(client, db, settings, url, heading):
     settings.CONTACT_EMAIL = "tillganglighet@uppsala.example"
     page = client.get(url).content.decode()
@@ -136,7 +144,9 @@ def test_every_translatable_string_in_the_code_is_in_the_catalogue(settings, tmp
     monkeypatch.chdir(tmp_path)
     settings.LOCALE_PATHS = [tmp_path / "coordination" / "locale"]
     call_command("makemessages", locale=["sv"], no_location=True, no_obsolete=True, verbosity=0)
-    extracted = {(e.msgctxt, e.msgid) for e in polib.pofile(str(tmp_path / "coordination/locale/sv/LC_MESSAGES/django.po"))}
+    extracted = {
+        (e.msgctxt, e.msgid) for e in polib.pofile(str(tmp_path / "coordination/locale/sv/LC_MESSAGES/django.po"))
+    }
     committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(root / "coordination/locale/sv/LC_MESSAGES/django.po"))}
     assert extracted - committed == set()
     assert len(extracted) > 400

@@ -56,7 +56,9 @@ SHOWN = {
     "url_name, queries",
     [("meeting_detail", 13), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
 )
-def test_a_meeting_page_does_not_grow_with_its_data(client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries):
+def test_a_meeting_page_does_not_grow_with_its_data(
+    client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries
+):
     client.force_login(kommun_coordinator)
     kwargs = {"pk": meeting.pk, "party_pk": kommun.pk} if url_name == "answer" else {"pk": meeting.pk}
     url = reverse(url_name, kwargs=kwargs)
@@ -69,27 +71,35 @@ def test_a_meeting_page_does_not_grow_with_its_data(client, django_assert_num_qu
     assert_shows(response, *SHOWN[url_name](slot))
 
 
-def test_my_meetings_does_not_grow_with_meetings_or_slots(client, django_assert_num_queries, meeting, more, kommun, lansstyrelsen, polisen, kommun_coordinator):
+def test_my_meetings_does_not_grow_with_meetings_or_slots(
+    client, django_assert_num_queries, meeting, more, kommun, lansstyrelsen, polisen, kommun_coordinator
+):
     client.force_login(kommun_coordinator)
     with django_assert_num_queries(10):
         assert client.get(reverse("my_meetings")).status_code == 200
     more()
     for title in ("Uppföljning", "Återkoppling"):
         other = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen, lansstyrelsen], title=title)
-        meetings.propose_slots(meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30), future_time(31)])
+        meetings.propose_slots(
+            meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30), future_time(31)]
+        )
     with django_assert_num_queries(10):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
     assert_shows(response, meeting.title, "Uppföljning", "Återkoppling")
 
 
-def test_the_ics_does_not_grow_with_attendees(client, django_assert_num_queries, scheduled_meeting, polisen, polis_coordinator):
+def test_the_ics_does_not_grow_with_attendees(
+    client, django_assert_num_queries, scheduled_meeting, polisen, polis_coordinator
+):
     client.force_login(polis_coordinator)
     url = reverse("meeting_ics", args=[scheduled_meeting.pk])
     with django_assert_num_queries(9):
         client.get(url)
     for name in ("A", "B", "C"):
-        attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name=name, email=f"{name}@polisen.example")
+        attendance.name_attendee(
+            meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name=name, email=f"{name}@polisen.example"
+        )
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.status_code == 200
@@ -106,7 +116,11 @@ def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelse
     def grow(title):
         item = agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title=title)
         agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
-        for party, user in ((kommun, kommun_coordinator), (lansstyrelsen, lansstyrelsen_secretary), (polisen, polis_member)):
+        for party, user in (
+            (kommun, kommun_coordinator),
+            (lansstyrelsen, lansstyrelsen_secretary),
+            (polisen, polis_member),
+        ):
             position = agenda.save_position(item=item, party=party, by=user, text=f"{title}: {party}", base_version=0)
             if party != polisen:
                 agenda.set_position_shared(position=position, by=user, shared=True)
@@ -133,7 +147,9 @@ AGENDA_SHOWN = {
 
 
 @pytest.mark.parametrize("url_name, queries", [("meeting_detail", 12), ("kallelse", 9), ("agenda_item_detail", 10)])
-def test_agenda_pages_do_not_grow_with_items_positions_or_documents(client, django_assert_num_queries, meeting, grow_agenda, polis_member, url_name, queries):
+def test_agenda_pages_do_not_grow_with_items_positions_or_documents(
+    client, django_assert_num_queries, meeting, grow_agenda, polis_member, url_name, queries
+):
     first = grow_agenda("NOA")
     client.force_login(polis_member)
     kwargs = {"pk": meeting.pk, "item_pk": first.pk} if url_name == "agenda_item_detail" else {"pk": meeting.pk}
@@ -153,14 +169,21 @@ def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_nu
     from coordination.management.commands.benchmark import build
 
     meeting, coordinator, answering, answered = build("small")
-    assert (meeting.invitations.count(), meeting.slots.count(), meeting.agenda_items.count(), meeting.attendees.count()) == (3, 12, 8, 10)
+    assert (
+        meeting.invitations.count(),
+        meeting.slots.count(),
+        meeting.agenda_items.count(),
+        meeting.attendees.count(),
+    ) == (3, 12, 8, 10)
     assert not meeting.slots.filter(answers__party=answering).exists()
     client.force_login(coordinator)
     with django_assert_num_queries(13):
         assert client.get(reverse("meeting_detail", args=[meeting.pk])).status_code == 200
 
 
-def test_posting_answers_does_not_grow_with_slots(client, django_assert_num_queries, meeting, kommun, kommun_coordinator, polisen, polis_member):
+def test_posting_answers_does_not_grow_with_slots(
+    client, django_assert_num_queries, meeting, kommun, kommun_coordinator, polisen, polis_member
+):
     """Answers and their event rows are written in bulk; every post here changes every answer."""
     from coordination.models import Answer, Event
 

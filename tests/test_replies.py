@@ -75,7 +75,9 @@ def test_an_answer_from_the_calendar_is_recorded(invited, partstat):
 def test_the_answer_shows_in_the_next_calendar_file(invited):
     replies.apply_reply(reply_mail(invited, partstat="DECLINED"))
     entry = invites.calendar_entry(invited)
-    [event] = icalendar.Calendar.from_ical(ics.build_calendar([ics.build_event(entry, now=timezone.now())])).walk("VEVENT")
+    [event] = icalendar.Calendar.from_ical(ics.build_calendar([ics.build_event(entry, now=timezone.now())])).walk(
+        "VEVENT"
+    )
     assert event["ATTENDEE"].params["PARTSTAT"] == "DECLINED"
 
 
@@ -126,10 +128,13 @@ def test_a_mail_without_a_calendar_is_not_a_reply(db):
     assert replies.apply_reply(raw).outcome == Outcome.NOT_A_REPLY
 
 
-@pytest.mark.parametrize("calendar", [b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nDTSTART:nonsense", b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "calendar", [b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nDTSTART:nonsense", b"\xff\xfe\x00"]
+)
 def test_a_malformed_calendar_is_not_applied(db, calendar):
     raw = (
-        b"From: someone@example.com\r\nMessage-ID: <m@b>\r\nContent-Type: text/calendar; method=REPLY\r\n\r\n" + calendar
+        b"From: someone@example.com\r\nMessage-ID: <m@b>\r\nContent-Type: text/calendar; method=REPLY\r\n\r\n"
+        + calendar
     )
     assert replies.apply_reply(raw).outcome == Outcome.MALFORMED
 
@@ -139,7 +144,9 @@ def test_an_unexpected_partstat_is_not_applied(invited):
 
 
 def test_a_reply_to_a_meeting_that_sent_no_invitation_is_stale(meeting, polisen, polis_coordinator):
-    attendance.name_attendee(meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+    attendance.name_attendee(
+        meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+    )
     assert replies.apply_reply(reply_mail(meeting)).outcome == Outcome.STALE
 
 
@@ -158,7 +165,9 @@ class TestTheReplyMailbox:
 
     def test_replies_in_the_mailbox_are_applied_and_marked_read(self, mailbox, invited):
         first = mailbox.deliver(reply_mail(invited, partstat="TENTATIVE"))
-        second = mailbox.deliver(b"From: spam@example.com\r\nSubject: Erbjudande\r\nMessage-ID: <s@x>\r\n\r\nKop nu\r\n")
+        second = mailbox.deliver(
+            b"From: spam@example.com\r\nSubject: Erbjudande\r\nMessage-ID: <s@x>\r\n\r\nKop nu\r\n"
+        )
 
         call_command("read_replies")
 

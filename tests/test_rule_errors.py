@@ -86,7 +86,9 @@ def test_a_change_to_the_agenda_of_a_meeting_cancelled_meanwhile_is_refused_with
     assert list(documents_dir.iterdir()) == []
 
 
-def test_a_post_after_the_cancellation_is_refused_by_the_rights(client, meeting, polisen, polis_coordinator, kommun, kommun_coordinator):
+def test_a_post_after_the_cancellation_is_refused_by_the_rights(
+    client, meeting, polisen, polis_coordinator, kommun, kommun_coordinator
+):
     item = add_item(meeting, polisen, polis_coordinator, "Lokalt poliskontor i Gottsunda")
     meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Frågan är löst")
     client.force_login(polis_coordinator)

@@ -32,7 +32,9 @@ RIGHTS = [
 
 
 @pytest.mark.parametrize("persona, propose, confirm, attendance, edit", RIGHTS)
-def test_each_persona_has_exactly_its_rights_while_polling(request, meeting, persona, propose, confirm, attendance, edit):
+def test_each_persona_has_exactly_its_rights_while_polling(
+    request, meeting, persona, propose, confirm, attendance, edit
+):
     user = request.getfixturevalue(persona)
     user_access = access(user, meeting)
     assert rules.can_propose_slot(user_access) is propose
@@ -51,7 +53,9 @@ def test_nobody_answers_a_draft(draft_meeting, kommun, kommun_coordinator):
     assert not rules.can_answer_for(access(kommun_coordinator, draft_meeting), kommun.pk)
 
 
-def test_a_draft_is_visible_to_the_convening_parties_only(draft_meeting, kommun_coordinator, lansstyrelsen_secretary, polis_coordinator, outsider):
+def test_a_draft_is_visible_to_the_convening_parties_only(
+    draft_meeting, kommun_coordinator, lansstyrelsen_secretary, polis_coordinator, outsider
+):
     visible = lambda user: Meeting.objects.visible_to(user).filter(pk=draft_meeting.pk).exists()  # noqa: E731
     assert visible(kommun_coordinator)
     assert visible(lansstyrelsen_secretary)
@@ -59,7 +63,9 @@ def test_a_draft_is_visible_to_the_convening_parties_only(draft_meeting, kommun_
     assert not visible(outsider)
 
 
-def test_a_polling_meeting_is_visible_to_every_party_of_it_and_nobody_else(meeting, polis_member, outsider, django_user_model):
+def test_a_polling_meeting_is_visible_to_every_party_of_it_and_nobody_else(
+    meeting, polis_member, outsider, django_user_model
+):
     no_party = django_user_model.objects.create_user("no_party", password="x" * 20)
     visible = lambda user: Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists()  # noqa: E731
     assert visible(polis_member)
@@ -67,7 +73,9 @@ def test_a_polling_meeting_is_visible_to_every_party_of_it_and_nobody_else(meeti
     assert not visible(no_party)
 
 
-def test_only_the_proposing_partys_coordinators_withdraw_a_slot(meeting, slots, kommun_coordinator, lansstyrelsen_coordinator, polis_coordinator):
+def test_only_the_proposing_partys_coordinators_withdraw_a_slot(
+    meeting, slots, kommun_coordinator, lansstyrelsen_coordinator, polis_coordinator
+):
     assert rules.can_withdraw_slot(access(kommun_coordinator, meeting), slots[0])
     assert not rules.can_withdraw_slot(access(lansstyrelsen_coordinator, meeting), slots[0])
     assert not rules.can_withdraw_slot(access(polis_coordinator, meeting), slots[0])
@@ -97,13 +105,17 @@ def test_a_slot_every_required_party_can_attend_is_confirmable(answered_meeting,
     assert rules.confirmation_problem(slots[0], meetings.required_party_ids(answered_meeting), reason="") is None
 
 
-def test_if_need_be_counts_as_able_to_attend(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
+def test_if_need_be_counts_as_able_to_attend(
+    meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member
+):
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary, MAYBE)
     answer_all(meeting, polisen, polis_member, MAYBE)
     assert rules.confirmation_problem(slots[0], meetings.required_party_ids(meeting), reason="") is None
 
 
-def test_confirming_against_a_no_needs_a_reason(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
+def test_confirming_against_a_no_needs_a_reason(
+    meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member
+):
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
     answer_all(meeting, polisen, polis_member, NO)
     required = meetings.required_party_ids(meeting)
@@ -112,7 +124,9 @@ def test_confirming_against_a_no_needs_a_reason(meeting, slots, lansstyrelsen, p
     assert rules.confirmation_problem(slots[0], required, reason="Rikspolischefen skickar ställföreträdare") is None
 
 
-def test_an_optional_partys_no_does_not_block(kommun, lansstyrelsen, polisen, region, kommun_coordinator, polis_member, outsider):
+def test_an_optional_partys_no_does_not_block(
+    kommun, lansstyrelsen, polisen, region, kommun_coordinator, polis_member, outsider
+):
     from .builders import create_meeting
 
     meeting = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen], optional=[region])
@@ -193,7 +207,9 @@ def test_confirming_another_slot_when_scheduled_is_refused(scheduled_meeting, sl
     assert Meeting.objects.get(pk=scheduled_meeting.pk).confirmed_slot == slots[0]
 
 
-def test_confirming_against_a_no_keeps_the_reason(meeting, slots, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
+def test_confirming_against_a_no_keeps_the_reason(
+    meeting, slots, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member
+):
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
     answer_all(meeting, polisen, polis_member, NO)
     meetings.confirm_slot(meeting=meeting, slot=slots[0], by=kommun_coordinator, party=kommun, reason="Brådskande")
@@ -228,8 +244,16 @@ def test_cancelling_raises_the_sequence_and_keeps_the_reason(scheduled_meeting, 
         meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Igen")
 
 
-def test_confirming_attendance_is_recorded_once(scheduled_meeting, polisen, polis_coordinator, lansstyrelsen, lansstyrelsen_secretary):
-    attendee = attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example")
+def test_confirming_attendance_is_recorded_once(
+    scheduled_meeting, polisen, polis_coordinator, lansstyrelsen, lansstyrelsen_secretary
+):
+    attendee = attendance.name_attendee(
+        meeting=scheduled_meeting,
+        party=polisen,
+        by=polis_coordinator,
+        name="Rikspolischef",
+        email="rpc@polisen.example",
+    )
     attendance.confirm_attendance(attendee=attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
     attendance.confirm_attendance(attendee=attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
     attendee.refresh_from_db()
@@ -238,18 +262,26 @@ def test_confirming_attendance_is_recorded_once(scheduled_meeting, polisen, poli
 
 
 def test_the_same_address_cannot_be_named_twice(scheduled_meeting, polisen, polis_coordinator):
-    attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example")
+    attendance.name_attendee(
+        meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example"
+    )
     with pytest.raises(RuleError):
-        attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="A@polisen.example")
+        attendance.name_attendee(
+            meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="A@polisen.example"
+        )
 
 
 def test_changes_to_the_attendee_list_raise_the_sequence_once_scheduled(scheduled_meeting, polisen, polis_coordinator):
-    attendee = attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example")
+    attendee = attendance.name_attendee(
+        meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="A", email="a@polisen.example"
+    )
     attendance.remove_attendee(attendee=attendee, by=polis_coordinator)
     assert Meeting.objects.get(pk=scheduled_meeting.pk).sequence == 3
 
 
-def test_editing_the_place_of_a_scheduled_meeting_raises_the_sequence(scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator):
+def test_editing_the_place_of_a_scheduled_meeting_raises_the_sequence(
+    scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator
+):
     details = {name: getattr(scheduled_meeting, name) for name in meetings.DETAIL_FIELDS}
     meetings.save_meeting(
         meeting=scheduled_meeting,
@@ -269,23 +301,43 @@ def test_editing_the_place_of_a_scheduled_meeting_raises_the_sequence(scheduled_
 # The grid and the dashboard.
 
 
-def test_the_best_slot_is_the_one_all_can_attend_with_most_yeses(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
-    meetings.answer_slots(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, answers={slots[0].pk: (MAYBE, ""), slots[1].pk: (YES, "")})
-    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, ""), slots[1].pk: (YES, "")})
+def test_the_best_slot_is_the_one_all_can_attend_with_most_yeses(
+    meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member
+):
+    meetings.answer_slots(
+        meeting=meeting,
+        party=lansstyrelsen,
+        by=lansstyrelsen_secretary,
+        answers={slots[0].pk: (MAYBE, ""), slots[1].pk: (YES, "")},
+    )
+    meetings.answer_slots(
+        meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (YES, ""), slots[1].pk: (YES, "")}
+    )
     grid = build_grid(meeting)
     assert [row.best for row in grid.rows] == [False, True]
     assert [(row.yes, row.if_need_be, row.no, row.missing) for row in grid.rows] == [(2, 1, 0, 0), (3, 0, 0, 0)]
 
 
-def test_a_slot_a_required_party_cannot_attend_is_not_best(meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
-    meetings.answer_slots(meeting=meeting, party=lansstyrelsen, by=lansstyrelsen_secretary, answers={slots[0].pk: (YES, ""), slots[1].pk: (MAYBE, "")})
-    meetings.answer_slots(meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (NO, ""), slots[1].pk: (MAYBE, "")})
+def test_a_slot_a_required_party_cannot_attend_is_not_best(
+    meeting, slots, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member
+):
+    meetings.answer_slots(
+        meeting=meeting,
+        party=lansstyrelsen,
+        by=lansstyrelsen_secretary,
+        answers={slots[0].pk: (YES, ""), slots[1].pk: (MAYBE, "")},
+    )
+    meetings.answer_slots(
+        meeting=meeting, party=polisen, by=polis_member, answers={slots[0].pk: (NO, ""), slots[1].pk: (MAYBE, "")}
+    )
     grid = build_grid(meeting)
     assert [row.best for row in grid.rows] == [False, True]
     assert grid.rows[0].needs_reason and not grid.rows[0].confirmable
 
 
-def test_the_dashboard_shows_what_waits_for_each_persona(meeting, polis_member, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary, polisen):
+def test_the_dashboard_shows_what_waits_for_each_persona(
+    meeting, polis_member, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary, polisen
+):
     [police_row] = dashboard_rows(polis_member)
     assert [(party, count) for party, count in police_row.unanswered] == [(polisen, 2)]
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
@@ -294,7 +346,9 @@ def test_the_dashboard_shows_what_waits_for_each_persona(meeting, polis_member, 
     assert convener_row.ready_to_confirm == 2 and convener_row.unanswered == []
 
 
-def test_the_dashboard_asks_the_secretary_to_confirm_named_attendees(scheduled_meeting, polisen, polis_coordinator, lansstyrelsen_secretary):
+def test_the_dashboard_asks_the_secretary_to_confirm_named_attendees(
+    scheduled_meeting, polisen, polis_coordinator, lansstyrelsen_secretary
+):
     attendance.name_attendee(meeting=scheduled_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef")
     [row] = dashboard_rows(lansstyrelsen_secretary)
     assert row.attendance_to_confirm == 1

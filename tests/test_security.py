@@ -16,7 +16,14 @@ from .builders import ROOT, run_django
 
 def assert_protective_headers(response, *, private=True):
     policy = response["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
         assert directive in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -103,8 +110,12 @@ def test_production_serves_hashed_compressed_static_files_and_keeps_connections_
         "from django.conf import settings; db = settings.DATABASES['default']; "
         "print(settings.STORAGES['staticfiles']['BACKEND'], db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS'])"
     )
-    result = run_django({**PRODUCTION_ENV, "CONN_MAX_AGE": "300", "CONN_HEALTH_CHECKS": "False"}, "shell", "--no-imports", "-c", show)
-    assert result.stdout.split() == ["whitenoise.storage.CompressedManifestStaticFilesStorage", "300", "False"], result.stderr
+    result = run_django(
+        {**PRODUCTION_ENV, "CONN_MAX_AGE": "300", "CONN_HEALTH_CHECKS": "False"}, "shell", "--no-imports", "-c", show
+    )
+    assert result.stdout.split() == ["whitenoise.storage.CompressedManifestStaticFilesStorage", "300", "False"], (
+        result.stderr
+    )
 
 
 def test_production_redirects_to_https_but_not_the_load_balancers_health_check():
@@ -114,7 +125,9 @@ def test_production_redirects_to_https_but_not_the_load_balancers_health_check()
     assert result.stdout.split() == ["503", "301"], result.stderr
 
 
-@pytest.mark.parametrize("template", ["base.html", "coordination/kallelse.html", "error_page.html", "500.html", "503.html"])
+@pytest.mark.parametrize(
+    "template", ["base.html", "coordination/kallelse.html", "error_page.html", "500.html", "503.html"]
+)
 def test_no_template_has_inline_script_or_style(template):
     text = (ROOT / "templates" / template).read_text()
     assert "<script" not in text and "style=" not in text and "<style" not in text
@@ -132,7 +145,9 @@ PLAIN_TEXT_TEMPLATES = {
     "registration/password_reset_email.txt",
     "registration/password_reset_subject.txt",
 }
-MARKUP_IN_PYTHON = re.compile(r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\(")
+MARKUP_IN_PYTHON = re.compile(
+    r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\("
+)
 # Every place the code declares text to be markup, or builds a template from a string, and why that is safe.
 SANITISING_PLACES = {
     ("coordination/templatetags/samrad.py", "mark_safe"): [
@@ -169,7 +184,9 @@ def test_python_marks_text_safe_only_where_it_was_sanitised():
 
 def test_bandit_finds_nothing_unexplained():
     """`make security`: a finding is fixed, or marked ``# nosec BXXX`` with the reason on the line above."""
-    result = subprocess.run(["make", "--no-print-directory", "security"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "security"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

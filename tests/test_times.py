@@ -10,7 +10,7 @@ from coordination.times import AmbiguousTime, NonexistentTime, holiday_name, sto
 
 from .builders import FROZEN_NOW
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def test_a_normal_winter_time_is_one_hour_ahead_of_utc():

@@ -17,7 +17,7 @@ from .views_support import MEETING_URLS, POST_ONLY, action_data, db_state, detai
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
 Role = Membership.Role
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 # Anonymous users.

@@ -13,7 +13,7 @@ from .views_support import db_state, detail_url, messages_of, refusal, url_for
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
 Role = Membership.Role
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 # Answers: every party answers for itself.

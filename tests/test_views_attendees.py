@@ -12,7 +12,7 @@ from .views_support import action_data, db_state, url_for
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
 Role = Membership.Role
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 # Attendees: named by a party's coordinators and secretaries, confirmed by a convening secretary.

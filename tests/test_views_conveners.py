@@ -16,7 +16,7 @@ from .views_support import db_state, detail_url, messages_of, refusal
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
 Role = Membership.Role
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 # The convening parties' coordinators: edit, open, confirm, reschedule, cancel, mark as held.
@@ -209,7 +209,9 @@ def test_confirming_another_slot_of_a_scheduled_meeting_is_refused_with_an_expla
     response = client.post(reverse("confirm", args=[scheduled_meeting.pk, slots[1].pk]), {"reason": "Bättre tid"})
 
     # Typically a second convener whose page was opened before the first confirmed: told which time holds.
-    expected = refusal(meetings.confirm_slot, meeting=scheduled_meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
+    expected = refusal(
+        meetings.confirm_slot, meeting=scheduled_meeting, slot=slots[1], by=kommun_coordinator, party=kommun
+    )
     assert (response.status_code, messages_of(response)) == (302, [("error", expected)])
     assert db_state() == before
     scheduled_meeting.refresh_from_db()
@@ -278,7 +280,9 @@ def test_each_row_of_the_grid_links_to_its_own_time(client, answered_meeting, sl
         assert f'href="{reverse("withdraw_slot", args=[answered_meeting.pk, slot.pk])}"' in body
 
 
-def test_an_edit_from_a_form_opened_before_another_edit_is_refused_and_shows_what_changed(client, meeting, lansstyrelsen_coordinator):
+def test_an_edit_from_a_form_opened_before_another_edit_is_refused_and_shows_what_changed(
+    client, meeting, lansstyrelsen_coordinator
+):
     client.force_login(lansstyrelsen_coordinator)
     url = reverse("meeting_edit", args=[meeting.pk])
     base = client.get(url).context["form"]["base_version"].value()

@@ -18,7 +18,7 @@ from .views_support import db_state, detail_url, messages_of, url_for
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
 Role = Membership.Role
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 # Proposing and withdrawing slots.
@@ -99,8 +99,10 @@ def propose(client, meeting, *rows):
 
 def names_the_wall_clock(message, day, minutes):
     """The message names 02:30 (or 02.30) and the day, however the date is formatted."""
-    return bool(re.search(rf"\b0?2[.:]{minutes}\b", message)) and str(day.year) in message and (
-        day.isoformat() in message or re.search(rf"\b{day.day}\b", message)
+    return (
+        bool(re.search(rf"\b0?2[.:]{minutes}\b", message))
+        and str(day.year) in message
+        and (day.isoformat() in message or re.search(rf"\b{day.day}\b", message))
     )
 
 

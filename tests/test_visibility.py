@@ -485,7 +485,9 @@ def test_an_id_from_another_meeting_is_a_404_even_for_a_user_who_sees_both_meeti
     """Ownership is checked in the lookup: an id is looked for only among the meeting's own rows."""
     other = create_meeting(kommun_coordinator, convening=[kommun], required=[lansstyrelsen], title="Internt möte")
     item = add_item(other, kommun, kommun_coordinator, "MARK-OTHER-91", accept_by=(kommun_coordinator, kommun))
-    position = agenda.save_position(item=item, party=kommun, by=kommun_coordinator, text="MARK-OTHER-92", base_version=0)
+    position = agenda.save_position(
+        item=item, party=kommun, by=kommun_coordinator, text="MARK-OTHER-92", base_version=0
+    )
     agenda.set_position_shared(position=position, by=kommun_coordinator, shared=True)
     document = attach(item, kommun, kommun_coordinator, "mark-other-93.txt", b"MARK-OTHER-94\n", position=position)
     m = scenario.meeting.pk

@@ -43,7 +43,10 @@ MEETING_URLS = [
 @pytest.fixture
 def meeting_with_attendee(meeting, kommun, kommun_coordinator):
     attendance.name_attendee(
-        meeting=meeting, party=kommun, by=kommun_coordinator, name="Kommunstyrelsens ordförande",
+        meeting=meeting,
+        party=kommun,
+        by=kommun_coordinator,
+        name="Kommunstyrelsens ordförande",
         email="ks.ordforande@uppsala.example",
     )
     return meeting
@@ -58,7 +61,10 @@ def draft_with_attendee(draft_meeting, kommun, kommun_coordinator):
 @pytest.fixture
 def scheduled_with_attendee(scheduled_meeting, kommun, kommun_coordinator):
     attendance.name_attendee(
-        meeting=scheduled_meeting, party=kommun, by=kommun_coordinator, name="Kommunstyrelsens ordförande",
+        meeting=scheduled_meeting,
+        party=kommun,
+        by=kommun_coordinator,
+        name="Kommunstyrelsens ordförande",
         email="ks.ordforande@uppsala.example",
     )
     return scheduled_meeting
@@ -79,7 +85,12 @@ def db_state():
     return {
         "meetings": list(
             Meeting.objects.order_by("pk").values_list(
-                "pk", "title", "status", "sequence", "confirmed_slot_id", "confirmation_reason",
+                "pk",
+                "title",
+                "status",
+                "sequence",
+                "confirmed_slot_id",
+                "confirmation_reason",
                 "cancellation_reason",
             )
         ),

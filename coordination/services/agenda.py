@@ -58,7 +58,8 @@ def propose_agenda_item(
         return created
     if meeting.agenda_items.count() >= MAX_AGENDA_ITEMS:
         raise RuleError(
-            _("A meeting can have at most %(limit)d agenda items, declined ones included.") % {"limit": MAX_AGENDA_ITEMS}
+            _("A meeting can have at most %(limit)d agenda items, declined ones included.")
+            % {"limit": MAX_AGENDA_ITEMS}
         )
     item = AgendaItem.objects.create(
         meeting=meeting,
@@ -290,9 +291,7 @@ class DocumentNotStored(RuleError):
 
 
 @transaction.atomic
-def attach_document(
-    *, item, party, by, upload, content_type, sha256, position=None, replaces=None, form_token=None
-):
+def attach_document(*, item, party, by, upload, content_type, sha256, position=None, replaces=None, form_token=None):
     """Store an upload (already checked by the form) under a generated name.
 
     Replacing keeps the old document, marked as replaced. Side effect: one event.

@@ -46,7 +46,12 @@ def release_holds(meeting, chosen):
         )
         with translation.override(user_language(hold.user)):
             when = slot_label(chosen)
-            context = {"meeting": meeting, "when": when, "released": [slot_label(slot) for slot in released], "entry": entry}
+            context = {
+                "meeting": meeting,
+                "when": when,
+                "released": [slot_label(slot) for slot in released],
+                "entry": entry,
+            }
             messages.append(
                 OutboxMessage(
                     meeting=meeting,

@@ -101,7 +101,9 @@ def queue(meeting, *, kind, only=None, slot=None, note=""):
     cancelling = kind == OutboxMessage.Kind.CANCELLATION
     method = ics.CANCEL if cancelling else ics.REQUEST
     listed = recipients if cancelling else None
-    calendar = ics.build_calendar([ics.build_event(entry, now=now, cancelled=cancelling, attendees=listed)], method=method)
+    calendar = ics.build_calendar(
+        [ics.build_event(entry, now=now, cancelled=cancelling, attendees=listed)], method=method
+    )
     return OutboxMessage.objects.bulk_create(
         [_message(entry, attendee, kind=kind, method=method, calendar=calendar, note=note) for attendee in recipients]
     )

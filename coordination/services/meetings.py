@@ -40,8 +40,6 @@ CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
 DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
 
 
-
-
 def _slot_json(slot):
     return {"start": slot.start.isoformat(), "end": slot.end.isoformat()}
 
@@ -51,7 +49,9 @@ def _json_value(value):
 
 
 @transaction.atomic
-def save_meeting(*, by, party, details, convening, required, optional, meeting=None, form_token=None, base_version=None):
+def save_meeting(
+    *, by, party, details, convening, required, optional, meeting=None, form_token=None, base_version=None
+):
     """Create a meeting (as a draft) or edit one, with its invited parties.
 
     ``convening``, ``required`` and ``optional`` are sets of parties. Side
@@ -177,7 +177,9 @@ def propose_slots(*, meeting, party, by, times):
     for start, end in times:
         try:
             with transaction.atomic():
-                slot = Slot.objects.create(meeting=meeting, start=start, end=end, proposed_by_party=party, proposed_by=by)
+                slot = Slot.objects.create(
+                    meeting=meeting, start=start, end=end, proposed_by_party=party, proposed_by=by
+                )
         except IntegrityError:
             raise RuleError(_("This time has already been proposed.")) from None
         log_event(
@@ -248,7 +250,10 @@ def _record_answers(*, meeting, party, by, changes):
     the replaced answer lives on in the event row.
     """
     Answer.objects.bulk_create(
-        [Answer(slot=slot, party=party, value=value, comment=comment, answered_by=by) for slot, value, comment, _ in changes],
+        [
+            Answer(slot=slot, party=party, value=value, comment=comment, answered_by=by)
+            for slot, value, comment, _ in changes
+        ],
         update_conflicts=True,
         unique_fields=["slot", "party"],
         update_fields=["value", "comment", "answered_by", "answered_at"],

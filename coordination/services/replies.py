@@ -99,9 +99,9 @@ def _apply(reply, event, sequence, address, partstat):
     if attendee is None:
         return Outcome.UNKNOWN_ATTENDEE
     reply.attendee = attendee
-    latest = OutboxMessage.objects.filter(
-        meeting=meeting, recipient__iexact=address, method="REQUEST"
-    ).aggregate(latest=Max("sequence"))["latest"]
+    latest = OutboxMessage.objects.filter(meeting=meeting, recipient__iexact=address, method="REQUEST").aggregate(
+        latest=Max("sequence")
+    )["latest"]
     if latest is None or sequence < latest:
         return Outcome.STALE
     if attendee.rsvp == partstat:

@@ -79,7 +79,9 @@ def answer_cells(context, row):
         if answer is None:
             cells.append(starts[None] + "</td>")
         elif answer.comment:
-            cells.append(f'{starts[answer.value]}<span class="answer-comment">{html.escape(answer.comment)}</span></td>')
+            cells.append(
+                f'{starts[answer.value]}<span class="answer-comment">{html.escape(answer.comment)}</span></td>'
+            )
         else:
             cells.append(starts[answer.value] + "</td>")
     # Safe to mark: the labels and every comment are escaped above (tests/test_security.py lists this place).

@@ -42,7 +42,12 @@ def _logged_in(response, user):
     if profile:
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile.language, samesite="Lax")
     response.set_cookie(
-        HAD_SESSION_COOKIE, "1", max_age=30 * 24 * 3600, httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        HAD_SESSION_COOKIE,
+        "1",
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
 
@@ -177,7 +182,9 @@ def two_factor_setup(request):
     form = OneTimeCodeForm(request.POST or None)
     if device is not None and form.is_valid():
         if two_factor.confirm_device(request=request, device=device, code=form.cleaned_data["code"]):
-            messages.success(request, _("Two-factor login is on. From now on you log in with your password and a code."))
+            messages.success(
+                request, _("Two-factor login is on. From now on you log in with your password and a code.")
+            )
             return redirect("account")
         form.add_error("code", WRONG_CODE)
     context = {
@@ -244,7 +251,11 @@ def _feed_links(request, token):
         return None
     url = request.build_absolute_uri(reverse("feed", args=[token]))
     webcal = "webcal://" + url.split("://", 1)[1]
-    return {"https": url, "webcal": webcal, "google": "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal})}
+    return {
+        "https": url,
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal}),
+    }
 
 
 @login_required
@@ -260,7 +271,9 @@ def feed_new(request):
 @require_POST
 def feed_revoke(request):
     feeds.revoke_feed_tokens(request.user)
-    messages.success(request, _("Your calendar address no longer works. Calendars that subscribed to it stop updating."))
+    messages.success(
+        request, _("Your calendar address no longer works. Calendars that subscribed to it stop updating.")
+    )
     return redirect("account")
 
 

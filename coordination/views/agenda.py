@@ -326,7 +326,9 @@ def position_document_create(request, pk, position_pk):
     position = _get_position(request, meeting, position_pk)
     require(rules.can_attach_to_position(access, position))
     heading = _("Add a document to %(party)s's position") % {"party": position.party.short_name}
-    return _upload(request, meeting, item=position.agenda_item, party=position.party, position=position, heading=heading)
+    return _upload(
+        request, meeting, item=position.agenda_item, party=position.party, position=position, heading=heading
+    )
 
 
 @login_required

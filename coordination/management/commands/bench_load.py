@@ -55,7 +55,15 @@ class Command(BaseCommand):
     def handle(self, *args, duration, threads, connections, **options):
         if not shutil.which("wrk"):
             raise CommandError("wrk is not installed: apt-get install wrk")
-        self.wrk_options = [f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(WRK_SCRIPT)]
+        self.wrk_options = [
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(WRK_SCRIPT),
+        ]
         with tempfile.TemporaryDirectory(prefix="samrad-load-") as folder:
             folder = Path(folder)
             if connection.vendor == "sqlite":
@@ -137,7 +145,9 @@ class Command(BaseCommand):
 def machine():
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown CPU")
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:"))
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
     return f"{os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.1f} GiB RAM"
 
 
@@ -156,7 +166,9 @@ def database_url(database):
     """The DATABASE_URL of the test database, for the server's processes."""
     if database["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{database['NAME']}"
-    credentials = quote(database["USER"], safe="") + (f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else "")
+    credentials = quote(database["USER"], safe="") + (
+        f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
+    )
     port = f":{database['PORT']}" if database["PORT"] else ""
     return f"postgres://{credentials}@{database['HOST']}{port}/{quote(database['NAME'], safe='')}"
 
@@ -189,7 +201,10 @@ class Server:
         self.log = self.log_path.open("w")
         # The project's own start script, with no argument from outside.
         self.process = subprocess.Popen(  # nosec B603
-            [str(settings.BASE_DIR / "scripts" / "serve")], env=self.environment, stdout=self.log, stderr=subprocess.STDOUT
+            [str(settings.BASE_DIR / "scripts" / "serve")],
+            env=self.environment,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -236,6 +251,8 @@ class Server:
         """Each worker's resident memory in MB, from /proc/<pid>/status."""
         sizes = []
         for pid in self.worker_pids():
-            line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+            line = next(
+                line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS:")
+            )
             sizes.append(int(line.split()[1]) / 1024)
         return sizes

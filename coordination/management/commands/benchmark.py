@@ -99,7 +99,9 @@ class Command(BaseCommand):
         token = feeds.new_feed_token(user)
         client = Client()
         floor = self.measure(client, "floor (/healthz)", "GET", reverse("healthz"), requests, "feed", None)
-        self.measure(client, f"feed, {FEED_MEETINGS} meetings", "GET", reverse("feed", args=[token]), requests, "feed", floor)
+        self.measure(
+            client, f"feed, {FEED_MEETINGS} meetings", "GET", reverse("feed", args=[token]), requests, "feed", floor
+        )
 
     def measure(self, client, label, method, url, requests, size, floor, payloads=None):
         """Time ``requests`` requests after 3 warm-ups; a POST sends the ``payloads`` in turn."""
@@ -135,16 +137,26 @@ def build(size):
     parties_n, slots_n, items_n, attendees_n = SIZES[size]
     User = get_user_model()
     parties = Party.objects.bulk_create(
-        [Party(name=f"{size} part {i:02d}", short_name=f"P{i:02d}", email=f"p{i}@bench.example") for i in range(parties_n)]
+        [
+            Party(name=f"{size} part {i:02d}", short_name=f"P{i:02d}", email=f"p{i}@bench.example")
+            for i in range(parties_n)
+        ]
     )
-    users = User.objects.bulk_create([User(username=f"{size}-u{i}", first_name=f"Person {i}") for i in range(parties_n)])
+    users = User.objects.bulk_create(
+        [User(username=f"{size}-u{i}", first_name=f"Person {i}") for i in range(parties_n)]
+    )
     Membership.objects.bulk_create(
-        [Membership(user=user, party=party, role=Membership.Role.COORDINATOR) for user, party in zip(users, parties)]
+        [
+            Membership(user=user, party=party, role=Membership.Role.COORDINATOR)
+            for user, party in zip(users, parties, strict=True)
+        ]
     )
     meeting = Meeting.objects.create(title=f"Benchmark {size}", status=Meeting.Status.POLLING, duration_minutes=120)
     Invitation.objects.bulk_create(
         [
-            Invitation(meeting=meeting, party=party, role=Invitation.Role.CONVENING if i == 0 else Invitation.Role.INVITED)
+            Invitation(
+                meeting=meeting, party=party, role=Invitation.Role.CONVENING if i == 0 else Invitation.Role.INVITED
+            )
             for i, party in enumerate(parties)
         ]
     )
@@ -225,7 +237,9 @@ def build_feed_user():
     meetings = Meeting.objects.bulk_create(
         [Meeting(title=f"Möte {i}", status=Meeting.Status.POLLING, location="Stadshuset") for i in range(FEED_MEETINGS)]
     )
-    Invitation.objects.bulk_create([Invitation(meeting=m, party=party, role=Invitation.Role.CONVENING) for m in meetings])
+    Invitation.objects.bulk_create(
+        [Invitation(meeting=m, party=party, role=Invitation.Role.CONVENING) for m in meetings]
+    )
     slots = Slot.objects.bulk_create(
         [
             Slot(
@@ -237,7 +251,7 @@ def build_feed_user():
             for i, m in enumerate(meetings)
         ]
     )
-    for m, slot in zip(meetings, slots):
+    for m, slot in zip(meetings, slots, strict=True):
         m.confirmed_slot, m.status = slot, Meeting.Status.SCHEDULED
     Meeting.objects.bulk_update(meetings, ["confirmed_slot", "status"])
     return user

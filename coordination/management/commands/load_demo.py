@@ -50,14 +50,38 @@ EARLIER_TITLE = "Avstämning inför dialogen om Gottsunda"
 PROPOSERS = {"kommun": "kommun.samordnare", "lansstyrelsen": "lst.samordnare", "polisen": "polis.samordnare"}
 # key, title, proposing party, presenting party, minutes, description
 AGENDA = [
-    ("noa", "Stöd från Nationella operativa avdelningen (NOA)", "kommun", "polisen", 30,
-     "Hur NOA kan prioritera, tillsätta resurser och stötta lokalpolisområdet Uppsala."),
-    ("kameror", "Kameror för brottsutredning", "kommun", "kommun", 25,
-     "Kamerabevakning i stadsdelar där det skulle underlätta brottsutredning."),
-    ("gottsunda", "Lokalt poliskontor i Gottsunda", "kommun", "kommun", 25,
-     "Ett lokalt poliskontor i Gottsunda/Valsätra, ett särskilt utsatt område."),
-    ("forebyggande", "Långsiktigt förebyggande arbete i utsatta områden", "lansstyrelsen", "lansstyrelsen", 30,
-     "Länets råd för social hållbarhet: hälsa, livsvillkor och trygghet i socioekonomiskt utsatta områden."),
+    (
+        "noa",
+        "Stöd från Nationella operativa avdelningen (NOA)",
+        "kommun",
+        "polisen",
+        30,
+        "Hur NOA kan prioritera, tillsätta resurser och stötta lokalpolisområdet Uppsala.",
+    ),
+    (
+        "kameror",
+        "Kameror för brottsutredning",
+        "kommun",
+        "kommun",
+        25,
+        "Kamerabevakning i stadsdelar där det skulle underlätta brottsutredning.",
+    ),
+    (
+        "gottsunda",
+        "Lokalt poliskontor i Gottsunda",
+        "kommun",
+        "kommun",
+        25,
+        "Ett lokalt poliskontor i Gottsunda/Valsätra, ett särskilt utsatt område.",
+    ),
+    (
+        "forebyggande",
+        "Långsiktigt förebyggande arbete i utsatta områden",
+        "lansstyrelsen",
+        "lansstyrelsen",
+        30,
+        "Länets råd för social hållbarhet: hälsa, livsvillkor och trygghet i socioekonomiskt utsatta områden.",
+    ),
     ("resurser", "Polisens nationella resursfördelning 2027", "polisen", "polisen", 15, ""),
 ]
 KOMMUN_GOTTSUNDA = """Uppsala kommun har länge efterfrågat ett lokalt poliskontor i Gottsunda.
@@ -205,7 +229,11 @@ class Command(BaseCommand):
         )
         agenda.set_position_shared(position=forebyggande, by=users["lst.sekreterare"], shared=True)
         agenda.save_position(
-            item=items["noa"], party=parties["polisen"], by=users["polis.handlaggare"], text=POLIS_NOA_DRAFT, base_version=0
+            item=items["noa"],
+            party=parties["polisen"],
+            by=users["polis.handlaggare"],
+            text=POLIS_NOA_DRAFT,
+            base_version=0,
         )
 
     def _earlier_meeting(self, parties, users):

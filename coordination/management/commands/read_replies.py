@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, interval, **options):
         if not settings.REPLY_IMAP_HOST:
-            raise CommandError("Set REPLY_IMAP_HOST, REPLY_IMAP_USER and REPLY_IMAP_PASSWORD to read the reply mailbox.")
+            raise CommandError(
+                "Set REPLY_IMAP_HOST, REPLY_IMAP_USER and REPLY_IMAP_PASSWORD to read the reply mailbox."
+            )
         while True:
             replies = read_mailbox()
             if replies:
