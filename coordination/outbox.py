@@ -1,78 +1,22 @@
 """Sending the outbox: after commit, by a worker, with retries that back off.
 
-A message leaves as Outlook and Gmail need it to show Accept/Decline buttons:
-
-    multipart/mixed
-      multipart/alternative
-        text/plain; charset=utf-8
-        text/html; charset=utf-8
-        text/calendar; charset=utf-8; method=REQUEST|CANCEL   (the invitation itself)
-      application/ics; name=invite.ics                        (the same bytes, as a file)
-
-every part base64-encoded, the MIME method equal to the METHOD inside.
+What a message looks like when it leaves is ``mail.py``'s business.
 """
 
 import datetime
 import logging
-from email import encoders
-from email.mime.base import MIMEBase
-from email.mime.text import MIMEText
 
-from django.core.mail import EmailMessage, get_connection
-from django.core.mail.message import SafeMIMEMultipart
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from .mail import to_email
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50
 MAX_DELAY = datetime.timedelta(hours=6)
-
-
-class CalendarEmail(EmailMessage):
-    """An EmailMessage whose body is built here, part by part.
-
-    Django's attach_alternative with a method parameter writes the charset
-    twice in the calendar part's Content-Type; building the parts with the
-    standard library gives exactly one of each parameter.
-    """
-
-    def __init__(self, *, html, calendar, method, **kwargs):
-        super().__init__(**kwargs)
-        self.html = html
-        self.calendar = calendar
-        self.method = method
-
-    def _create_message(self, msg):
-        alternative = SafeMIMEMultipart(_subtype="alternative", encoding=self.encoding)
-        alternative.attach(MIMEText(self.body, "plain", "utf-8"))
-        alternative.attach(MIMEText(self.html, "html", "utf-8"))
-        if self.calendar:
-            inline = MIMEText(self.calendar, "calendar", "utf-8")
-            inline.set_param("method", self.method)
-            alternative.attach(inline)
-        mixed = SafeMIMEMultipart(_subtype="mixed", encoding=self.encoding)
-        mixed.attach(alternative)
-        if self.calendar:
-            attachment = MIMEBase("application", "ics", name="invite.ics")
-            attachment.set_payload(self.calendar.encode())
-            encoders.encode_base64(attachment)
-            attachment.add_header("Content-Disposition", "attachment", filename="invite.ics")
-            mixed.attach(attachment)
-        return mixed
-
-
-def email_for(message):
-    return CalendarEmail(
-        subject=message.subject,
-        body=message.text,
-        to=[f"{message.recipient_name} <{message.recipient}>" if message.recipient_name else message.recipient],
-        html=message.html,
-        calendar=message.calendar,
-        method=message.method,
-    )
 
 
 def next_delay(attempts):
@@ -104,7 +48,7 @@ def send_due(*, now=None):
         try:
             for message in messages:
                 try:
-                    connection.send_messages([email_for(message)])
+                    connection.send_messages([to_email(message)])
                 except Exception as error:  # noqa: BLE001 - kept on the message and retried
                     _failed(message, error, now)
                     failed += 1

@@ -234,6 +234,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = BASE_DIR / "sent-mail"
+# The domain of every Message-ID; empty takes the host name of SITE_URL.
+MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Samråd <samrad@localhost>")
 # Who answers questions about the service: shown in the accessibility statement and the privacy page.
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "samrad@localhost")

@@ -6,6 +6,8 @@ from here, never from one another. Every date is derived from the frozen clock
 """
 
 import datetime
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -188,3 +190,9 @@ def missing_tool(message):
     if os.environ.get("CI"):
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def recipients_of(message):
+    """(display name, address) of each To: of a sent Django message, read back from its bytes as a client would."""
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
+    return [(address.display_name, address.addr_spec) for address in parsed["To"].addresses]

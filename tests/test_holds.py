@@ -10,7 +10,7 @@ from coordination.models import Hold, OutboxMessage
 from coordination.outbox import send_due
 from coordination.services import meetings
 
-from .builders import future_time
+from .builders import future_time, recipients_of
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_confirming_releases_the_holds_that_were_not_chosen(
     held = icalendar.Calendar.from_ical(downloaded.content).walk("VEVENT")
     assert str(event["UID"]) == str(held[1]["UID"]) and event["SEQUENCE"] > held[1]["SEQUENCE"]
     send_due()
-    assert [m.to for m in mail.outbox] == [[f"{polis_member.get_full_name()} <{polis_member.email}>"]]
+    assert [recipients_of(m) for m in mail.outbox] == [[(polis_member.get_full_name(), polis_member.email)]]
 
 
 def test_without_holds_nothing_is_released(answered_meeting, slots, kommun, kommun_coordinator):

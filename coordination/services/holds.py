@@ -2,14 +2,12 @@
 (cancelled there) once a time is confirmed."""
 
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils import timezone
 
-from .. import ics
+from .. import ics, mail
 from ..formatting import slot_label
-from ..models import Hold, OutboxMessage, person_name
-from .invites import calendar_entry, user_language
+from ..models import Hold, OutboxMessage
+from .invites import calendar_entry
 
 
 @transaction.atomic
@@ -44,29 +42,19 @@ def release_holds(meeting, chosen):
         calendar = ics.build_calendar(
             [ics.build_hold(entry, slot, hold.user, now=now, cancelled=True) for slot in released], method=ics.CANCEL
         )
-        with translation.override(user_language(hold.user)):
-            when = slot_label(chosen)
-            context = {
-                "meeting": meeting,
-                "when": when,
-                "released": [slot_label(slot) for slot in released],
-                "entry": entry,
-            }
-            messages.append(
-                OutboxMessage(
-                    meeting=meeting,
-                    kind=OutboxMessage.Kind.HOLDS_RELEASED,
-                    recipient=hold.user.email,
-                    recipient_name=person_name(hold.user),
-                    subject=(str(HOLDS_SUBJECT) % {"title": meeting.title, "when": when}).replace("\n", " ")[:300],
-                    text=render_to_string("coordination/email/holds_released.txt", context),
-                    html=render_to_string("coordination/email/holds_released.html", context),
-                    calendar=calendar.decode(),
-                    method=ics.CANCEL,
-                    next_attempt_at=now,
-                )
+        messages.append(
+            mail.compose(
+                OutboxMessage.Kind.HOLDS_RELEASED,
+                mail.Recipient.user(hold.user),
+                lambda released=released: {
+                    "title": meeting.title,
+                    "when": slot_label(chosen),
+                    "released": [slot_label(slot) for slot in released],
+                    "entry": entry,
+                },
+                meeting=meeting,
+                calendar=calendar.decode(),
+                method=ics.CANCEL,
             )
+        )
     return OutboxMessage.objects.bulk_create(messages)
-
-
-HOLDS_SUBJECT = gettext_lazy("Time decided: %(title)s, %(when)s – your other tentative holds are released")

@@ -6,12 +6,10 @@ sends after commit (``outbox.py``).
 """
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
+from django.utils import timezone
 
-from .. import ics
+from .. import ics, mail
 from ..formatting import slot_label, utc_offset
 from ..models import AgendaItem, Meeting, OutboxMessage
 
@@ -41,48 +39,26 @@ def accepted_titles(agenda_items):
     return [item.title for item in agenda_items if item.status == AgendaItem.Status.ACCEPTED]
 
 
-def user_language(user):
-    """The language mail to ``user`` is written in: their own choice, else Swedish. None is someone without an account."""
-    profile = getattr(user, "profile", None) if user is not None else None
-    return profile.language if profile else settings.LANGUAGE_CODE
-
-
-def recipient_language(attendee):
-    return user_language(attendee.user if attendee.user_id else None)
-
-
-SUBJECTS = {
-    OutboxMessage.Kind.INVITATION: gettext_lazy("Invitation: %(title)s, %(when)s"),
-    OutboxMessage.Kind.UPDATE: gettext_lazy("Updated: %(title)s, %(when)s"),
-    OutboxMessage.Kind.CANCELLATION: gettext_lazy("Cancelled: %(title)s, %(when)s"),
-}
-
-
 def _message(entry, attendee, *, kind, method, calendar, note):
-    with translation.override(recipient_language(attendee)):
-        when = slot_label(entry.slot)
-        context = {
+    def context():
+        return {
             "entry": entry,
-            "meeting": entry.meeting,
-            "kind": kind,
-            "when": when,
+            "title": entry.meeting.title,
+            "when": slot_label(entry.slot),
             "offset": utc_offset(entry.slot.start),
             "attendee": attendee,
             "note": note,
         }
-        return OutboxMessage(
-            meeting=entry.meeting,
-            kind=kind,
-            recipient=attendee.email,
-            recipient_name=attendee.name,
-            subject=(str(SUBJECTS[kind]) % {"title": entry.meeting.title, "when": when}).replace("\n", " ")[:300],
-            text=render_to_string("coordination/email/invite.txt", context),
-            html=render_to_string("coordination/email/invite.html", context),
-            calendar=calendar.decode(),
-            method=method,
-            sequence=entry.meeting.sequence,
-            next_attempt_at=timezone.now(),
-        )
+
+    return mail.compose(
+        kind,
+        mail.Recipient.attendee(attendee),
+        context,
+        meeting=entry.meeting,
+        calendar=calendar.decode(),
+        method=method,
+        sequence=entry.meeting.sequence,
+    )
 
 
 def queue(meeting, *, kind, only=None, slot=None, note=""):

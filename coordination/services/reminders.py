@@ -8,18 +8,13 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy
 
+from .. import mail
 from ..formatting import plain_date
-from ..models import Event, Meeting, Membership, OutboxMessage, ReminderSent, person_name
+from ..models import Event, Meeting, Membership, OutboxMessage, ReminderSent
 from ..overview import build_grid
 from .base import log_event
-from .invites import user_language
-
-SUBJECT = gettext_lazy("Reminder: answer for %(party)s on “%(title)s” by %(deadline)s")
 
 
 def missing_parties(meeting):
@@ -40,29 +35,22 @@ def queue_reminders(meeting, parties):
     messages = []
     for party in parties:
         url = settings.SITE_URL + reverse("answer", args=[meeting.pk, party.pk])
-        for user in _recipients(party):
-            with translation.override(user_language(user)):
-                deadline = plain_date(meeting.answer_deadline)
-                context = {"meeting": meeting, "party": party, "url": url, "deadline": deadline}
-                messages.append(
-                    OutboxMessage(
-                        meeting=meeting,
-                        kind=OutboxMessage.Kind.REMINDER,
-                        recipient=user.email,
-                        recipient_name=person_name(user),
-                        subject=(
-                            str(SUBJECT)
-                            % {
-                                "party": party.short_name,
-                                "title": meeting.title,
-                                "deadline": deadline or "–",
-                            }
-                        ).replace("\n", " ")[:300],
-                        text=render_to_string("coordination/email/reminder.txt", context),
-                        html=render_to_string("coordination/email/reminder.html", context),
-                        next_attempt_at=timezone.now(),
-                    )
-                )
+
+        def context(party=party, url=url):
+            deadline = plain_date(meeting.answer_deadline)
+            return {
+                "title": meeting.title,
+                "party": party,
+                "party_name": party.short_name,
+                "url": url,
+                "deadline": deadline,
+                "answer_by": deadline or "–",
+            }
+
+        messages += [
+            mail.compose(OutboxMessage.Kind.REMINDER, mail.Recipient.user(user), context, meeting=meeting)
+            for user in _recipients(party)
+        ]
     OutboxMessage.objects.bulk_create(messages)
     return len(messages)
 
