@@ -351,3 +351,18 @@ def test_log_event_keeps_only_what_changed_between_before_and_after(meeting, kom
         {"location": "Stadshuset"},
         {"location": "Länsstyrelsen", "reason": "Ombyggnad"},
     )
+
+
+def test_one_log_event_leaves_out_what_did_not_change_and_keeps_what_did(meeting, kommun, kommun_coordinator):
+    event = log_event(
+        meeting=meeting,
+        by=kommun_coordinator,
+        party=kommun,
+        action=Event.Action.MEETING_EDITED,
+        before={"title": "Dialog", "location": "Stadshuset", "only_before": 1},
+        after={"title": "Dialog om samarbete", "location": "Stadshuset", "only_after": 2},
+    )
+
+    event.refresh_from_db()
+    assert event.before == {"title": "Dialog", "only_before": 1}
+    assert event.after == {"title": "Dialog om samarbete", "only_after": 2}
