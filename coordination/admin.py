@@ -140,8 +140,18 @@ class AnswerAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "meeting", "kind", "recipient", "attempts", "sent_at", "next_attempt_at"]
-    list_filter = ["kind"]
+    list_display = [
+        "created_at",
+        "meeting",
+        "kind",
+        "recipient",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+        "failure",
+        "failed_at",
+    ]
+    list_filter = ["kind", "failure"]
     search_fields = ["recipient", "meeting__title"]
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import documents, times
 from .formatting import format_date, format_time, slot_label
-from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party, person_name
+from .models import AgendaItem, Answer, Attendee, Meeting, Membership, OutboxMessage, Party, person_name
 
 
 class DateInput(forms.DateInput):
@@ -423,6 +423,12 @@ class AttendeeForm(PlainTextForm, forms.Form):
         elif not cleaned.get("name"):
             self.add_error("name", _("Choose a person or write a name."))
         return cleaned
+
+
+class CorrectAddressForm(PlainTextForm, forms.Form):
+    email = forms.EmailField(
+        label=_("Correct address"), max_length=OutboxMessage._meta.get_field("recipient").max_length
+    )
 
 
 class AgendaItemForm(PlainTextForm, forms.ModelForm):

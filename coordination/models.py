@@ -454,6 +454,7 @@ class Event(models.Model):
         REMINDER_SENT = "reminder_sent", _("sent a reminder")
         CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
         LOG_EXPORTED = "log_exported", _("exported the event log")
+        MAIL_RESENT = "mail_resent", _("corrected an address and sent the mail again")
 
     # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
     # in the migration). A deleted account only loses its link; its name stays as text.
@@ -674,7 +675,10 @@ class Profile(models.Model):
 
 class OutboxMessageQuerySet(models.QuerySet):
     def due(self, now):
-        return self.filter(sent_at__isnull=True, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
+        """Waiting and due: neither sent nor given up on."""
+        return self.filter(sent_at__isnull=True, failed_at__isnull=True, next_attempt_at__lte=now).order_by(
+            "next_attempt_at", "pk"
+        )
 
 
 class OutboxMessage(models.Model):
@@ -690,6 +694,18 @@ class OutboxMessage(models.Model):
         REMINDER = "reminder", _("reminder")
         HOLDS_RELEASED = "holds_released", _("tentative holds released")
 
+    class Failure(models.TextChoices):
+        """Why the last attempt failed, said for people; the technical text is in last_error (admin, logs)."""
+
+        # Transient: tried again later.
+        UNREACHABLE = "unreachable", _("the mail server could not be reached")
+        DEFERRED = "deferred", _("the mail server asked to try again later")
+        # Permanent: not tried again until someone corrects the address.
+        RECIPIENT_REFUSED = "recipient_refused", _("the address was refused by the recipient's mail server")
+        BAD_ADDRESS = "bad_address", _("the address cannot be used for e-mail")
+        MESSAGE_REFUSED = "message_refused", _("the mail server refused the message")
+        GAVE_UP = "gave_up", _("the mail server did not accept it in three days of attempts")
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outbox")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.EmailField()
@@ -704,6 +720,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     last_error = models.TextField(blank=True)
+    failure = models.CharField(max_length=20, choices=Failure.choices, blank=True)
+    # Given up on: a permanent failure, or too many transient ones. Not due again until corrected.
+    failed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -720,6 +739,10 @@ class OutboxMessage(models.Model):
     @property
     def is_sent(self):
         return self.sent_at is not None
+
+    @property
+    def has_failed(self):
+        return self.failed_at is not None
 
 
 class FeedToken(models.Model):
@@ -775,6 +798,8 @@ class CalendarReply(models.Model):
         UNKNOWN_MEETING = "unknown_meeting", _("no such meeting")
         STALE = "stale", _("answers an older version of the invitation")
         UNKNOWN_ATTENDEE = "unknown_attendee", _("not an attendee of the meeting")
+        UNREADABLE = "unreadable", _("unreadable message")
+        TOO_LARGE = "too_large", _("too large to be a calendar reply")
 
     message_id = models.CharField(max_length=300, blank=True)
     sender = models.CharField(max_length=300, blank=True)

@@ -73,6 +73,7 @@ class MeetingAccess:
             "can_download_ics": can_download_ics(self),
             "can_hold_times": can_hold_times(self),
             "can_see_delivery": can_see_delivery(self),
+            "can_correct_delivery": can_correct_delivery(self),
             "answer_party_ids": answerable_party_ids(self),
             "attendee_party_ids": attendee_party_ids(self),
             "can_propose_agenda_item": can_propose_agenda_item(self),
@@ -184,6 +185,11 @@ def can_confirm_attendance(access):
 def can_see_delivery(access):
     """The convening parties' coordinators and secretaries follow what was mailed to whom."""
     return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
+
+
+def can_correct_delivery(access):
+    """Those who follow the delivery correct an address the mail server refused, and send the mail again."""
+    return can_see_delivery(access)
 
 
 def can_export_log_for(access, party_id):

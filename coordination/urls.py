@@ -47,6 +47,7 @@ urlpatterns = [
     path("meetings/<int:pk>/attendees/<int:party_pk>/new/", meetings.attendee_create, name="attendee_create"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", meetings.attendee_remove, name="attendee_remove"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/confirm/", meetings.attendee_confirm, name="attendee_confirm"),
+    path("meetings/<int:pk>/mail/<int:message_pk>/resend/", meetings.resend_mail, name="resend_mail"),
     path("meetings/<int:pk>/log/", meetings.event_log, name="event_log"),
     path(
         "meetings/<int:pk>/log/<int:party_pk>/export.csv",

@@ -248,6 +248,7 @@ REPLY_IMAP_PORT = envint("REPLY_IMAP_PORT", 993, minimum=1)
 REPLY_IMAP_USER = os.environ.get("REPLY_IMAP_USER", "")
 REPLY_IMAP_PASSWORD = os.environ.get("REPLY_IMAP_PASSWORD", "")
 REPLY_IMAP_SSL = envbool("REPLY_IMAP_SSL", True)
+REPLY_IMAP_TIMEOUT = 20  # seconds: a mailbox that stops answering ends the round instead of hanging it
 
 SESSION_COOKIE_HTTPONLY = True
 

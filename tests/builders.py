@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 from django_otp.oath import totp
 
-from coordination.models import Answer, Membership, Party
+from coordination.models import Answer, Membership, OutboxMessage, Party
 from coordination.services import meetings
 from coordination.times import stockholm_datetime
 
@@ -183,6 +183,19 @@ needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs parallel writers and row locks: the SQLite test database is in memory, one writer at a time",
 )
+
+
+def queued_mail(meeting, recipient, **fields):
+    """A mail waiting in the outbox, due now, as the services write one."""
+    values = {
+        "kind": OutboxMessage.Kind.INVITATION,
+        "recipient_name": "Rikspolischef",
+        "subject": "Inbjudan: Dialog om utökat samarbete",
+        "text": "Du är inbjuden.",
+        "html": "<p>Du är inbjuden.</p>",
+        "next_attempt_at": timezone.now(),
+    }
+    return OutboxMessage.objects.create(meeting=meeting, recipient=recipient, **{**values, **fields})
 
 
 def missing_tool(message):

@@ -46,6 +46,7 @@ from coordination.models import (
     FeedToken,
     Meeting,
     Membership,
+    OutboxMessage,
     Position,
     Profile,
     Slot,
@@ -63,6 +64,7 @@ from .builders import (
     future_time,
     make_party,
     make_user,
+    queued_mail,
     slot_formset,
     slot_row,
 )
@@ -221,6 +223,12 @@ MATRIX = {
     "event_log_json": Row(
         "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 200, 403, 403)
     ),
+    # A mail the outbox gave up on, to the police's attendee: the conveners, who follow the delivery, correct it.
+    "resend_mail": Row(
+        "given-up mail",
+        get=(LOGIN, 404, 403, 403, 403, 403, 200, 200),
+        post=(LOGIN, 404, 403, 403, 403, 403, DONE, DONE),
+    ),
     "meeting_ics": Row(
         "scheduled", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
     ),
@@ -327,6 +335,7 @@ class Things:
     slot: Slot = None
     attendee: Attendee = None
     agenda: object = None  # agenda_support.Scenario
+    mail: OutboxMessage = None  # a mail to their attendee that the outbox gave up on
 
 
 # What each target of the matrix points at: the meeting, and the URL's other arguments in that meeting.
@@ -348,6 +357,7 @@ TARGETS = {
     ),
     "attendees": ("polling", {"party_pk": lambda w, t: w.police}),
     "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
+    "given-up mail": ("scheduled", {"message_pk": lambda w, t: t.mail}),
     "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
     "proposed item": ("scheduled", {"item_pk": lambda w, t: t.agenda.proposed_item}),
     "middle item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_b}),
@@ -445,6 +455,9 @@ def build_world(documents):
             by=police_coordinator,
             name="Rikspolischef",
             email="rikspolischef@polisen.example",
+        )
+        things.mail = queued_mail(
+            things.meeting, "rikspolischef@polisen.exmaple", failed_at=timezone.now(), failure="recipient_refused"
         )
         things.agenda = build_scenario(
             things.meeting,
@@ -576,6 +589,7 @@ def action_data(name, world, user):
         "answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
         "reschedule": lambda: {"target": "polling", "reason": "Rikspolischefen är förhindrad"},
         "cancel": lambda: {"reason": "Inget behov längre"},
+        "resend_mail": lambda: {"email": "smyg@polisen.example"},
         "attendee_create": lambda: {"user": "", "name": "Obehörig", "email": "", "title": "", "kind": "principal"},
         "agenda_item_create": lambda: item_form,
         "agenda_item_edit": lambda: item_form,
@@ -700,7 +714,7 @@ def post_only(name):
     return all(outcome == 405 for outcome in MATRIX[name].get[1:])
 
 
-OBJECT_ARGUMENTS = {"slot_pk", "attendee_pk", "item_pk", "position_pk", "document_pk"}
+OBJECT_ARGUMENTS = {"slot_pk", "attendee_pk", "item_pk", "position_pk", "document_pk", "message_pk"}
 WITH_OBJECTS = [name for name in MATRIX if OBJECT_ARGUMENTS & set(TARGETS[MATRIX[name].target][1])]
 
 
@@ -901,6 +915,27 @@ MASS_ASSIGNMENT = [
             "status": "named",
             "confirmed_by_id": None,
             "rsvp": "NEEDS-ACTION",
+        },
+    ),
+    Extra(
+        "resend_mail",
+        "convener",
+        lambda w: {
+            "recipient_name": "Smyg",
+            "subject": "Smyg",
+            "kind": "cancellation",
+            "meeting": w.meeting("polling").pk,
+            "sent_at": "2026-01-01 10:00",
+            "attempts": "7",
+        },
+        lambda w: OutboxMessage.objects.get(pk=w.things["scheduled"].mail.pk),
+        lambda w: {
+            "recipient": "smyg@polisen.example",
+            "recipient_name": "Rikspolischef",
+            "kind": "invitation",
+            "meeting_id": w.meeting("scheduled").pk,
+            "sent_at": None,
+            "attempts": 0,
         },
     ),
     Extra(

@@ -23,7 +23,16 @@ from coordination.services import agenda, attendance
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
-from .builders import PASSWORD, answer_data, current_code, edit_data, future_time, slot_formset, slot_row
+from .builders import (
+    PASSWORD,
+    answer_data,
+    current_code,
+    edit_data,
+    future_time,
+    queued_mail,
+    slot_formset,
+    slot_row,
+)
 
 # URLs that only show something; a POST to them changes nothing.
 SHOWING = {
@@ -76,6 +85,10 @@ def named_attendee(f):
     return attendance.name_attendee(
         meeting=meeting, party=f("polisen"), by=f("polis_coordinator"), name="Rikspolischef"
     )
+
+
+def given_up_mail(f):
+    return queued_mail(f("meeting"), "rikspolischef@polisen.exmaple", failed_at=timezone.now(), failure="bad_address")
 
 
 def held_meeting_ready(f):
@@ -181,6 +194,11 @@ SUCCESSFUL_POSTS = {
     "mark_held": lambda f: (f("kommun_coordinator"), url("mark_held", held_meeting_ready(f).pk), {}),
     "remind": lambda f: (f("kommun_coordinator"), url("remind", f("meeting").pk), {}),
     "hold_times": lambda f: (f("polis_member"), url("hold_times", f("meeting").pk), {}),
+    "resend_mail": lambda f: (
+        f("kommun_coordinator"),
+        url("resend_mail", f("meeting").pk, given_up_mail(f).pk),
+        {"email": "rikspolischef@polisen.example"},
+    ),
     "attendee_create": lambda f: (
         f("polis_coordinator"),
         url("attendee_create", f("meeting").pk, f("polisen").pk),

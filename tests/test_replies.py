@@ -5,6 +5,8 @@ ATTENDEE with its PARTSTAT) and read from a real IMAP server on 127.0.0.1.
 """
 
 import datetime
+import io
+import socket
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import make_msgid
@@ -14,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from coordination import ics
+from coordination import ics, workers
 from coordination.models import Attendee, CalendarReply, Event, Meeting
 from coordination.services import attendance, invites, meetings, replies
 
@@ -150,6 +152,40 @@ def test_a_reply_to_a_meeting_that_sent_no_invitation_is_stale(meeting, polisen,
     assert replies.apply_reply(reply_mail(meeting)).outcome == Outcome.STALE
 
 
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the probe is
+
+
+def poison(name, headers, body=b"Hej"):
+    return f"Message-ID: <{name}@poison.example>\r\n".encode() + headers + b"\r\n\r\n" + body + b"\r\n"
+
+
+CALENDAR = b"Content-Type: text/calendar; method=REPLY; charset=utf-8"
+# The worst a mailbox can hold, each before the valid replies: none may stop the reader.
+POISON = {
+    "broken-from": poison("broken-from", b'From: <"'),
+    "comma-and-a-ring": poison("comma-and-a-ring", "From: Länsstyrelsen, Uppsala län <lst@lst.example>".encode()),
+    "no-calendar": poison("no-calendar", b"From: someone@example.com\r\nSubject: Bara text"),
+    "huge": poison("huge", b"From: someone@example.com", b"x" * (5 * 1024 * 1024)),
+    "unknown-charset": poison(
+        "unknown-charset",
+        b"From: =?x-unknown?q?=E5?= <a@b.example>\r\n"
+        b"Content-Type: text/calendar; method=REPLY; charset=x-unknown\r\nContent-Transfer-Encoding: 8bit",
+        b"BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nSUMMARY:\xe5\xe4\xf6\xff\r\nEND:VCALENDAR",
+    ),
+    "calendar-garbage": poison(
+        "calendar-garbage", b"From: someone@example.com\r\n" + CALENDAR, b"BEGIN:VCALENDAR\r\n\x00\xff garbage"
+    ),
+    "broken-base64": poison(
+        "broken-base64",
+        b"From: someone@example.com\r\n" + CALENDAR + b"\r\nContent-Transfer-Encoding: base64",
+        b"!!!!not base64 at all",
+    ),
+}
+
+
 class TestTheReplyMailbox:
     """read_replies against a real IMAP server."""
 
@@ -181,6 +217,81 @@ class TestTheReplyMailbox:
         call_command("read_replies")
         call_command("read_replies")
         assert CalendarReply.objects.count() == 1
+
+    def test_messages_that_cannot_be_read_are_recorded_marked_read_and_never_stop_the_replies_after_them(
+        self, mailbox, invited, polisen, polis_coordinator
+    ):
+        attendance.name_attendee(
+            meeting=invited, party=polisen, by=polis_coordinator, name="Stabschef", email="stab@polisen.example"
+        )
+        meeting = Meeting.objects.get(pk=invited.pk)  # its invitation updated (a new sequence) for both
+        poison = [mailbox.deliver(raw) for raw in POISON.values()]
+        valid = [
+            mailbox.deliver(reply_mail(meeting, partstat="ACCEPTED")),
+            mailbox.deliver(reply_mail(meeting, address="stab@polisen.example", partstat="DECLINED")),
+        ]
+
+        call_command("read_replies", stdout=io.StringIO())
+
+        assert chief(meeting).rsvp == Attendee.Rsvp.ACCEPTED
+        assert meeting.attendees.get(email="stab@polisen.example").rsvp == Attendee.Rsvp.DECLINED
+        outcomes = dict(CalendarReply.objects.values_list("message_id", "outcome"))
+        assert {name: outcomes[f"<{name}@poison.example>"] for name in POISON} == {
+            "broken-from": Outcome.NOT_A_REPLY,
+            "comma-and-a-ring": Outcome.NOT_A_REPLY,
+            "no-calendar": Outcome.NOT_A_REPLY,
+            "huge": Outcome.TOO_LARGE,
+            "unknown-charset": Outcome.MALFORMED,
+            "calendar-garbage": Outcome.MALFORMED,
+            "broken-base64": Outcome.MALFORMED,
+        }
+        assert CalendarReply.objects.get(message_id="<broken-from@poison.example>").sender == '<"'
+        flags = mailbox.flags()
+        assert all("\\Seen" in flags[uid] for uid in poison + valid)
+
+        call_command("read_replies", stdout=io.StringIO())  # nothing is read twice
+        assert CalendarReply.objects.count() == len(POISON) + len(valid)
+
+    def test_a_message_the_reader_fails_on_in_a_way_not_foreseen_is_recorded_as_unreadable(
+        self, mailbox, invited, monkeypatch
+    ):
+        def fails_on_the_first(raw, original=replies.apply_reply):
+            if b"<first@poison.example>" in raw:
+                raise RuntimeError("a bug met a strange message")
+            return original(raw)
+
+        monkeypatch.setattr(replies, "apply_reply", fails_on_the_first)
+        mailbox.deliver(poison("first", b"From: someone@example.com"))
+        mailbox.deliver(reply_mail(invited))
+
+        [unreadable, applied] = replies.read_mailbox()
+
+        assert (unreadable.outcome, unreadable.message_id) == (Outcome.UNREADABLE, "<first@poison.example>")
+        assert applied.outcome == Outcome.APPLIED
+        assert replies.read_mailbox() == []
+
+    def test_the_reading_loop_waits_out_a_mailbox_that_refuses_connections_and_reads_once_it_is_back(
+        self, mailbox, invited, settings
+    ):
+        mailbox.deliver(reply_mail(invited))
+        settings.REPLY_IMAP_PORT = closed_port()
+        pauses = []
+
+        def pause(seconds):
+            pauses.append(seconds)
+            settings.REPLY_IMAP_PORT = mailbox.port  # the server is back
+
+        workers.run_forever(replies.read_mailbox, what="Reading the reply mailbox", interval=60, sleep=pause, rounds=2)
+
+        assert pauses == [120]
+        assert chief(invited).rsvp == Attendee.Rsvp.ACCEPTED
+
+    def test_without_the_loop_a_mailbox_that_is_away_ends_the_command_with_one_line(self, mailbox, db, settings):
+        from django.core.management.base import CommandError
+
+        settings.REPLY_IMAP_PORT = closed_port()
+        with pytest.raises(CommandError, match="Reading the reply mailbox failed: ConnectionRefusedError"):
+            call_command("read_replies")
 
     def test_without_a_configured_mailbox_the_command_says_what_to_set(self, settings, db):
         settings.REPLY_IMAP_HOST = ""

@@ -34,6 +34,7 @@ MEETING_URLS = [
     "cancel",
     "attendee_create",
     "attendee_remove",
+    "resend_mail",
     "event_log",
     "meeting_ics",
     *POST_ONLY,
@@ -147,6 +148,8 @@ def url_for(name, meeting, party=None):
         args = [meeting.pk, (party or invited_party(meeting)).pk]
     elif name in ("attendee_remove", "attendee_confirm"):
         args = [meeting.pk, meeting.attendees.order_by("pk").first().pk]
+    elif name == "resend_mail":  # a meeting without mail: any id, the meeting is refused first
+        args = [meeting.pk, getattr(meeting.outbox.order_by("pk").first(), "pk", 1)]
     else:
         args = [meeting.pk]
     return reverse(name, args=args)

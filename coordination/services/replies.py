@@ -4,17 +4,24 @@ Calendar clients mail a METHOD:REPLY to the ORGANIZER, which is Samråd's own
 mailbox. A reply is applied only when it names a meeting we sent (UID), answers
 the latest invitation that attendee got (SEQUENCE) and comes from one of its
 attendees (ATTENDEE address). Everything else is kept unapplied with the reason.
+
+No message stops the reader: one that cannot be read at all (a From: the email
+package chokes on, an oversized one, anything apply_reply raises on) is
+recorded as UNREADABLE or TOO_LARGE and marked read like every other, so it is
+not read again and the messages after it are. Only an outage (the database,
+the mailbox) ends a read, leaving the message unread for the next round.
 """
 
 import email
 import imaplib
 import logging
+import re
 import uuid
 from email import policy
 
 import icalendar
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -25,6 +32,16 @@ logger = logging.getLogger(__name__)
 Outcome = CalendarReply.Outcome
 ANSWERS = {Attendee.Rsvp.ACCEPTED, Attendee.Rsvp.TENTATIVE, Attendee.Rsvp.DECLINED}
 CALENDAR_TYPES = {"text/calendar", "application/ics"}
+# A calendar reply is a few kilobytes; only this much of a message is fetched, a larger one is not read.
+MAX_REPLY_BYTES = 2 * 1024 * 1024
+
+
+def _header(message, name):
+    """A header as text; one the email package cannot parse (``From: <"``), as it stands."""
+    try:
+        return str(message.get(name, "")).strip()
+    except Exception:  # noqa: BLE001 - the parser raises IndexError, ValueError, ... on broken headers
+        return next((str(value).strip() for key, value in message.raw_items() if key.lower() == name.lower()), "")
 
 
 def _reply_event(message):
@@ -59,10 +76,10 @@ def _address(value):
 def apply_reply(raw):
     """Read one mail from the reply mailbox and record what it says. Returns its CalendarReply row."""
     message = email.message_from_bytes(raw, policy=policy.default)
-    message_id = str(message.get("Message-ID", "")).strip()[:300]
+    message_id = _header(message, "Message-ID")[:300]
     if message_id and (earlier := CalendarReply.objects.filter(message_id=message_id).first()):
         return earlier  # read twice (the mark as read was lost): nothing new to do
-    reply = CalendarReply(message_id=message_id, sender=str(message.get("From", ""))[:300])
+    reply = CalendarReply(message_id=message_id, sender=_header(message, "From")[:300])
     try:
         event = _reply_event(message)
         if event is not None:
@@ -127,13 +144,38 @@ def read_mailbox():
     """Apply every unread message in the reply mailbox and mark it read. Returns the replies recorded."""
     imap_class = imaplib.IMAP4_SSL if settings.REPLY_IMAP_SSL else imaplib.IMAP4
     replies = []
-    with imap_class(settings.REPLY_IMAP_HOST, settings.REPLY_IMAP_PORT) as imap:
+    with imap_class(settings.REPLY_IMAP_HOST, settings.REPLY_IMAP_PORT, timeout=settings.REPLY_IMAP_TIMEOUT) as imap:
         imap.login(settings.REPLY_IMAP_USER, settings.REPLY_IMAP_PASSWORD)
         imap.select("INBOX")
         _, found = imap.uid("SEARCH", None, "UNSEEN")
         for uid in found[0].split():
-            _, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next(item[1] for item in data if isinstance(item, tuple))
-            replies.append(apply_reply(raw))
+            # One byte more than allowed: a message that fills it is too large, and the rest is never fetched.
+            _, data = imap.uid("FETCH", uid, f"(BODY.PEEK[]<0.{MAX_REPLY_BYTES + 1}>)")
+            raw = next((item[1] for item in data if isinstance(item, tuple)), None)
+            if raw is not None:  # None: gone meanwhile (another client expunged it)
+                replies.append(_read_one(raw, uid))
             imap.uid("STORE", uid, "+FLAGS", "(\\Seen)")
     return replies
+
+
+def _read_one(raw, uid):
+    """apply_reply, but a message it cannot take is recorded with the reason instead of stopping the reader."""
+    if len(raw) > MAX_REPLY_BYTES:
+        logger.warning("Message %s in the reply mailbox is larger than %d bytes: not read", uid, MAX_REPLY_BYTES)
+        return CalendarReply.objects.create(**_unparsed_headers(raw), outcome=Outcome.TOO_LARGE)
+    try:
+        return apply_reply(raw)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: the message stays unread for the next round
+    except Exception:
+        logger.exception("Message %s in the reply mailbox could not be read", uid)
+        return CalendarReply.objects.create(**_unparsed_headers(raw), outcome=Outcome.UNREADABLE)
+
+
+def _unparsed_headers(raw):
+    """Message-ID and From of a message not parsed as a whole (too large, or the parser failed), as they stand."""
+    headers = email.message_from_bytes(re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0], policy=policy.compat32)
+    return {name: str(headers.get(header, "")).strip()[:300] for name, header in HEADERS.items()}
+
+
+HEADERS = {"message_id": "Message-ID", "sender": "From"}

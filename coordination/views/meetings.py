@@ -13,10 +13,19 @@ from django.views.decorators.http import require_POST
 
 from .. import ics, rules
 from ..formatting import slot_label
-from ..forms import AnswerForm, AttendeeForm, CancelForm, ConfirmForm, MeetingForm, RescheduleForm, SlotFormSet
+from ..forms import (
+    AnswerForm,
+    AttendeeForm,
+    CancelForm,
+    ConfirmForm,
+    CorrectAddressForm,
+    MeetingForm,
+    RescheduleForm,
+    SlotFormSet,
+)
 from ..models import Answer, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows
-from ..services import attendance, eventlog, holds, invites, meetings, reminders
+from ..services import attendance, delivery, eventlog, holds, invites, meetings, reminders
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
@@ -350,6 +359,34 @@ def attendee_confirm(request, pk, attendee_pk):
     )
     messages.success(request, _("The attendance of %(name)s is confirmed.") % {"name": attendee.name})
     return redirect(meeting_url(meeting) + "#attendees")
+
+
+@login_required
+@refuse_rule_errors
+def resend_mail(request, pk, message_pk):
+    meeting, access = get_meeting_for_user(request, pk)
+    message = get_object_or_404(meeting.outbox, pk=message_pk)
+    require(rules.can_correct_delivery(access))
+    delivery.must_wait_for_correction(message)
+    form = CorrectAddressForm(request.POST or None, initial={"email": message.recipient})
+    if form.is_valid():
+        delivery.correct_and_resend(
+            message=message,
+            email=form.cleaned_data["email"],
+            by=request.user,
+            party=access.acting_party(Role.COORDINATOR, Role.SECRETARY, convening=True),
+        )
+        messages.success(request, _("The mail is on its way to %(email)s.") % {"email": form.cleaned_data["email"]})
+        return redirect(meeting_url(meeting) + "#delivery")
+    return form_page(
+        request,
+        meeting,
+        form,
+        heading=_("Correct the address and send again"),
+        intro=_("Could not be delivered to %(email)s: %(reason)s.")
+        % {"email": message.recipient, "reason": message.get_failure_display()},
+        button=_("Send again"),
+    )
 
 
 @login_required

@@ -1,10 +1,9 @@
 """The reply-mailbox reader: apply Accept/Tentative/Decline from the attendees' calendars."""
 
-import time
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from coordination import workers
 from coordination.services.replies import read_mailbox
 
 
@@ -20,11 +19,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "Set REPLY_IMAP_HOST, REPLY_IMAP_USER and REPLY_IMAP_PASSWORD to read the reply mailbox."
             )
-        while True:
-            replies = read_mailbox()
-            if replies:
-                applied = sum(reply.outcome == "applied" for reply in replies)
-                self.stdout.write(f"read {len(replies)}, applied {applied}")
-            if not loop:
-                return
-            time.sleep(interval)
+        if loop:
+            workers.run_forever(self.read, what="Reading the reply mailbox", interval=interval)
+        else:
+            workers.run_once(self.read, what="Reading the reply mailbox")
+
+    def read(self):
+        replies = read_mailbox()
+        if replies:
+            applied = sum(reply.outcome == "applied" for reply in replies)
+            self.stdout.write(f"read {len(replies)}, applied {applied}")

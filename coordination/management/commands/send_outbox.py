@@ -1,9 +1,8 @@
-"""The outbox worker: send what is due, once or in a loop."""
-
-import time
+"""The outbox worker: send what is due, once or in a loop that survives outages (coordination.workers)."""
 
 from django.core.management.base import BaseCommand
 
+from coordination import workers
 from coordination.outbox import send_due
 
 
@@ -15,10 +14,12 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (with --loop)")
 
     def handle(self, *args, loop, interval, **options):
-        while True:
-            sent, failed = send_due()
-            if sent or failed:
-                self.stdout.write(f"sent {sent}, failed {failed} (to be tried again)")
-            if not loop:
-                return
-            time.sleep(interval)
+        if loop:
+            workers.run_forever(self.send, what="Sending the outbox", interval=interval)
+        else:
+            workers.run_once(self.send, what="Sending the outbox")
+
+    def send(self):
+        sent, failed = send_due()
+        if sent or failed:
+            self.stdout.write(f"sent {sent}, failed {failed}")
