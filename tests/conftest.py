@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from coordination.models import Membership
 from coordination.services import meetings
@@ -47,6 +48,12 @@ def documents_root(settings, tmp_path):
     """Every test's uploads land in its own folder, never in the project's documents/."""
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
     return settings.DOCUMENTS_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Counters kept in the cache (the password reset limits) start at nought in every test."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
