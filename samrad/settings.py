@@ -235,7 +235,7 @@ EMAIL_TIMEOUT = 20
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "coordination.mail_backends.EmlFileBackend"
     EMAIL_FILE_PATH = BASE_DIR / "sent-mail"
 # The domain of every Message-ID; empty takes the host name of SITE_URL.
 MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
