@@ -23,17 +23,19 @@ def ask(client, email, address="192.0.2.10"):
     return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
 
 
-def test_the_reset_mail_is_written_in_the_users_language_with_a_link_that_works_once(client, polis_member):
+def test_the_reset_mail_is_written_in_the_users_language_with_a_link_to_the_site(client, settings, polis_member):
+    settings.SITE_URL = "https://samrad.uppsala.se"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]  # even a host the site answers to is not the link's
     Profile.objects.create(user=polis_member, language="en")
 
-    ask(client, polis_member.email)
+    client.post(reverse("password_reset"), {"email": polis_member.email}, HTTP_HOST="evil.example")
 
     [message] = OutboxMessage.objects.all()
     assert (message.kind, message.meeting, message.recipient) == ("password_reset", None, polis_member.email)
     assert message.recipient_name == "Handläggare"
     assert message.subject == "A new password for Samråd"
-    assert "http://testserver/password-reset/" in message.text
-    assert 'href="http://testserver/password-reset/' in message.html
+    assert "https://samrad.uppsala.se/password-reset/" in message.text and "evil" not in message.text
+    assert 'href="https://samrad.uppsala.se/password-reset/' in message.html
     assert "Your username is polis_member." in message.text
 
 
