@@ -17,7 +17,13 @@ from coordination.services import meetings
 
 from .builders import FROZEN_NOW, answer_all, create_meeting, future_time, make_party, make_user, next_clock_changes
 
-pytest_plugins = ["tests.agenda_support", "tests.browser", "tests.imap_server", "tests.views_support"]
+pytest_plugins = [
+    "tests.agenda_support",
+    "tests.browser",
+    "tests.imap_server",
+    "tests.smtp_server",
+    "tests.views_support",
+]
 
 Role = Membership.Role
 
