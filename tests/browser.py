@@ -100,6 +100,8 @@ class Person:
         self.journey = journey
         self.page.goto(f"{self.base}/login/")
         assert_accessible(self.page)
+        if username is None:  # a visitor, left on the login page
+            return
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", PASSWORD)
         self.page.click("main button[type=submit]")
@@ -125,12 +127,13 @@ class Person:
 
 @pytest.fixture
 def people(request, browser, live_server):
-    """``people(user)`` logs the user in, in a browser context of their own; all are closed afterwards."""
+    """``people(user)`` logs the user in, in a browser context of their own; ``people(None)`` is a visitor on the
+    login page. All are closed afterwards."""
     opened = []
     journey = Journey(request.module.SCREENSHOT_PREFIX)
 
     def open_as(user):
-        person = Person(browser, live_server, user.username, journey)
+        person = Person(browser, live_server, user.username if user else None, journey)
         opened.append(person)
         return person
 
