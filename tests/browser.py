@@ -100,10 +100,13 @@ class Person:
         self.journey = journey
         self.page.goto(f"{self.base}/login/")
         assert_accessible(self.page)
-        if username is None:  # a visitor, left on the login page
-            return
+        if username is not None:  # else a visitor, left on the login page
+            self.log_in(username)
+
+    def log_in(self, username, password=PASSWORD):
+        """On the login page: log in, and wait for "Mina möten"."""
         self.page.fill("#id_username", username)
-        self.page.fill("#id_password", PASSWORD)
+        self.page.fill("#id_password", password)
         self.page.click("main button[type=submit]")
         self.page.wait_for_url(f"{self.base}/")
 

@@ -46,6 +46,7 @@ from coordination.models import (
     FeedToken,
     Meeting,
     Membership,
+    OutboxMessage,
     Position,
     Profile,
     Slot,
@@ -1113,6 +1114,13 @@ MASS_ASSIGNMENT = [
         lambda w: {"user": w.users["convener"].pk},
         lambda w: {"profiles of": set(Profile.objects.values_list("user_id", flat=True))},
         lambda w: {"profiles of": {w.users["member"].pk}},
+    ),
+    Extra(
+        "password_reset",
+        "member",
+        lambda w: {"recipient": "spion@example.org", "kind": "invitation", "meeting": w.things["polling"].meeting.pk},
+        latest(OutboxMessage),
+        lambda w: {"recipient": w.users["member"].email, "kind": OutboxMessage.Kind.PASSWORD_RESET, "meeting": None},
     ),
 ]
 
