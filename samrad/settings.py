@@ -159,6 +159,8 @@ AXES_RESET_ON_SUCCESS = True
 # Password reset requests an hour, per address typed and per client; more get the same page and no mail.
 PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
 PASSWORD_RESET_LIMIT_PER_CLIENT = envint("PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1)
+# Every reset request is answered after this long, so that writing the mail for a known address cannot be timed.
+PASSWORD_RESET_ANSWER_SECONDS = 0.25
 AXES_LOCKOUT_CALLABLE = "coordination.views.account.locked_out"
 AXES_USERNAME_CALLABLE = "coordination.security.lockout_username"
 # The client address. X-Forwarded-For can be written by anyone, so it is read only when

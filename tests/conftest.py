@@ -65,6 +65,7 @@ def empty_cache():
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_RESET_ANSWER_SECONDS = 0  # the reset's fixed answer time: tests/test_password_reset.py
 
 
 @pytest.fixture

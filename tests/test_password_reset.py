@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import time
 
 import pytest
 import time_machine
@@ -84,3 +85,22 @@ def test_the_reset_mail_is_in_no_meetings_delivery_table_and_the_admin_lists_it(
     assert page.context["outbox"] is not None and reset not in page.context["outbox"]
     assert admin_client.get("/admin/coordination/outboxmessage/").status_code == 200
     assert admin_client.get(f"/admin/coordination/outboxmessage/{reset.pk}/change/").status_code == 200
+
+
+def test_a_known_an_unknown_and_a_throttled_address_are_answered_after_the_same_fixed_time(
+    client, settings, polis_member
+):
+    settings.PASSWORD_RESET_ANSWER_SECONDS = 0.2
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 1
+    took = {}
+    for case, email in [
+        ("known", polis_member.email),
+        ("unknown", "nobody@samrad.example"),
+        ("throttled", polis_member.email),
+    ]:
+        started = time.monotonic()
+        ask(client, email)
+        took[case] = time.monotonic() - started
+
+    assert OutboxMessage.objects.count() == 1
+    assert all(seconds >= 0.2 for seconds in took.values()), took
