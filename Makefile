@@ -26,10 +26,13 @@ demo: install
 	$(BIN)/python manage.py load_demo
 
 # The outbox worker runs beside the server and stops with it; without EMAIL_HOST mail lands in sent-mail/.
+# `make run PORT=8001` serves on another port; the links in mail (SITE_URL) follow it unless SITE_URL is set.
+PORT ?= 8000
 run: demo
+	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(BIN)/python manage.py send_outbox --loop --interval 5 & worker=$$!; \
 	trap 'kill $$worker' EXIT; \
-	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production on one machine: migrate, then scripts/serve (gunicorn, whitenoise). PRODUCTION=True needs
 # SECRET_KEY, ALLOWED_HOSTS and a PostgreSQL DATABASE_URL; see docs/operations.md, "Running in production".

@@ -6,10 +6,12 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import documents, times
+from . import documents, mail, times
 from .formatting import format_date, format_time, slot_label
 from .models import AgendaItem, Answer, Attendee, Meeting, Membership, OutboxMessage, Party, person_name
 
@@ -532,3 +534,20 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's password reset form, whose mail is written to the outbox instead of sent at once.
+
+    The request then costs the same for a known and an unknown address (a row
+    written, or nothing), and a mail server that is down loses nothing: the
+    worker sends the mail when it is back.
+    """
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        user = context["user"]
+        path = reverse("password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
+        # The site's own address, as in every other mail: never the Host header of the request.
+        values = {"url": settings.SITE_URL + path, "username": user.get_username()}
+        recipient = mail.Recipient(to_email, person_name(user), mail.Recipient.user(user).language)
+        mail.compose(OutboxMessage.Kind.PASSWORD_RESET, recipient, lambda: values).save()

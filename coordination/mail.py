@@ -44,6 +44,7 @@ SUBJECTS = {
     Kind.CANCELLATION: gettext_lazy("Cancelled: %(title)s, %(when)s"),
     Kind.REMINDER: gettext_lazy("Reminder: answer for %(party_name)s on “%(title)s” by %(answer_by)s"),
     Kind.HOLDS_RELEASED: gettext_lazy("Time decided: %(title)s, %(when)s – your other tentative holds are released"),
+    Kind.PASSWORD_RESET: gettext_lazy("A new password for Samråd"),
 }
 
 # The templates of each kind, under templates/coordination/email/ as <name>.txt and <name>.html.
@@ -54,6 +55,7 @@ TEMPLATES = {
     Kind.CANCELLATION: "invite",
     Kind.REMINDER: "reminder",
     Kind.HOLDS_RELEASED: "holds_released",
+    Kind.PASSWORD_RESET: "password_reset",
 }
 
 SUBJECT_LENGTH = OutboxMessage._meta.get_field("subject").max_length

@@ -693,6 +693,7 @@ class OutboxMessage(models.Model):
         CANCELLATION = "cancellation", _("cancellation")
         REMINDER = "reminder", _("reminder")
         HOLDS_RELEASED = "holds_released", _("tentative holds released")
+        PASSWORD_RESET = "password_reset", _("password reset")
 
     class Failure(models.TextChoices):
         """Why the last attempt failed, said for people; the technical text is in last_error (admin, logs)."""
@@ -706,7 +707,8 @@ class OutboxMessage(models.Model):
         MESSAGE_REFUSED = "message_refused", _("the mail server refused the message")
         GAVE_UP = "gave_up", _("the mail server did not accept it in three days of attempts")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outbox")
+    # Empty for mail that belongs to no meeting (a password reset); such mail is in no meeting's delivery table.
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outbox", null=True, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     recipient = models.EmailField()
     recipient_name = models.CharField(max_length=NAME_LENGTH, blank=True)

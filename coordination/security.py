@@ -10,15 +10,20 @@ second step of a two-factor login) and a security log must not miss one; the
 events that only our views cause are logged by those views.
 """
 
+import hashlib
 import logging
 
 from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.cache import cache
 from django.dispatch import receiver
 
 logger = logging.getLogger("samrad.security")
 # No account has a longer name (Django's User.username), and axes keeps the name in a column of 255.
 USERNAME_LENGTH = 150
+# The window of the password reset limits, in seconds: it starts at the first request counted.
+RESET_WINDOW = 3600
 
 
 def lockout_username(request, credentials):
@@ -39,6 +44,32 @@ def log_security_event(event, request, *, user=None, username=None):
         who = f"user_id=- username={username or ''!r}"
     client = get_client_ip_address(request) if request is not None else None
     logger.info("%s %s client_ip=%s", event, who, client or "-")
+
+
+def allow_password_reset(request, email):
+    """Count one password reset request for the address typed and for the client (as axes reads it).
+
+    False once either has made more than its limit within the hour
+    (settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, _PER_CLIENT). The counters live
+    in Django's cache: shared by every process when CACHE_URL names Redis.
+    """
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    client = get_client_ip_address(request) or "-"
+    per_address = _count(f"samrad:reset:address:{address}")
+    per_client = _count(f"samrad:reset:client:{client}")
+    return (
+        per_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+        and per_client <= settings.PASSWORD_RESET_LIMIT_PER_CLIENT
+    )
+
+
+def _count(key):
+    cache.add(key, 0, timeout=RESET_WINDOW)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=RESET_WINDOW)
+        return 1
 
 
 @receiver(user_logged_in, dispatch_uid="samrad-security-login")

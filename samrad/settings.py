@@ -156,6 +156,11 @@ AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# Password reset requests an hour, per address typed and per client; more get the same page and no mail.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_CLIENT = envint("PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1)
+# Every reset request is answered after this long, so that writing the mail for a known address cannot be timed.
+PASSWORD_RESET_ANSWER_SECONDS = 0.25
 AXES_LOCKOUT_CALLABLE = "coordination.views.account.locked_out"
 AXES_USERNAME_CALLABLE = "coordination.security.lockout_username"
 # The client address. X-Forwarded-For can be written by anyone, so it is read only when
@@ -232,7 +237,7 @@ EMAIL_TIMEOUT = 20
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "coordination.mail_backends.EmlFileBackend"
     EMAIL_FILE_PATH = BASE_DIR / "sent-mail"
 # The domain of every Message-ID; empty takes the host name of SITE_URL.
 MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")

@@ -100,8 +100,13 @@ class Person:
         self.journey = journey
         self.page.goto(f"{self.base}/login/")
         assert_accessible(self.page)
+        if username is not None:  # else a visitor, left on the login page
+            self.log_in(username)
+
+    def log_in(self, username, password=PASSWORD):
+        """On the login page: log in, and wait for "Mina möten"."""
         self.page.fill("#id_username", username)
-        self.page.fill("#id_password", PASSWORD)
+        self.page.fill("#id_password", password)
         self.page.click("main button[type=submit]")
         self.page.wait_for_url(f"{self.base}/")
 
@@ -125,12 +130,13 @@ class Person:
 
 @pytest.fixture
 def people(request, browser, live_server):
-    """``people(user)`` logs the user in, in a browser context of their own; all are closed afterwards."""
+    """``people(user)`` logs the user in, in a browser context of their own; ``people(None)`` is a visitor on the
+    login page. All are closed afterwards."""
     opened = []
     journey = Journey(request.module.SCREENSHOT_PREFIX)
 
     def open_as(user):
-        person = Person(browser, live_server, user.username, journey)
+        person = Person(browser, live_server, user.username if user else None, journey)
         opened.append(person)
         return person
 

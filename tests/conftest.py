@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from coordination.models import Membership
 from coordination.services import meetings
@@ -56,8 +57,15 @@ def documents_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Counters kept in the cache (the password reset limits) start at nought in every test."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_RESET_ANSWER_SECONDS = 0  # the reset's fixed answer time: tests/test_password_reset.py
 
 
 @pytest.fixture

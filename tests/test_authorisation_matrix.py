@@ -114,9 +114,10 @@ MATRIX = {
     "admin_login": Row(
         "-", get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
     ),
-    # A reset answers the same for everyone and changes nothing until the new password is given through the link.
+    # A reset answers the same for everyone. For a known address (each role's own) its mail is written to the
+    # outbox; the password changes only when the new one is given through the link.
     "password_reset": Row(
-        "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+        "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(AWAY, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
     ),
     "password_reset_done": Row(
         "-", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405, 405, 405, 405)
@@ -1147,6 +1148,13 @@ MASS_ASSIGNMENT = [
         lambda w: {"user": w.users["convener"].pk},
         lambda w: {"profiles of": set(Profile.objects.values_list("user_id", flat=True))},
         lambda w: {"profiles of": {w.users["member"].pk}},
+    ),
+    Extra(
+        "password_reset",
+        "member",
+        lambda w: {"recipient": "spion@example.org", "kind": "invitation", "meeting": w.things["polling"].meeting.pk},
+        latest(OutboxMessage),
+        lambda w: {"recipient": w.users["member"].email, "kind": OutboxMessage.Kind.PASSWORD_RESET, "meeting": None},
     ),
 ]
 

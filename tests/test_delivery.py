@@ -14,12 +14,12 @@ WRONG, RIGHT = "rikspolischef@polisen.exmaple", "rikspolischef@polisen.example"
 
 
 @pytest.fixture
-def refused(mail_server, answered_meeting, slots, kommun, kommun_coordinator, polisen, polis_coordinator):
+def refused(smtp_server, answered_meeting, slots, kommun, kommun_coordinator, polisen, polis_coordinator):
     """The police chief named with a mistyped address; the invitation was refused with 550."""
     attendance.name_attendee(
         meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email=WRONG
     )
-    mail_server.refuse[WRONG] = "550 5.1.2 Host unknown"
+    smtp_server.refuse[WRONG] = "550 5.1.2 Host unknown"
     meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     assert send_due() == (0, 1)
     return OutboxMessage.objects.get(recipient=WRONG)
@@ -52,7 +52,7 @@ def test_the_reason_reads_in_swedish(client, refused, kommun_coordinator):
 
 
 def test_correcting_the_address_sends_the_mail_there_and_the_attendee_keeps_the_new_address(
-    client, mail_server, refused, kommun_coordinator
+    client, smtp_server, refused, kommun_coordinator
 ):
     client.force_login(kommun_coordinator)
     form = client.get(resend_url(refused), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -68,7 +68,7 @@ def test_correcting_the_address_sends_the_mail_there_and_the_attendee_keeps_the_
     assert (event.actor, event.before, event.after) == (kommun_coordinator, {"email": WRONG}, {"email": RIGHT})
     assert event.party.short_name == "Kommunen"
     assert send_due() == (1, 0)
-    assert RIGHT in mail_server.recipients()
+    assert RIGHT in smtp_server.recipients()
 
 
 def test_a_second_post_of_the_same_correction_changes_nothing(client, refused, kommun_coordinator):

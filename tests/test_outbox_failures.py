@@ -29,10 +29,10 @@ def later(**delta):
     return timezone.now() + datetime.timedelta(**delta)
 
 
-def test_a_refused_recipient_is_given_up_on_at_once_and_the_others_go(mail_server, meeting):
+def test_a_refused_recipient_is_given_up_on_at_once_and_the_others_go(smtp_server, meeting):
     refused = queued_mail(meeting, "finns.inte@polisen.example")
     other = queued_mail(meeting, "rpc@polisen.example")
-    mail_server.refuse["finns.inte@polisen.example"] = "550 5.1.1 User unknown"
+    smtp_server.refuse["finns.inte@polisen.example"] = "550 5.1.1 User unknown"
 
     assert send_due() == (1, 1)
 
@@ -40,21 +40,21 @@ def test_a_refused_recipient_is_given_up_on_at_once_and_the_others_go(mail_serve
     assert (refused.failure, refused.attempts) == (Failure.RECIPIENT_REFUSED, 1)
     assert refused.failed_at is not None and refused.sent_at is None
     assert "550" in refused.last_error and "User unknown" in refused.last_error
-    assert reread(other).is_sent and mail_server.recipients() == ["rpc@polisen.example"]
+    assert reread(other).is_sent and smtp_server.recipients() == ["rpc@polisen.example"]
     assert send_due(now=later(days=10)) == (0, 0)  # never due again
     assert not OutboxMessage.objects.due(later(days=10)).exists()
 
 
-def test_a_recipient_put_off_with_451_is_tried_again_later(mail_server, meeting):
+def test_a_recipient_put_off_with_451_is_tried_again_later(smtp_server, meeting):
     message = queued_mail(meeting, "rpc@polisen.example")
-    mail_server.refuse["rpc@polisen.example"] = "451 4.7.1 Greylisted, try again later"
+    smtp_server.refuse["rpc@polisen.example"] = "451 4.7.1 Greylisted, try again later"
 
     assert send_due() == (0, 1)
 
     message = reread(message)
     assert (message.failure, message.failed_at) == (Failure.DEFERRED, None)
     assert message.next_attempt_at > timezone.now()
-    del mail_server.refuse["rpc@polisen.example"]
+    del smtp_server.refuse["rpc@polisen.example"]
     assert send_due(now=later(minutes=2)) == (1, 0)
     message = reread(message)
     assert message.is_sent and (message.failure, message.last_error, message.attempts) == ("", "", 2)
@@ -64,8 +64,8 @@ def test_a_recipient_put_off_with_451_is_tried_again_later(mail_server, meeting)
     "reply, failure",
     [("553 5.7.1 Sender not allowed", Failure.MESSAGE_REFUSED), ("421 4.3.2 Busy", Failure.DEFERRED)],
 )
-def test_a_refused_sender_is_permanent_only_with_a_5xx(mail_server, meeting, reply, failure):
-    mail_server.refuse_sender = reply
+def test_a_refused_sender_is_permanent_only_with_a_5xx(smtp_server, meeting, reply, failure):
+    smtp_server.refuse_sender = reply
     message = queued_mail(meeting, "rpc@polisen.example")
     send_due()
     message = reread(message)
@@ -74,12 +74,12 @@ def test_a_refused_sender_is_permanent_only_with_a_5xx(mail_server, meeting, rep
 
 
 @pytest.mark.parametrize("address", ["rpc@pol isen.example", "rpc@" + "x" * 70 + ".example", "a@b@polisen.example"])
-def test_an_address_that_cannot_be_written_into_a_mail_is_permanent(mail_server, meeting, address):
+def test_an_address_that_cannot_be_written_into_a_mail_is_permanent(smtp_server, meeting, address):
     message = queued_mail(meeting, address)
     assert send_due() == (0, 1)
     message = reread(message)
     assert message.failure == Failure.BAD_ADDRESS and message.failed_at is not None
-    assert mail_server.received == []
+    assert smtp_server.received == []
 
 
 def test_a_server_that_is_not_listening_is_transient(mail_settings, meeting):

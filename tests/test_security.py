@@ -142,8 +142,7 @@ PLAIN_TEXT_TEMPLATES = {
     "coordination/email/invite.txt",
     "coordination/email/holds_released.txt",
     "coordination/email/reminder.txt",
-    "registration/password_reset_email.txt",
-    "registration/password_reset_subject.txt",
+    "coordination/email/password_reset.txt",
 }
 MARKUP_IN_PYTHON = re.compile(
     r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\("

@@ -39,7 +39,7 @@ def failing(times, error):
     return round, calls
 
 
-def test_the_loop_survives_the_database_going_away_and_sends_when_it_is_back(mail_server, meeting, caplog):
+def test_the_loop_survives_the_database_going_away_and_sends_when_it_is_back(smtp_server, meeting, caplog):
     message = queued_mail(meeting, "rpc@polisen.example")
     gone = {"rounds": 1}
 
@@ -54,7 +54,7 @@ def test_the_loop_survives_the_database_going_away_and_sends_when_it_is_back(mai
         workers.run_forever(round, what="Sending the outbox", interval=10, sleep=pauses, rounds=3)
 
     assert OutboxMessage.objects.get(pk=message.pk).is_sent
-    assert mail_server.recipients() == ["rpc@polisen.example"]
+    assert smtp_server.recipients() == ["rpc@polisen.example"]
     assert pauses == [20, 10]  # backed off once, then the normal interval
     [failed, recovered] = [r for r in caplog.records if r.name == "coordination.workers"]
     assert "Sending the outbox failed (1 in a row)" in failed.getMessage() and failed.exc_info is None

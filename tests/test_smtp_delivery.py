@@ -1,0 +1,164 @@
+"""Every kind of mail the app sends, over real SMTP to a server as strict as production.
+
+The demo data, its people renamed as a Swedish directory names them
+("Efternamn, Förnamn", with å, ä and ö), is driven through a meeting's life;
+whatever that puts into the outbox is sent by the worker with Django's SMTP
+backend to the strict server of tests/smtp_server.py, and each message that
+arrives is read back and matched to its outbox row: one recipient, that
+name, that address. A kind added later (the notices) is covered as soon as
+the life queues it, and the test fails until it does.
+"""
+
+import io
+import re
+import smtplib
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from coordination.models import Answer, Attendee, Meeting, OutboxMessage, Party
+from coordination.outbox import send_due
+from coordination.services import attendance, holds, meetings, reminders
+
+from .builders import PASSWORD, future_time
+
+# The demo's people, as the directory writes them: surname first, after a comma.
+NAMES = {
+    "kommun.samordnare": "Lindström, Åsa",
+    "kommun.ordforande": "Öberg, Märta",
+    "lst.samordnare": "Åkesson, Björn",
+    "lst.sekreterare": "Hällström, Åke",
+    "lst.landshovding": "Ängström, Örjan",
+    "polis.samordnare": "Sjöberg, Käthe",
+    "polis.handlaggare": "Nordström, Gösta",
+    "polis.rikspolischef": "Törnqvist, Ylva",
+}
+MESSAGE_ID = re.compile(r"<samrad-(\d+)-")
+
+
+def demo_with_directory_names():
+    """The demo data, its users made first with the directory's names (load_demo keeps an existing user)."""
+    for username, name in NAMES.items():
+        get_user_model().objects.create_user(
+            username=username, password=PASSWORD, email=f"{username}@samrad.example", first_name=name
+        )
+    call_command("load_demo", stdout=io.StringIO())
+    for attendee in Attendee.objects.filter(user__isnull=False).select_related("user"):
+        attendee.name = attendee.user.first_name
+        attendee.save(update_fields=["name"])
+    users = {user.username: user for user in get_user_model().objects.all()}
+    parties = {party.short_name: party for party in Party.objects.all()}
+    return users, parties
+
+
+def live_a_meeting(client, users, parties):
+    """After the demo's opening for answers and its answers: hold times, remind, name an attendee, confirm,
+    reschedule, cancel, and ask for a new password."""
+    kommun, coordinator = parties["Kommunen"], users["kommun.samordnare"]
+    dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
+    earlier = Meeting.objects.get(title="Avstämning inför dialogen om Gottsunda")
+    holds.hold_times(meeting=dialogue, user=users["polis.rikspolischef"])
+    agreed = [slot for slot in dialogue.slots.order_by("start") if not slot.answers.filter(value=Answer.Value.NO)]
+    # A time proposed late, that the police have not answered: the convener reminds them.
+    meetings.propose_slots(meeting=dialogue, party=kommun, by=coordinator, times=[future_time(40)])
+    reminders.remind_by_hand(
+        meeting=Meeting.objects.for_meeting_page().get(pk=dialogue.pk), by=coordinator, party=kommun
+    )
+    member = users["kommun.ordforande"]
+    attendance.name_attendee(
+        meeting=dialogue, party=kommun, by=coordinator, user=member, name=member.first_name, email=member.email
+    )
+    meetings.confirm_slot(meeting=dialogue, slot=agreed[0], by=coordinator, party=kommun)
+    meetings.reschedule(
+        meeting=dialogue, by=coordinator, party=kommun, reason="Landshövdingen är bortrest", slot=agreed[1]
+    )
+    meetings.cancel_meeting(meeting=earlier, by=coordinator, party=kommun, reason="Ersätts av dialogen")
+    assert client.post(reverse("password_reset"), {"email": users["polis.handlaggare"].email}).status_code == 302
+
+
+def send_everything():
+    while True:
+        sent, failed = send_due()
+        assert failed == 0, list(OutboxMessage.objects.exclude(last_error="").values_list("kind", "last_error"))
+        if not sent:
+            return
+
+
+def test_every_kind_of_mail_reaches_a_strict_smtp_server_addressed_to_its_one_recipient(
+    db, client, settings, smtp_server
+):
+    users, parties = demo_with_directory_names()
+    live_a_meeting(client, users, parties)
+    queued = {message.pk: message for message in OutboxMessage.objects.all()}
+
+    send_everything()
+
+    assert smtp_server.refused == []
+    assert {message.kind for message in queued.values()} == set(OutboxMessage.Kind), (
+        "a kind of mail that the meeting's life above does not send: drive it there"
+    )
+    assert sorted(int(MESSAGE_ID.match(r.message["Message-ID"]).group(1)) for r in smtp_server.received) == sorted(
+        queued
+    )
+    for received in smtp_server.received:
+        row = queued[int(MESSAGE_ID.match(received.message["Message-ID"]).group(1))]
+        assert "," in row.recipient_name, row.recipient_name
+        assert received.rcpt_tos == [row.recipient]
+        assert [(a.display_name, a.addr_spec) for a in received.message["To"].addresses] == [
+            (row.recipient_name, row.recipient)
+        ]
+        # Django folds a long encoded subject after an empty first line ("Subject: \n =?utf-8?q?…"), which
+        # Python's parser reads with one leading space; mail clients drop it.
+        assert received.message["Subject"].lstrip() == row.subject
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def raw_message(to):
+    return (
+        f"From: Samrad <samrad@samrad.example>\r\nTo: {to}\r\nSubject: Test\r\n"
+        "Message-ID: <raw@samrad.example>\r\n\r\nHej\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "Lindström, Åsa <asa.lindstrom@uppsala.example>",  # as typed: 8-bit, and two addresses
+        "=?utf-8?q?Lindstr=C3=B6m?=, =?utf-8?q?=C3=85sa?= <asa.lindstrom@uppsala.example>",  # encoded, still two
+    ],
+)
+def test_the_strict_server_refuses_a_directory_name_written_unquoted_into_to(smtp_server, to):
+    with smtplib.SMTP(smtp_server.host, smtp_server.port) as connection:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            connection.sendmail("samrad@samrad.example", ["asa.lindstrom@uppsala.example"], raw_message(to))
+    assert refused.value.smtp_code == 554
+    assert smtp_server.received == []
+
+
+def test_the_strict_server_takes_the_name_encoded_as_one_address(smtp_server):
+    header = "=?utf-8?q?Lindstr=C3=B6m=2C_=C3=85sa?= <asa.lindstrom@uppsala.example>"
+    with smtplib.SMTP(smtp_server.host, smtp_server.port) as connection:
+        connection.sendmail("samrad@samrad.example", ["asa.lindstrom@uppsala.example"], raw_message(header))
+    [received] = smtp_server.received
+    assert [(a.display_name, a.addr_spec) for a in received.message["To"].addresses] == [
+        ("Lindström, Åsa", "asa.lindstrom@uppsala.example")
+    ]
+
+
+# What a strict server answers: our handler's 550 for an address without a domain, aiosmtpd's own 553 and 501
+# for what does not even parse as an address in angle brackets.
+@pytest.mark.parametrize(
+    "recipient, answer",
+    [
+        ("<asa>", (550, b"5.1.3 Bad recipient address syntax")),
+        ("<@uppsala.example>", (553, b"5.1.3 Error: malformed address")),
+        ("<Lindstrom, Asa@uppsala.example>", (501, b"Syntax: RCPT TO: <address> [SP <mail-parameters>]")),
+    ],
+)
+def test_the_strict_server_refuses_a_recipient_that_is_not_one_address(smtp_server, recipient, answer):
+    with smtplib.SMTP(smtp_server.host, smtp_server.port) as connection:
+        connection.ehlo()
+        connection.mail("samrad@samrad.example")
+        assert connection.docmd("RCPT", f"TO:{recipient}") == answer
