@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import documents, times
 from .formatting import format_date, format_time, slot_label
-from .models import AgendaItem, Answer, Attendee, Meeting, Membership, Party, person_name
+from .models import AgendaItem, Answer, Attendee, Meeting, Membership, NoticePreferences, Party, person_name
 
 
 class DateInput(forms.DateInput):
@@ -526,3 +526,12 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip()
+
+
+class NoticePreferencesForm(forms.ModelForm):
+    """How the user gets each kind of notice: at once, in the digest, or not at all."""
+
+    class Meta:
+        model = NoticePreferences
+        fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared"]
+        widgets = {name: forms.RadioSelect for name in fields}

@@ -1,0 +1,25 @@
+"""Collect the notices people chose to get as a digest into one mail per person and meeting, when due."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from coordination.services.notices import send_due_digests
+
+
+class Command(BaseCommand):
+    help = "Write the notice digests that are due to the outbox (safe to run often: each notice goes once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="keep running, writing digests as they become due")
+        parser.add_argument("--interval", type=float, default=300.0, help="seconds between rounds (with --loop)")
+
+    def handle(self, *args, loop, interval, **options):
+        while True:
+            written = send_due_digests(timezone.now())
+            if written:
+                self.stdout.write(f"{written} digest(s) queued")
+            if not loop:
+                return
+            time.sleep(interval)
