@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Func, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from .. import mail, rules
@@ -144,7 +145,7 @@ def open_for_answers(meeting, parties, *, by=None, only=None):
                 "purpose": meeting.purpose,
                 "party": party,
                 "party_name": party.short_name,
-                "conveners": ", ".join(inv.party.name for inv in convening),
+                "conveners": get_text_list([inv.party.name for inv in convening], _("and")),
                 "deadline": plain_date(meeting.answer_deadline),
                 "slot_count": slot_count,
                 "url": url,
