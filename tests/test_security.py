@@ -142,6 +142,8 @@ PLAIN_TEXT_TEMPLATES = {
     "coordination/email/invite.txt",
     "coordination/email/holds_released.txt",
     "coordination/email/reminder.txt",
+    "coordination/email/open_for_answers.txt",
+    "coordination/email/notice.txt",
     "registration/password_reset_email.txt",
     "registration/password_reset_subject.txt",
 }
