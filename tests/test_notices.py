@@ -81,7 +81,10 @@ def test_the_opening_mail_says_who_convenes_and_when_to_answer_and_links_to_answ
     message = message_to(polis_secretary, Kind.OPEN_FOR_ANSWERS)
     link = settings.SITE_URL + reverse("answer", args=[draft_meeting.pk, polisen.pk])
     assert message.subject == "Svara för Polisen: ”Dialog om utökat samarbete” är öppet för svar"
-    assert "Länsstyrelsen Uppsala län och Uppsala kommun bjuder in Polismyndigheten" in message.text
+    assert (
+        "som Länsstyrelsen Uppsala län och Uppsala kommun kallar till, är nu öppet för svar från Polismyndigheten"
+        in message.text
+    )
     assert f"Svara för Polisen: {link}" in message.text
     assert f'<a href="{link}">Svara för Polisen</a>' in message.html
     assert f"Svara senast {deadline.day} " in message.text
