@@ -381,6 +381,17 @@ def test_after_a_day_the_convener_may_remind_again(client, unanswered, kommun_co
     assert len(mailed(Kind.REMINDER)) == 6
 
 
+def test_a_party_reminded_within_a_day_is_left_out_and_the_others_are_reminded(
+    client, meeting, polisen, kommun_coordinator, lansstyrelsen_coordinator, polis_member
+):
+    ReminderSent.objects.create(meeting=meeting, party=polisen, occasion=ReminderSent.Occasion.BY_HAND)
+    client.force_login(kommun_coordinator)
+    page = client.post(reverse("remind", args=[meeting.pk]), follow=True).content.decode()
+    assert "En påminnelse är på väg till Länsstyrelsen." in page
+    assert "Polisen fick en påminnelse för mindre än 24 timmar sedan och fick ingen nu." in page
+    assert mailed(Kind.REMINDER) == address("lansstyrelsen_coordinator")
+
+
 def test_a_party_reminded_by_the_daily_command_is_not_reminded_by_hand_the_same_day(
     client, unanswered, kommun_coordinator
 ):

@@ -18,7 +18,7 @@ from .. import mail, rules
 from ..formatting import plain_date, stockholm_moment
 from ..models import Event, Meeting, OutboxMessage, ReminderSent
 from ..overview import build_grid
-from .base import RuleError, log_event
+from .base import RuleError, locked_meeting, log_event
 
 # A party reminded less than this long ago is not reminded again by hand.
 BY_HAND_PAUSE = datetime.timedelta(hours=24)
@@ -68,8 +68,9 @@ def remind_by_hand(*, meeting, by, party):
 
     A party reminded within BY_HAND_PAUSE is left out; if that leaves none, a
     RuleError says when the reminder went. Side effects: a ReminderSent row per
-    party reminded, one event. Returns the parties reminded.
+    party reminded, one event. Returns the parties reminded and those left out.
     """
+    locked_meeting(meeting)  # two conveners clicking at once: the second waits, then finds the first's reminders
     missing = missing_parties(meeting)
     last = last_reminded(meeting)
     since = timezone.now() - BY_HAND_PAUSE
@@ -106,7 +107,7 @@ def remind_by_hand(*, meeting, by, party):
             subject=", ".join(p.short_name for p in missing),
             after={"parties": [p.name for p in missing], "messages": count},
         )
-    return missing
+    return missing, recent
 
 
 OCCASIONS = {
