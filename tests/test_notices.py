@@ -417,3 +417,15 @@ def test_agenda_proposals_wait_for_the_convener_on_my_meetings(
     assert "2 förslag till dagordningen väntar på ditt beslut" in client.get(reverse("my_meetings")).content.decode()
     client.force_login(polis_member)
     assert "förslag till dagordningen" not in client.get(reverse("my_meetings")).content.decode()
+
+
+def test_the_send_notices_command_writes_the_due_digests(news):
+    import io
+
+    from django.core.management import call_command
+
+    Notice.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    out = io.StringIO()
+    call_command("send_notices", stdout=out)
+    assert out.getvalue() == "2 digest(s) queued\n"
+    assert len(mailed(Kind.NOTICE_DIGEST)) == 2
