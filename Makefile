@@ -25,13 +25,14 @@ demo: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 
-# The outbox worker runs beside the server and stops with it; without EMAIL_HOST mail lands in sent-mail/.
-# `make run PORT=8001` serves on another port; the links in mail (SITE_URL) follow it unless SITE_URL is set.
+# The outbox and notice workers run beside the server and stop with it; without EMAIL_HOST mail lands in
+# sent-mail/. `make run PORT=8001` serves on another port; the links in mail (SITE_URL) follow it unless set.
 PORT ?= 8000
 run: demo
 	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
-	$(BIN)/python manage.py send_outbox --loop --interval 5 & worker=$$!; \
-	trap 'kill $$worker' EXIT; \
+	$(BIN)/python manage.py send_outbox --loop --interval 5 & outbox=$$!; \
+	$(BIN)/python manage.py send_notices --loop --interval 60 & notices=$$!; \
+	trap 'kill $$outbox $$notices' EXIT; \
 	DEBUG=$${DEBUG:-True} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production on one machine: migrate, then scripts/serve (gunicorn, whitenoise). PRODUCTION=True needs

@@ -17,6 +17,7 @@ from .models import (
     PositionVersion,
     Slot,
 )
+from .services import notices
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,6 +32,13 @@ class PartyAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        # A person added to the party hears of its meetings that wait for answers.
+        for membership in formset.new_objects:
+            if isinstance(membership, Membership):
+                notices.welcome_member(membership)
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -38,6 +46,12 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["party", "role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "party__name"]
     autocomplete_fields = ["user", "party"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A person added to a party hears of its meetings that wait for answers.
+            notices.welcome_member(obj)
 
 
 class InvitationInline(admin.TabularInline):

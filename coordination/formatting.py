@@ -51,6 +51,11 @@ def stockholm_time(moment):
     return format_time(to_stockholm(moment))
 
 
+def stockholm_moment(moment):
+    """A moment as a person names it: "tisdag 10 november 2026 kl. 09.30"."""
+    return _("%(date)s at %(time)s") % {"date": stockholm_date(moment), "time": stockholm_time(moment)}
+
+
 def slot_label(slot):
     """ "tisdag 4 december 2018 kl. 10.00–12.00": the way a person names a slot."""
     return _slot_label(slot.start, slot.end, translation.get_language())

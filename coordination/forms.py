@@ -13,7 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 from . import documents, mail, times
 from .formatting import format_date, format_time, slot_label
-from .models import AgendaItem, Answer, Attendee, Meeting, Membership, OutboxMessage, Party, person_name
+from .models import (
+    AgendaItem,
+    Answer,
+    Attendee,
+    Meeting,
+    Membership,
+    NoticePreferences,
+    OutboxMessage,
+    Party,
+    person_name,
+)
 
 
 class DateInput(forms.DateInput):
@@ -551,3 +561,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         values = {"url": settings.SITE_URL + path, "username": user.get_username()}
         recipient = mail.Recipient(to_email, person_name(user), mail.Recipient.user(user).language)
         mail.compose(OutboxMessage.Kind.PASSWORD_RESET, recipient, lambda: values).save()
+
+
+class NoticePreferencesForm(forms.ModelForm):
+    """How the user gets each kind of notice: at once, in the digest, or not at all."""
+
+    class Meta:
+        model = NoticePreferences
+        fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared"]
+        widgets = {name: forms.RadioSelect for name in fields}

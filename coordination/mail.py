@@ -45,6 +45,11 @@ SUBJECTS = {
     Kind.REMINDER: gettext_lazy("Reminder: answer for %(party_name)s on “%(title)s” by %(answer_by)s"),
     Kind.HOLDS_RELEASED: gettext_lazy("Time decided: %(title)s, %(when)s – your other tentative holds are released"),
     Kind.PASSWORD_RESET: gettext_lazy("A new password for Samråd"),
+    Kind.OPEN_FOR_ANSWERS: gettext_lazy("Answer for %(party_name)s: “%(title)s” is open for answers"),
+    Kind.ALL_ANSWERED: gettext_lazy("Everyone has answered – confirm a time: %(title)s"),
+    Kind.AGENDA_PROPOSED: gettext_lazy("Agenda item proposed by %(party_name)s: “%(item)s” (%(title)s)"),
+    Kind.POSITION_SHARED: gettext_lazy("Position shared by %(party_name)s: “%(item)s” (%(title)s)"),
+    Kind.NOTICE_DIGEST: gettext_lazy("News of “%(title)s”"),
 }
 
 # The templates of each kind, under templates/coordination/email/ as <name>.txt and <name>.html.
@@ -56,6 +61,12 @@ TEMPLATES = {
     Kind.REMINDER: "reminder",
     Kind.HOLDS_RELEASED: "holds_released",
     Kind.PASSWORD_RESET: "password_reset",
+    Kind.OPEN_FOR_ANSWERS: "open_for_answers",
+    # The other notices, at once or collected in a digest: a list of entries.
+    Kind.ALL_ANSWERED: "notice",
+    Kind.AGENDA_PROPOSED: "notice",
+    Kind.POSITION_SHARED: "notice",
+    Kind.NOTICE_DIGEST: "notice",
 }
 
 SUBJECT_LENGTH = OutboxMessage._meta.get_field("subject").max_length

@@ -114,6 +114,11 @@ class MeetingQuerySet(models.QuerySet):
                 models.Prefetch("slots", queryset=Slot.objects.active()),
                 "attendees",
             )
+            .annotate(
+                proposed_agenda_items=models.Count(
+                    "agenda_items", filter=Q(agenda_items__status=AgendaItem.Status.PROPOSED)
+                )
+            )
             .order_by("-created_at")
         )
 
@@ -156,9 +161,18 @@ class MeetingQuerySet(models.QuerySet):
         )
 
     def for_meeting_page(self):
-        """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values."""
+        """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values.
+
+        Each invitation carries when its party was last reminded (``last_reminded_at``), in the same query.
+        """
+        last_reminder = ReminderSent.objects.filter(
+            meeting=models.OuterRef("meeting_id"), party=models.OuterRef("party_id")
+        )
+        invitations = Invitation.objects.select_related("party").annotate(
+            last_reminded_at=models.Subquery(last_reminder.order_by("-sent_at").values("sent_at")[:1])
+        )
         return (
-            self.with_parties()
+            self.prefetch_related(models.Prefetch("invitations", queryset=invitations))
             .select_related("confirmed_slot", "created_by")
             .prefetch_related(
                 models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
@@ -196,6 +210,8 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     form_token = form_token_field()
+    # When the conveners were told that every required party had answered every open time (services/notices.py).
+    all_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -694,6 +710,12 @@ class OutboxMessage(models.Model):
         REMINDER = "reminder", _("reminder")
         HOLDS_RELEASED = "holds_released", _("tentative holds released")
         PASSWORD_RESET = "password_reset", _("password reset")
+        # Notices (services/notices.py): each person chooses how they get these.
+        OPEN_FOR_ANSWERS = "open_for_answers", _("open for answers")
+        ALL_ANSWERED = "all_answered", _("every party has answered")
+        AGENDA_PROPOSED = "agenda_proposed", _("agenda item proposed")
+        POSITION_SHARED = "position_shared", _("position shared")
+        NOTICE_DIGEST = "notice_digest", _("digest of notices")
 
     class Failure(models.TextChoices):
         """Why the last attempt failed, said for people; the technical text is in last_error (admin, logs)."""
@@ -769,10 +791,12 @@ class ReminderSent(models.Model):
     class Occasion(models.TextChoices):
         TWO_DAYS_BEFORE = "two_days_before", _("two days before the deadline")
         ON_THE_DAY = "on_the_day", _("on the day of the deadline")
+        BY_HAND = "by_hand", _("by hand")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders")
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
-    deadline = models.DateField()
+    # A reminder by hand may come before any deadline is set.
+    deadline = models.DateField(null=True, blank=True)
     occasion = models.CharField(max_length=20, choices=Occasion.choices)
     sent_at = models.DateTimeField(auto_now_add=True)
 
@@ -781,12 +805,14 @@ class ReminderSent(models.Model):
         verbose_name_plural = _("reminders sent")
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "party", "deadline", "occasion"], name="one_reminder_per_occasion"
+                fields=["meeting", "party", "deadline", "occasion"],
+                condition=~Q(occasion="by_hand"),
+                name="one_reminder_per_occasion",
             )
         ]
 
     def __str__(self):
-        return f"{self.party}: {self.get_occasion_display()} ({self.deadline:%Y-%m-%d})"
+        return f"{self.party}: {self.get_occasion_display()} ({self.sent_at:%Y-%m-%d})"
 
 
 class CalendarReply(models.Model):
@@ -838,3 +864,75 @@ class Hold(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.meeting}"
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice tells; each person chooses per kind how it reaches them (NoticePreferences)."""
+
+    OPEN_FOR_ANSWERS = "open_for_answers", _("A meeting is open for your party's answers")
+    ALL_ANSWERED = "all_answered", _("Every party has answered: a time can be confirmed")
+    AGENDA_PROPOSED = "agenda_proposed", _("Another party proposed an agenda item")
+    POSITION_SHARED = "position_shared", _("Another party shared a position")
+
+
+class NoticePreferences(models.Model):
+    """How a person gets each kind of notice: at once, in the digest, or not at all.
+
+    A field per NoticeKind, named by its value. Invitations, updates and
+    cancellations of meetings a person attends are not notices: they always go.
+    """
+
+    class Delivery(models.TextChoices):
+        IMMEDIATELY = "immediately", _("At once, one mail each")
+        DIGEST = "digest", _("Collected in a digest")
+        NEVER = "never", _("Not at all")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences")
+    open_for_answers = models.CharField(
+        NoticeKind.OPEN_FOR_ANSWERS.label, max_length=20, choices=Delivery.choices, default=Delivery.IMMEDIATELY
+    )
+    all_answered = models.CharField(
+        NoticeKind.ALL_ANSWERED.label, max_length=20, choices=Delivery.choices, default=Delivery.IMMEDIATELY
+    )
+    agenda_proposed = models.CharField(
+        NoticeKind.AGENDA_PROPOSED.label, max_length=20, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+    position_shared = models.CharField(
+        NoticeKind.POSITION_SHARED.label, max_length=20, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+
+    class Meta:
+        verbose_name = _("notice preferences")
+        verbose_name_plural = _("notice preferences")
+
+    def __str__(self):
+        return str(self.user)
+
+    def delivery(self, kind):
+        return getattr(self, NoticeKind(kind).value)
+
+
+class Notice(models.Model):
+    """A notice waiting for the recipient's next digest; ``digested_at`` is set when the digest is written.
+
+    What it tells is kept as plain values (who, about what) and put into words
+    in the recipient's language when the digest is written.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    # The party that did it, or the party the notice is for (open for answers).
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    subject = models.CharField(max_length=300, blank=True)
+    url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()}"

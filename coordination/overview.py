@@ -170,10 +170,11 @@ class DashboardRow:
     unanswered: list  # (party, number of open slots without its answer) for parties the user answers for
     ready_to_confirm: int = 0
     attendance_to_confirm: int = 0
+    agenda_proposals: int = 0  # proposed agenda items waiting for the convener's decision
 
     @property
     def waiting(self):
-        return bool(self.unanswered or self.ready_to_confirm or self.attendance_to_confirm)
+        return bool(self.unanswered or self.ready_to_confirm or self.attendance_to_confirm or self.agenda_proposals)
 
 
 def dashboard_rows(user):
@@ -202,6 +203,7 @@ def dashboard_rows(user):
                     if rules.can_confirm_attendance(access)
                     else 0
                 ),
+                agenda_proposals=meeting.proposed_agenda_items if rules.can_manage_agenda(access) else 0,
             )
         )
     rows.sort(key=lambda row: not row.waiting)

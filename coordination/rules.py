@@ -137,6 +137,25 @@ def can_answer_for(access, party_id):
     return party_id in access.roles and access.meeting.status == Status.POLLING
 
 
+def people_who_can_answer_for(meeting, party):
+    """The people who can answer for ``party`` in ``meeting`` (can_answer_for) and can be mailed about it.
+
+    Active users with an e-mail address only. The one list of whom the opening
+    for answers, a reminder and the welcome of a new member go to.
+    """
+    memberships = (
+        Membership.objects.filter(party=party, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user__profile")
+        .order_by("user__username")
+    )
+    return [
+        m.user
+        for m in memberships
+        if can_answer_for(MeetingAccess(user=m.user, meeting=meeting, roles={party.pk: m.role}), party.pk)
+    ]
+
+
 def answerable_party_ids(access):
     return sorted(party_id for party_id in access.roles if can_answer_for(access, party_id))
 

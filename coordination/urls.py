@@ -31,6 +31,7 @@ urlpatterns = [
     path("account/two-factor/remove/", account.two_factor_remove, name="two_factor_remove"),
     path("account/feed/new/", account.feed_new, name="feed_new"),
     path("account/feed/revoke/", account.feed_revoke, name="feed_revoke"),
+    path("account/notices/", account.notice_preferences, name="notice_preferences"),
     path("feed/<str:token>/samrad.ics", account.feed, name="feed"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),

@@ -239,6 +239,8 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "coordination.mail_backends.EmlFileBackend"
     EMAIL_FILE_PATH = BASE_DIR / "sent-mail"
+# Notices a person chose to get as a digest wait at most this long, and come at most this often (per meeting).
+NOTICE_DIGEST_HOURS = envint("NOTICE_DIGEST_HOURS", 24, minimum=1)
 # The domain of every Message-ID; empty takes the host name of SITE_URL.
 MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Samråd <samrad@localhost>")

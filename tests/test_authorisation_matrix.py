@@ -46,6 +46,7 @@ from coordination.models import (
     FeedToken,
     Meeting,
     Membership,
+    NoticePreferences,
     OutboxMessage,
     Position,
     Profile,
@@ -70,6 +71,12 @@ from .builders import (
 )
 
 Role = Membership.Role
+NOTICES_CHOSEN = {
+    "open_for_answers": "digest",
+    "all_answered": "never",
+    "agenda_proposed": "immediately",
+    "position_shared": "never",
+}
 # Every test, also those that only read the tables below, runs against the module's world in the database.
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +167,10 @@ MATRIX = {
         "-", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
     ),
     "feed_revoke": Row(
+        "-", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
+    ),
+    # Always the user's own choice of notices: the URL names no one.
+    "notice_preferences": Row(
         "-", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, DONE, DONE, DONE, DONE, DONE, DONE, DONE)
     ),
     # The secret address is the key, whoever holds it: the member's feed, asked for by everyone.
@@ -584,6 +595,7 @@ def action_data(name, world, user):
         "two_factor_setup": lambda: {"code": "123456"},
         "two_factor_remove": lambda: {"code": "123456"},
         "choose_language": lambda: {"language": "en", "next": "/"},
+        "notice_preferences": lambda: NOTICES_CHOSEN,
         "meeting_edit": lambda: edit_data(polling, title="Smygändrad titel"),
         "propose_slots": lambda: slot_formset(slot_row(new_time.date(), "13:00")),
         "confirm": lambda: {"reason": "Vi ses ändå"},
@@ -1141,6 +1153,13 @@ MASS_ASSIGNMENT = [
         lambda w: {"user": w.users["convener"].pk},
         latest(FeedToken),
         lambda w: {"user_id": w.users["member"].pk, "revoked_at": None},
+    ),
+    Extra(
+        "notice_preferences",
+        "member",
+        lambda w: {"user": w.users["convener"].pk, "user_id": w.users["convener"].pk},
+        lambda w: {"chosen by": set(NoticePreferences.objects.values_list("user_id", flat=True))},
+        lambda w: {"chosen by": {w.users["member"].pk}},
     ),
     Extra(
         "choose_language",

@@ -166,6 +166,16 @@ SUCCESSFUL_POSTS = {
     "choose_language": lambda f: (f("polis_member"), url("choose_language"), {"language": "en", "next": "/"}),
     "feed_new": lambda f: (f("polis_member"), url("feed_new"), {}),
     "feed_revoke": lambda f: (f("polis_member"), url("feed_revoke"), {}),
+    "notice_preferences": lambda f: (
+        f("polis_member"),
+        url("notice_preferences"),
+        {
+            "open_for_answers": "digest",
+            "all_answered": "never",
+            "agenda_proposed": "digest",
+            "position_shared": "never",
+        },
+    ),
     "meeting_create": lambda f: (f("kommun_coordinator"), url("meeting_create"), edit_data(f("meeting"), title="Ny")),
     "meeting_edit": lambda f: (
         f("kommun_coordinator"),

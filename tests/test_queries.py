@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from coordination.formatting import describe_slot, slot_label
-from coordination.services import attendance, meetings
+from coordination.services import agenda, attendance, meetings
 
 from .builders import answer_all, create_meeting, future_time
 
@@ -83,10 +83,11 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
         meetings.propose_slots(
             meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30), future_time(31)]
         )
+        agenda.propose_agenda_item(meeting=other, party=kommun, by=kommun_coordinator, title="Kameror")
     with django_assert_num_queries(10):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
-    assert_shows(response, meeting.title, "Uppföljning", "Återkoppling")
+    assert_shows(response, meeting.title, "Uppföljning", "Återkoppling", "1 förslag till dagordningen väntar")
 
 
 def test_the_ics_does_not_grow_with_attendees(
@@ -192,7 +193,8 @@ def test_posting_answers_does_not_grow_with_slots(
 
     def post(value):
         slot_ids = meeting.slots.values_list("pk", flat=True)
-        with django_assert_num_queries(15):
+        # One more than the answers need: whether every party has now answered (notices.check_all_answered).
+        with django_assert_num_queries(16):
             assert client.post(url, {f"answer_{pk}": value for pk in slot_ids}).status_code == 302
         assert set(Answer.objects.filter(party=polisen).values_list("value", flat=True)) == {value}
 

@@ -17,12 +17,24 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from coordination.models import Answer, Attendee, Meeting, OutboxMessage, Party
+from coordination.models import (
+    AgendaItem,
+    Answer,
+    Attendee,
+    Meeting,
+    NoticeKind,
+    NoticePreferences,
+    OutboxMessage,
+    Party,
+)
 from coordination.outbox import send_due
-from coordination.services import attendance, holds, meetings, reminders
+from coordination.services import agenda, attendance, holds, meetings, notices, reminders
 
 from .builders import PASSWORD, future_time
+
+Delivery = NoticePreferences.Delivery
 
 # The demo's people, as the directory writes them: surname first, after a comma.
 NAMES = {
@@ -54,8 +66,9 @@ def demo_with_directory_names():
 
 
 def live_a_meeting(client, users, parties):
-    """After the demo's opening for answers and its answers: hold times, remind, name an attendee, confirm,
-    reschedule, cancel, and ask for a new password."""
+    """After the demo's opening for answers and its answers: hold times, remind, the police's agenda item and
+    position (one convener hears at once, the other in the digest), name an attendee, confirm, reschedule,
+    cancel, and ask for a new password."""
     kommun, coordinator = parties["Kommunen"], users["kommun.samordnare"]
     dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
     earlier = Meeting.objects.get(title="Avstämning inför dialogen om Gottsunda")
@@ -66,6 +79,16 @@ def live_a_meeting(client, users, parties):
     reminders.remind_by_hand(
         meeting=Meeting.objects.for_meeting_page().get(pk=dialogue.pk), by=coordinator, party=kommun
     )
+    notices.choose_delivery(
+        user=users["lst.samordnare"],
+        choices={NoticeKind.AGENDA_PROPOSED: Delivery.IMMEDIATELY, NoticeKind.POSITION_SHARED: Delivery.IMMEDIATELY},
+    )
+    police, police_coordinator = parties["Polisen"], users["polis.samordnare"]
+    agenda.propose_agenda_item(meeting=dialogue, party=police, by=police_coordinator, title="Kameror i Gottsunda")
+    item = dialogue.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).exclude(positions__party=police).first()
+    position = agenda.save_position(item=item, party=police, by=police_coordinator, text="Polisens syn", base_version=0)
+    agenda.set_position_shared(position=position, by=police_coordinator, shared=True)
+    notices.send_due_digests(timezone.now() + notices.digest_interval())
     member = users["kommun.ordforande"]
     attendance.name_attendee(
         meeting=dialogue, party=kommun, by=coordinator, user=member, name=member.first_name, email=member.email

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,377 +16,847 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('short_name', models.CharField(max_length=60, verbose_name='short name')),
-                ('email', models.EmailField(blank=True, help_text='Used as the organiser address in calendar invites.', max_length=254, verbose_name='functional mailbox')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                ("short_name", models.CharField(max_length=60, verbose_name="short name")),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Used as the organiser address in calendar invites.",
+                        max_length=254,
+                        verbose_name="functional mailbox",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party',
-                'verbose_name_plural': 'parties',
-                'ordering': ['name'],
+                "verbose_name": "party",
+                "verbose_name_plural": "parties",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Attendee',
+            name="Attendee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
-                ('kind', models.CharField(choices=[('principal', 'principal'), ('deputy', 'deputy')], default='principal', max_length=20, verbose_name='principal or deputy')),
-                ('status', models.CharField(choices=[('named', 'named'), ('confirmed', 'confirmed')], default='named', max_length=20, verbose_name='status')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('rsvp', models.CharField(choices=[('NEEDS-ACTION', 'no answer from the calendar yet'), ('ACCEPTED', 'accepted in the calendar'), ('TENTATIVE', 'tentatively accepted in the calendar'), ('DECLINED', 'declined in the calendar')], default='NEEDS-ACTION', max_length=20, verbose_name='calendar answer')),
-                ('rsvp_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("principal", "principal"), ("deputy", "deputy")],
+                        default="principal",
+                        max_length=20,
+                        verbose_name="principal or deputy",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("named", "named"), ("confirmed", "confirmed")],
+                        default="named",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "rsvp",
+                    models.CharField(
+                        choices=[
+                            ("NEEDS-ACTION", "no answer from the calendar yet"),
+                            ("ACCEPTED", "accepted in the calendar"),
+                            ("TENTATIVE", "tentatively accepted in the calendar"),
+                            ("DECLINED", "declined in the calendar"),
+                        ],
+                        default="NEEDS-ACTION",
+                        max_length=20,
+                        verbose_name="calendar answer",
+                    ),
+                ),
+                ("rsvp_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attendee',
-                'verbose_name_plural': 'attendees',
-                'ordering': ['party__name', 'kind', 'name'],
+                "verbose_name": "attendee",
+                "verbose_name_plural": "attendees",
+                "ordering": ["party__name", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='FeedToken',
+            name="FeedToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feed_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feed_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar feed address',
-                'verbose_name_plural': 'calendar feed addresses',
+                "verbose_name": "calendar feed address",
+                "verbose_name_plural": "calendar feed addresses",
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('purpose', models.TextField(blank=True, max_length=5000, verbose_name='purpose')),
-                ('location', models.CharField(blank=True, max_length=300, verbose_name='location')),
-                ('video_link', models.URLField(blank=True, max_length=500, verbose_name='video link')),
-                ('duration_minutes', models.PositiveIntegerField(default=120, verbose_name='planned duration (minutes)')),
-                ('answer_deadline', models.DateField(blank=True, null=True, verbose_name='answer deadline')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('polling', 'polling'), ('scheduled', 'scheduled'), ('cancelled', 'cancelled'), ('held', 'held')], default='draft', max_length=20, verbose_name='status')),
-                ('confirmation_reason', models.TextField(blank=True, verbose_name='reason for confirming despite a no')),
-                ('cancellation_reason', models.TextField(blank=True, verbose_name='reason for cancelling')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('sequence', models.PositiveIntegerField(default=0, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("purpose", models.TextField(blank=True, max_length=5000, verbose_name="purpose")),
+                ("location", models.CharField(blank=True, max_length=300, verbose_name="location")),
+                ("video_link", models.URLField(blank=True, max_length=500, verbose_name="video link")),
+                (
+                    "duration_minutes",
+                    models.PositiveIntegerField(default=120, verbose_name="planned duration (minutes)"),
+                ),
+                ("answer_deadline", models.DateField(blank=True, null=True, verbose_name="answer deadline")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("polling", "polling"),
+                            ("scheduled", "scheduled"),
+                            ("cancelled", "cancelled"),
+                            ("held", "held"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "confirmation_reason",
+                    models.TextField(blank=True, verbose_name="reason for confirming despite a no"),
+                ),
+                ("cancellation_reason", models.TextField(blank=True, verbose_name="reason for cancelling")),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("sequence", models.PositiveIntegerField(default=0, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'meeting',
-                'verbose_name_plural': 'meetings',
-                'ordering': ['-created_at'],
+                "verbose_name": "meeting",
+                "verbose_name_plural": "meetings",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarReply',
+            name="CalendarReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(blank=True, max_length=300)),
-                ('sender', models.CharField(blank=True, max_length=300)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('outcome', models.CharField(choices=[('applied', 'applied'), ('unchanged', 'already recorded'), ('not_a_reply', 'not a calendar reply'), ('malformed', 'unreadable calendar'), ('unknown_meeting', 'no such meeting'), ('stale', 'answers an older version of the invitation'), ('unknown_attendee', 'not an attendee of the meeting')], max_length=20)),
-                ('partstat', models.CharField(blank=True, max_length=20)),
-                ('attendee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='coordination.attendee')),
-                ('meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='coordination.meeting')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("message_id", models.CharField(blank=True, max_length=300)),
+                ("sender", models.CharField(blank=True, max_length=300)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("applied", "applied"),
+                            ("unchanged", "already recorded"),
+                            ("not_a_reply", "not a calendar reply"),
+                            ("malformed", "unreadable calendar"),
+                            ("unknown_meeting", "no such meeting"),
+                            ("stale", "answers an older version of the invitation"),
+                            ("unknown_attendee", "not an attendee of the meeting"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("partstat", models.CharField(blank=True, max_length=20)),
+                (
+                    "attendee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="coordination.attendee",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="coordination.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar reply',
-                'verbose_name_plural': 'calendar replies',
-                'ordering': ['-received_at', '-pk'],
+                "verbose_name": "calendar reply",
+                "verbose_name_plural": "calendar replies",
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='attendee',
-            name='meeting',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attendees', to='coordination.meeting'),
+            model_name="attendee",
+            name="meeting",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="attendees", to="coordination.meeting"
+            ),
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, max_length=5000, verbose_name='description')),
-                ('planned_minutes', models.PositiveIntegerField(default=15, verbose_name='planned minutes')),
-                ('status', models.CharField(choices=[('proposed', 'proposed'), ('accepted', 'accepted'), ('declined', 'declined')], default='proposed', max_length=20, verbose_name='status')),
-                ('decline_reason', models.TextField(blank=True, verbose_name='reason for declining')),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agenda_items', to='coordination.meeting')),
-                ('presenting_party', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party', verbose_name='presenting party')),
-                ('proposed_by_party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, max_length=5000, verbose_name="description")),
+                ("planned_minutes", models.PositiveIntegerField(default=15, verbose_name="planned minutes")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("proposed", "proposed"), ("accepted", "accepted"), ("declined", "declined")],
+                        default="proposed",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("decline_reason", models.TextField(blank=True, verbose_name="reason for declining")),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agenda_items",
+                        to="coordination.meeting",
+                    ),
+                ),
+                (
+                    "presenting_party",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="coordination.party",
+                        verbose_name="presenting party",
+                    ),
+                ),
+                (
+                    "proposed_by_party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agenda item',
-                'verbose_name_plural': 'agenda items',
-                'ordering': ['order', 'created_at', 'pk'],
+                "verbose_name": "agenda item",
+                "verbose_name_plural": "agenda items",
+                "ordering": ["order", "created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('invitation', 'invitation'), ('update', 'update'), ('cancellation', 'cancellation'), ('reminder', 'reminder'), ('holds_released', 'tentative holds released')], max_length=20)),
-                ('recipient', models.EmailField(max_length=254)),
-                ('recipient_name', models.CharField(blank=True, max_length=200)),
-                ('subject', models.CharField(max_length=300)),
-                ('text', models.TextField()),
-                ('html', models.TextField()),
-                ('calendar', models.TextField(blank=True)),
-                ('method', models.CharField(blank=True, max_length=20)),
-                ('sequence', models.PositiveIntegerField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outbox', to='coordination.meeting')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("invitation", "invitation"),
+                            ("update", "update"),
+                            ("cancellation", "cancellation"),
+                            ("reminder", "reminder"),
+                            ("holds_released", "tentative holds released"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("recipient", models.EmailField(max_length=254)),
+                ("recipient_name", models.CharField(blank=True, max_length=200)),
+                ("subject", models.CharField(max_length=300)),
+                ("text", models.TextField()),
+                ("html", models.TextField()),
+                ("calendar", models.TextField(blank=True)),
+                ("method", models.CharField(blank=True, max_length=20)),
+                ("sequence", models.PositiveIntegerField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="outbox", to="coordination.meeting"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'outgoing message',
-                'verbose_name_plural': 'outgoing messages',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "outgoing message",
+                "verbose_name_plural": "outgoing messages",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_name', models.CharField(max_length=200)),
-                ('action', models.CharField(choices=[('meeting_created', 'created the meeting'), ('meeting_edited', 'edited the meeting'), ('polling_opened', 'opened the meeting for answers'), ('party_invited', 'invited a party'), ('party_uninvited', 'removed a party'), ('slot_proposed', 'proposed a time'), ('slot_withdrawn', 'withdrew a time'), ('answer_given', 'answered'), ('answer_changed', 'changed an answer'), ('slot_confirmed', 'confirmed a time'), ('meeting_rescheduled', 'rescheduled the meeting'), ('meeting_cancelled', 'cancelled the meeting'), ('meeting_held', 'marked the meeting as held'), ('attendee_named', 'named an attendee'), ('attendee_removed', 'removed an attendee'), ('attendance_confirmed', 'confirmed attendance'), ('agenda_item_proposed', 'proposed an agenda item'), ('agenda_item_edited', 'edited an agenda item'), ('agenda_item_accepted', 'accepted an agenda item'), ('agenda_item_declined', 'declined an agenda item'), ('agenda_reordered', 'reordered the agenda'), ('position_saved', 'saved a position'), ('position_shared', 'shared a position'), ('position_withdrawn', 'withdrew a shared position'), ('document_added', 'added a document'), ('document_replaced', 'replaced a document'), ('reminder_sent', 'sent a reminder'), ('calendar_reply', 'answered the invitation in their calendar')], max_length=40)),
-                ('subject', models.CharField(blank=True, max_length=300)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('private', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='coordination.meeting')),
-                ('party', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='coordination.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("actor_name", models.CharField(max_length=200)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("meeting_created", "created the meeting"),
+                            ("meeting_edited", "edited the meeting"),
+                            ("polling_opened", "opened the meeting for answers"),
+                            ("party_invited", "invited a party"),
+                            ("party_uninvited", "removed a party"),
+                            ("slot_proposed", "proposed a time"),
+                            ("slot_withdrawn", "withdrew a time"),
+                            ("answer_given", "answered"),
+                            ("answer_changed", "changed an answer"),
+                            ("slot_confirmed", "confirmed a time"),
+                            ("meeting_rescheduled", "rescheduled the meeting"),
+                            ("meeting_cancelled", "cancelled the meeting"),
+                            ("meeting_held", "marked the meeting as held"),
+                            ("attendee_named", "named an attendee"),
+                            ("attendee_removed", "removed an attendee"),
+                            ("attendance_confirmed", "confirmed attendance"),
+                            ("agenda_item_proposed", "proposed an agenda item"),
+                            ("agenda_item_edited", "edited an agenda item"),
+                            ("agenda_item_accepted", "accepted an agenda item"),
+                            ("agenda_item_declined", "declined an agenda item"),
+                            ("agenda_reordered", "reordered the agenda"),
+                            ("position_saved", "saved a position"),
+                            ("position_shared", "shared a position"),
+                            ("position_withdrawn", "withdrew a shared position"),
+                            ("document_added", "added a document"),
+                            ("document_replaced", "replaced a document"),
+                            ("reminder_sent", "sent a reminder"),
+                            ("calendar_reply", "answered the invitation in their calendar"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=300)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("private", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="coordination.meeting"
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="coordination.party",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'event log',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "event",
+                "verbose_name_plural": "event log",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='attendee',
-            name='party',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party'),
+            model_name="attendee",
+            name="party",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+            ),
         ),
         migrations.CreateModel(
-            name='Position',
+            name="Position",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('shared', 'shared')], default='draft', max_length=20, verbose_name='state')),
-                ('text', models.TextField(max_length=20000, verbose_name='text')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agenda_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='positions', to='coordination.agendaitem')),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("shared", "shared")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("text", models.TextField(max_length=20000, verbose_name="text")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agenda_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="positions",
+                        to="coordination.agendaitem",
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'position',
-                'verbose_name_plural': 'positions',
-                'ordering': ['party__name'],
+                "verbose_name": "position",
+                "verbose_name_plural": "positions",
+                "ordering": ["party__name"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(storage=coordination.models.documents_storage, upload_to=coordination.models.generated_document_name)),
-                ('original_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('replaced_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agenda_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='coordination.agendaitem')),
-                ('replaces', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaced_by', to='coordination.document')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party')),
-                ('position', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='coordination.position')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "file",
+                    models.FileField(
+                        storage=coordination.models.documents_storage,
+                        upload_to=coordination.models.generated_document_name,
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("replaced_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agenda_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="coordination.agendaitem",
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="replaced_by",
+                        to="coordination.document",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+                    ),
+                ),
+                (
+                    "position",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="coordination.position",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
-                'verbose_name_plural': 'documents',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "document",
+                "verbose_name_plural": "documents",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PositionVersion',
+            name="PositionVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('text', models.TextField()),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('shared', 'shared')], max_length=20)),
-                ('author_name', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('position', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='coordination.position')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("text", models.TextField()),
+                ("state", models.CharField(choices=[("draft", "draft"), ("shared", "shared")], max_length=20)),
+                ("author_name", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "position",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="coordination.position"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'position version',
-                'verbose_name_plural': 'position versions',
-                'ordering': ['position', 'number'],
+                "verbose_name": "position version",
+                "verbose_name_plural": "position versions",
+                "ordering": ["position", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('sv', 'Swedish'), ('en', 'English')], default='sv', max_length=10, verbose_name='language')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("sv", "Swedish"), ("en", "English")],
+                        default="sv",
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="profile", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'profile',
-                'verbose_name_plural': 'profiles',
+                "verbose_name": "profile",
+                "verbose_name_plural": "profiles",
             },
         ),
         migrations.CreateModel(
-            name='ReminderSent',
+            name="ReminderSent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('deadline', models.DateField()),
-                ('occasion', models.CharField(choices=[('two_days_before', 'two days before the deadline'), ('on_the_day', 'on the day of the deadline')], max_length=20)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='coordination.meeting')),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='coordination.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("deadline", models.DateField()),
+                (
+                    "occasion",
+                    models.CharField(
+                        choices=[
+                            ("two_days_before", "two days before the deadline"),
+                            ("on_the_day", "on the day of the deadline"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reminders", to="coordination.meeting"
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="coordination.party"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reminder sent',
-                'verbose_name_plural': 'reminders sent',
+                "verbose_name": "reminder sent",
+                "verbose_name_plural": "reminders sent",
             },
         ),
         migrations.CreateModel(
-            name='Slot',
+            name="Slot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField(verbose_name='start')),
-                ('end', models.DateTimeField(verbose_name='end')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='coordination.meeting')),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposed_by_party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField(verbose_name="start")),
+                ("end", models.DateTimeField(verbose_name="end")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="slots", to="coordination.meeting"
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposed_by_party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'slot',
-                'verbose_name_plural': 'slots',
-                'ordering': ['start', 'end'],
+                "verbose_name": "slot",
+                "verbose_name_plural": "slots",
+                "ordering": ["start", "end"],
             },
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='confirmed_slot',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.slot', verbose_name='confirmed time'),
+            model_name="meeting",
+            name="confirmed_slot",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="coordination.slot",
+                verbose_name="confirmed time",
+            ),
         ),
         migrations.CreateModel(
-            name='Hold',
+            name="Hold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holds', to='coordination.meeting')),
-                ('slots', models.ManyToManyField(related_name='+', to='coordination.slot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="holds", to="coordination.meeting"
+                    ),
+                ),
+                ("slots", models.ManyToManyField(related_name="+", to="coordination.slot")),
             ],
             options={
-                'verbose_name': 'tentative hold',
-                'verbose_name_plural': 'tentative holds',
+                "verbose_name": "tentative hold",
+                "verbose_name_plural": "tentative holds",
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.CharField(choices=[('yes', 'Yes'), ('if_need_be', 'If need be'), ('no', 'No')], max_length=20, verbose_name='answer')),
-                ('comment', models.CharField(blank=True, max_length=500, verbose_name='comment')),
-                ('answered_at', models.DateTimeField(auto_now=True)),
-                ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party')),
-                ('slot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='coordination.slot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "value",
+                    models.CharField(
+                        choices=[("yes", "Yes"), ("if_need_be", "If need be"), ("no", "No")],
+                        max_length=20,
+                        verbose_name="answer",
+                    ),
+                ),
+                ("comment", models.CharField(blank=True, max_length=500, verbose_name="comment")),
+                ("answered_at", models.DateTimeField(auto_now=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+                    ),
+                ),
+                (
+                    "slot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="coordination.slot"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'answer',
-                'verbose_name_plural': 'answers',
+                "verbose_name": "answer",
+                "verbose_name_plural": "answers",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'coordinator'), ('member', 'member'), ('secretary', 'secretary')], default='member', max_length=20, verbose_name='role')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='title')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='coordination.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("coordinator", "coordinator"), ("member", "member"), ("secretary", "secretary")],
+                        default="member",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="title")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="coordination.party"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'constraints': [models.UniqueConstraint(fields=('user', 'party'), name='one_membership_per_party')],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "constraints": [models.UniqueConstraint(fields=("user", "party"), name="one_membership_per_party")],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('convening', 'convening'), ('invited', 'invited')], default='invited', max_length=20, verbose_name='role')),
-                ('required', models.BooleanField(default=True, verbose_name='required')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='coordination.meeting')),
-                ('party', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='coordination.party')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("convening", "convening"), ("invited", "invited")],
+                        default="invited",
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("required", models.BooleanField(default=True, verbose_name="required")),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="coordination.meeting",
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="invitations", to="coordination.party"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
-                'ordering': ['role', 'party__name'],
-                'constraints': [models.UniqueConstraint(fields=('meeting', 'party'), name='one_invitation_per_party')],
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
+                "ordering": ["role", "party__name"],
+                "constraints": [models.UniqueConstraint(fields=("meeting", "party"), name="one_invitation_per_party")],
             },
         ),
         migrations.AddConstraint(
-            model_name='position',
-            constraint=models.UniqueConstraint(fields=('agenda_item', 'party'), name='one_position_per_party'),
+            model_name="position",
+            constraint=models.UniqueConstraint(fields=("agenda_item", "party"), name="one_position_per_party"),
         ),
         migrations.AddConstraint(
-            model_name='positionversion',
-            constraint=models.UniqueConstraint(fields=('position', 'number'), name='one_version_number'),
+            model_name="positionversion",
+            constraint=models.UniqueConstraint(fields=("position", "number"), name="one_version_number"),
         ),
         migrations.AddConstraint(
-            model_name='remindersent',
-            constraint=models.UniqueConstraint(fields=('meeting', 'party', 'deadline', 'occasion'), name='one_reminder_per_occasion'),
+            model_name="remindersent",
+            constraint=models.UniqueConstraint(
+                fields=("meeting", "party", "deadline", "occasion"), name="one_reminder_per_occasion"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='slot_ends_after_start'),
+            model_name="slot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="slot_ends_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='slot',
-            constraint=models.UniqueConstraint(condition=models.Q(('withdrawn_at__isnull', True)), fields=('meeting', 'start', 'end'), name='one_active_slot_per_time'),
+            model_name="slot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("withdrawn_at__isnull", True)),
+                fields=("meeting", "start", "end"),
+                name="one_active_slot_per_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('confirmed_slot__isnull', False), ('status', 'scheduled')), models.Q(('status', 'scheduled'), _negated=True), _connector='OR'), name='scheduled_meeting_has_slot'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("confirmed_slot__isnull", False), ("status", "scheduled")),
+                    models.Q(("status", "scheduled"), _negated=True),
+                    _connector="OR",
+                ),
+                name="scheduled_meeting_has_slot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hold',
-            constraint=models.UniqueConstraint(fields=('meeting', 'user'), name='one_hold_per_user'),
+            model_name="hold",
+            constraint=models.UniqueConstraint(fields=("meeting", "user"), name="one_hold_per_user"),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('slot', 'party'), name='one_answer_per_slot_and_party'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(fields=("slot", "party"), name="one_answer_per_slot_and_party"),
         ),
     ]

@@ -44,31 +44,69 @@ def on_postgresql(sql):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0001_initial'),
+        ("coordination", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='action',
-            field=models.CharField(choices=[('meeting_created', 'created the meeting'), ('meeting_edited', 'edited the meeting'), ('polling_opened', 'opened the meeting for answers'), ('party_invited', 'invited a party'), ('party_uninvited', 'removed a party'), ('slot_proposed', 'proposed a time'), ('slot_withdrawn', 'withdrew a time'), ('answer_given', 'answered'), ('answer_changed', 'changed an answer'), ('slot_confirmed', 'confirmed a time'), ('meeting_rescheduled', 'rescheduled the meeting'), ('meeting_cancelled', 'cancelled the meeting'), ('meeting_held', 'marked the meeting as held'), ('attendee_named', 'named an attendee'), ('attendee_removed', 'removed an attendee'), ('attendance_confirmed', 'confirmed attendance'), ('agenda_item_proposed', 'proposed an agenda item'), ('agenda_item_edited', 'edited an agenda item'), ('agenda_item_accepted', 'accepted an agenda item'), ('agenda_item_declined', 'declined an agenda item'), ('agenda_reordered', 'reordered the agenda'), ('position_saved', 'saved a position'), ('position_shared', 'shared a position'), ('position_withdrawn', 'withdrew a shared position'), ('document_added', 'added a document'), ('document_replaced', 'replaced a document'), ('reminder_sent', 'sent a reminder'), ('calendar_reply', 'answered the invitation in their calendar'), ('log_exported', 'exported the event log')], max_length=40),
+            model_name="event",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("meeting_created", "created the meeting"),
+                    ("meeting_edited", "edited the meeting"),
+                    ("polling_opened", "opened the meeting for answers"),
+                    ("party_invited", "invited a party"),
+                    ("party_uninvited", "removed a party"),
+                    ("slot_proposed", "proposed a time"),
+                    ("slot_withdrawn", "withdrew a time"),
+                    ("answer_given", "answered"),
+                    ("answer_changed", "changed an answer"),
+                    ("slot_confirmed", "confirmed a time"),
+                    ("meeting_rescheduled", "rescheduled the meeting"),
+                    ("meeting_cancelled", "cancelled the meeting"),
+                    ("meeting_held", "marked the meeting as held"),
+                    ("attendee_named", "named an attendee"),
+                    ("attendee_removed", "removed an attendee"),
+                    ("attendance_confirmed", "confirmed attendance"),
+                    ("agenda_item_proposed", "proposed an agenda item"),
+                    ("agenda_item_edited", "edited an agenda item"),
+                    ("agenda_item_accepted", "accepted an agenda item"),
+                    ("agenda_item_declined", "declined an agenda item"),
+                    ("agenda_reordered", "reordered the agenda"),
+                    ("position_saved", "saved a position"),
+                    ("position_shared", "shared a position"),
+                    ("position_withdrawn", "withdrew a shared position"),
+                    ("document_added", "added a document"),
+                    ("document_replaced", "replaced a document"),
+                    ("reminder_sent", "sent a reminder"),
+                    ("calendar_reply", "answered the invitation in their calendar"),
+                    ("log_exported", "exported the event log"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='meeting',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='coordination.meeting'),
+            model_name="event",
+            name="meeting",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="events", to="coordination.meeting"
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='party',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='coordination.party'),
+            model_name="event",
+            name="party",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="coordination.party"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('actor_name', ''), _negated=True), name='event_names_its_actor'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("actor_name", ""), _negated=True), name="event_names_its_actor"
+            ),
         ),
         migrations.RunPython(on_postgresql(APPEND_ONLY), on_postgresql(REMOVE_APPEND_ONLY)),
     ]

@@ -5,35 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0002_eventlog_append_only'),
+        ("coordination", "0002_eventlog_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agendaitem',
-            name='form_token',
+            model_name="agendaitem",
+            name="form_token",
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='attendee',
-            name='form_token',
+            model_name="attendee",
+            name="form_token",
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='document',
-            name='form_token',
+            model_name="document",
+            name="form_token",
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='form_token',
+            model_name="meeting",
+            name="form_token",
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_slot__isnull', True), models.Q(('status__in', ['draft', 'polling']), _negated=True), _connector='OR'), name='planned_meeting_has_no_confirmed_slot'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confirmed_slot__isnull", True),
+                    models.Q(("status__in", ["draft", "polling"]), _negated=True),
+                    _connector="OR",
+                ),
+                name="planned_meeting_has_no_confirmed_slot",
+            ),
         ),
     ]

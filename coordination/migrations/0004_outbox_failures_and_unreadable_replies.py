@@ -4,30 +4,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0003_concurrency'),
+        ("coordination", "0003_concurrency"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outboxmessage',
-            name='failed_at',
+            model_name="outboxmessage",
+            name="failed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='outboxmessage',
-            name='failure',
-            field=models.CharField(blank=True, choices=[('unreachable', 'the mail server could not be reached'), ('deferred', 'the mail server asked to try again later'), ('recipient_refused', "the address was refused by the recipient's mail server"), ('bad_address', 'the address cannot be used for e-mail'), ('message_refused', 'the mail server refused the message'), ('gave_up', 'the mail server did not accept it in three days of attempts')], max_length=20),
+            model_name="outboxmessage",
+            name="failure",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("unreachable", "the mail server could not be reached"),
+                    ("deferred", "the mail server asked to try again later"),
+                    ("recipient_refused", "the address was refused by the recipient's mail server"),
+                    ("bad_address", "the address cannot be used for e-mail"),
+                    ("message_refused", "the mail server refused the message"),
+                    ("gave_up", "the mail server did not accept it in three days of attempts"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='calendarreply',
-            name='outcome',
-            field=models.CharField(choices=[('applied', 'applied'), ('unchanged', 'already recorded'), ('not_a_reply', 'not a calendar reply'), ('malformed', 'unreadable calendar'), ('unknown_meeting', 'no such meeting'), ('stale', 'answers an older version of the invitation'), ('unknown_attendee', 'not an attendee of the meeting'), ('unreadable', 'unreadable message'), ('too_large', 'too large to be a calendar reply')], max_length=20),
+            model_name="calendarreply",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("applied", "applied"),
+                    ("unchanged", "already recorded"),
+                    ("not_a_reply", "not a calendar reply"),
+                    ("malformed", "unreadable calendar"),
+                    ("unknown_meeting", "no such meeting"),
+                    ("stale", "answers an older version of the invitation"),
+                    ("unknown_attendee", "not an attendee of the meeting"),
+                    ("unreadable", "unreadable message"),
+                    ("too_large", "too large to be a calendar reply"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='action',
-            field=models.CharField(choices=[('meeting_created', 'created the meeting'), ('meeting_edited', 'edited the meeting'), ('polling_opened', 'opened the meeting for answers'), ('party_invited', 'invited a party'), ('party_uninvited', 'removed a party'), ('slot_proposed', 'proposed a time'), ('slot_withdrawn', 'withdrew a time'), ('answer_given', 'answered'), ('answer_changed', 'changed an answer'), ('slot_confirmed', 'confirmed a time'), ('meeting_rescheduled', 'rescheduled the meeting'), ('meeting_cancelled', 'cancelled the meeting'), ('meeting_held', 'marked the meeting as held'), ('attendee_named', 'named an attendee'), ('attendee_removed', 'removed an attendee'), ('attendance_confirmed', 'confirmed attendance'), ('agenda_item_proposed', 'proposed an agenda item'), ('agenda_item_edited', 'edited an agenda item'), ('agenda_item_accepted', 'accepted an agenda item'), ('agenda_item_declined', 'declined an agenda item'), ('agenda_reordered', 'reordered the agenda'), ('position_saved', 'saved a position'), ('position_shared', 'shared a position'), ('position_withdrawn', 'withdrew a shared position'), ('document_added', 'added a document'), ('document_replaced', 'replaced a document'), ('reminder_sent', 'sent a reminder'), ('calendar_reply', 'answered the invitation in their calendar'), ('log_exported', 'exported the event log'), ('mail_resent', 'corrected an address and sent the mail again')], max_length=40),
+            model_name="event",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("meeting_created", "created the meeting"),
+                    ("meeting_edited", "edited the meeting"),
+                    ("polling_opened", "opened the meeting for answers"),
+                    ("party_invited", "invited a party"),
+                    ("party_uninvited", "removed a party"),
+                    ("slot_proposed", "proposed a time"),
+                    ("slot_withdrawn", "withdrew a time"),
+                    ("answer_given", "answered"),
+                    ("answer_changed", "changed an answer"),
+                    ("slot_confirmed", "confirmed a time"),
+                    ("meeting_rescheduled", "rescheduled the meeting"),
+                    ("meeting_cancelled", "cancelled the meeting"),
+                    ("meeting_held", "marked the meeting as held"),
+                    ("attendee_named", "named an attendee"),
+                    ("attendee_removed", "removed an attendee"),
+                    ("attendance_confirmed", "confirmed attendance"),
+                    ("agenda_item_proposed", "proposed an agenda item"),
+                    ("agenda_item_edited", "edited an agenda item"),
+                    ("agenda_item_accepted", "accepted an agenda item"),
+                    ("agenda_item_declined", "declined an agenda item"),
+                    ("agenda_reordered", "reordered the agenda"),
+                    ("position_saved", "saved a position"),
+                    ("position_shared", "shared a position"),
+                    ("position_withdrawn", "withdrew a shared position"),
+                    ("document_added", "added a document"),
+                    ("document_replaced", "replaced a document"),
+                    ("reminder_sent", "sent a reminder"),
+                    ("calendar_reply", "answered the invitation in their calendar"),
+                    ("log_exported", "exported the event log"),
+                    ("mail_resent", "corrected an address and sent the mail again"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

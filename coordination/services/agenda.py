@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import AgendaItem, Document, Event, Position, PositionVersion, person_name
+from . import notices
 from .base import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def _locked_item(item):
 def propose_agenda_item(
     *, meeting, party, by, title, description="", presenting_party=None, planned_minutes=15, form_token=None
 ):
-    """A party proposes a topic; it waits for the convener. Side effect: one event.
+    """A party proposes a topic; it waits for the convener. Side effects: one event, a notice to the conveners.
 
     The same form posted again returns the item it proposed and changes nothing.
     """
@@ -79,6 +80,7 @@ def propose_agenda_item(
         subject=title,
         after=_item_json(item),
     )
+    notices.agenda_item_proposed(item, by=by)
     return item
 
 
@@ -260,7 +262,8 @@ def set_position_shared(*, position, by, shared):
     """Share a position with every party of the meeting, or withdraw it to the own party.
 
     The change is a version of its own, so the log and the version list keep
-    that the text was shared and when. Idempotent. Side effect: one event.
+    that the text was shared and when. Idempotent. Side effects: one event; sharing
+    is a notice to the conveners' coordinators of the other parties.
     """
     meeting = locked_meeting(position.agenda_item.meeting)
     _require_active(meeting)
@@ -283,6 +286,8 @@ def set_position_shared(*, position, by, shared):
         before={"state": before},
         after={"state": state, "version": position.version},
     )
+    if shared:
+        notices.position_shared(position, by=by)
     return position
 
 

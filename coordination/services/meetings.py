@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .. import rules
 from ..formatting import describe_slot
 from ..models import Answer, Event, Invitation, Meeting, OutboxMessage, Slot
-from . import holds, invites
+from . import holds, invites, notices
 from .base import RuleError, created_by_form, event_row, locked_meeting, log_event
 
 
@@ -94,18 +94,24 @@ def save_meeting(
                 before={name: _json_value(before[name]) for name in DETAIL_FIELDS},
                 after={name: _json_value(details[name]) for name in DETAIL_FIELDS},
             )
-    invitations_changed = _set_invitations(
+    invitations_changed, newly_invited = _set_invitations(
         meeting=meeting, by=by, party=party, convening=convening, required=required, optional=optional
     )
     if invitations_changed:
         # The parties are part of what the edit form shows, so a change of them is a new edit version too.
         meeting.save(update_fields=["updated_at"])
+        notices.open_for_answers(meeting, newly_invited, by=by)
+        notices.check_all_answered(meeting)
     return meeting
 
 
 def _set_invitations(*, meeting, by, party, convening, required, optional):
-    """Invite and uninvite so that the meeting has exactly these parties; True if any changed."""
+    """Invite and uninvite so that the meeting has exactly these parties.
+
+    Returns whether any changed, and the parties invited that were not before.
+    """
     changed = False
+    newly_invited = []
     wanted = {p.pk: (p, Invitation.Role.CONVENING, True) for p in convening}
     wanted.update({p.pk: (p, Invitation.Role.INVITED, True) for p in required})
     wanted.update({p.pk: (p, Invitation.Role.INVITED, False) for p in optional})
@@ -130,6 +136,8 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
         before = {"role": invitation.role, "required": invitation.required} if invitation else None
         Invitation.objects.update_or_create(meeting=meeting, party=invited, defaults=state)
         changed = True
+        if invitation is None:
+            newly_invited.append(invited)
         log_event(
             meeting=meeting,
             by=by,
@@ -139,12 +147,15 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
             before=before,
             after=state,
         )
-    return changed
+    return changed, newly_invited
 
 
 @transaction.atomic
 def open_polling(*, meeting, by, party):
-    """Open a draft for answers: the invited parties now see it. Side effect: one event."""
+    """Open a draft for answers: the invited parties now see it.
+
+    Side effects: one event; a notice to everyone who can answer for a party of the meeting, but the opener.
+    """
     meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.DRAFT:
         raise RuleError(_("The meeting is already open for answers."))
@@ -153,6 +164,7 @@ def open_polling(*, meeting, by, party):
     meeting.status = Meeting.Status.POLLING
     meeting.save(update_fields=["status", "updated_at"])
     log_event(meeting=meeting, by=by, party=party, action=Event.Action.POLLING_OPENED, subject=meeting.title)
+    notices.open_for_answers(meeting, [inv.party for inv in meeting.invitations.select_related("party")], by=by)
     return meeting
 
 
@@ -192,6 +204,7 @@ def propose_slots(*, meeting, party, by, times):
         )
         _record_answers(meeting=meeting, party=party, by=by, changes=[(slot, Answer.Value.YES, "", None)])
         slots.append(slot)
+    notices.check_all_answered(meeting)
     return slots
 
 
@@ -214,6 +227,7 @@ def withdraw_slot(*, slot, by, party):
         subject=describe_slot(slot),
         before=_slot_json(slot),
     )
+    notices.check_all_answered(meeting)
     return slot
 
 
@@ -240,6 +254,7 @@ def answer_slots(*, meeting, party, by, answers):
         changes.append((slots[slot_id], value, comment, previous))
     if changes:
         _record_answers(meeting=meeting, party=party, by=by, changes=changes)
+        notices.check_all_answered(meeting)
     return len(changes)
 
 

@@ -1,7 +1,9 @@
 """Reminders of the answer deadline, to the required parties that have not answered every open time.
 
 Automatically two days before the deadline and on the day, once per deadline
-(a moved deadline gets its own reminders); by hand whenever the convener asks.
+(a moved deadline gets its own reminders); by hand when the convener asks, but
+not to a party reminded (either way) in the last ``BY_HAND_PAUSE``. They go to
+everyone who can answer for the party (``rules.people_who_can_answer_for``).
 """
 
 import datetime
@@ -9,25 +11,22 @@ import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .. import mail
-from ..formatting import plain_date
-from ..models import Event, Meeting, Membership, OutboxMessage, ReminderSent
+from .. import mail, rules
+from ..formatting import plain_date, stockholm_moment
+from ..models import Event, Meeting, OutboxMessage, ReminderSent
 from ..overview import build_grid
-from .base import log_event
+from .base import RuleError, locked_meeting, log_event
+
+# A party reminded less than this long ago is not reminded again by hand.
+BY_HAND_PAUSE = datetime.timedelta(hours=24)
 
 
 def missing_parties(meeting):
     """The required parties with at least one open time unanswered. ``meeting`` as for_meeting_page()."""
     return build_grid(meeting).missing_required
-
-
-def _recipients(party):
-    """The party's coordinators and members with an address: they may answer for it."""
-    memberships = Membership.objects.filter(
-        party=party, role__in=[Membership.Role.COORDINATOR, Membership.Role.MEMBER], user__is_active=True
-    ).select_related("user__profile")
-    return [m.user for m in memberships if m.user.email]
 
 
 def queue_reminders(meeting, parties):
@@ -49,16 +48,55 @@ def queue_reminders(meeting, parties):
 
         messages += [
             mail.compose(OutboxMessage.Kind.REMINDER, mail.Recipient.user(user), context, meeting=meeting)
-            for user in _recipients(party)
+            for user in rules.people_who_can_answer_for(meeting, party)
         ]
     OutboxMessage.objects.bulk_create(messages)
     return len(messages)
 
 
+def last_reminded(meeting):
+    """party id -> when the party was last reminded of this meeting, by hand or automatically."""
+    last = {}
+    for party_id, sent_at in meeting.reminders.order_by("sent_at").values_list("party_id", "sent_at"):
+        last[party_id] = sent_at
+    return last
+
+
 @transaction.atomic
 def remind_by_hand(*, meeting, by, party):
-    """The convener's reminder to every required party still missing answers. Side effect: one event."""
+    """The convener's reminder to every required party still missing answers.
+
+    A party reminded within BY_HAND_PAUSE is left out; if that leaves none, a
+    RuleError says when the reminder went. Side effects: a ReminderSent row per
+    party reminded, one event. Returns the parties reminded and those left out.
+    """
+    locked_meeting(meeting)  # two conveners clicking at once: the second waits, then finds the first's reminders
     missing = missing_parties(meeting)
+    last = last_reminded(meeting)
+    since = timezone.now() - BY_HAND_PAUSE
+    recent = [p for p in missing if p.pk in last and last[p.pk] > since]
+    if missing and len(recent) == len(missing):
+        latest = max(last[p.pk] for p in recent)
+        raise RuleError(
+            _(
+                "%(parties)s got a reminder on %(when)s. A new reminder can be sent 24 hours after the last one, "
+                "from %(again)s."
+            )
+            % {
+                "parties": ", ".join(p.short_name for p in recent),
+                "when": stockholm_moment(latest),
+                "again": stockholm_moment(latest + BY_HAND_PAUSE),
+            }
+        )
+    missing = [p for p in missing if p not in recent]
+    ReminderSent.objects.bulk_create(
+        [
+            ReminderSent(
+                meeting=meeting, party=p, deadline=meeting.answer_deadline, occasion=ReminderSent.Occasion.BY_HAND
+            )
+            for p in missing
+        ]
+    )
     count = queue_reminders(meeting, missing)
     if missing:
         log_event(
@@ -69,7 +107,7 @@ def remind_by_hand(*, meeting, by, party):
             subject=", ".join(p.short_name for p in missing),
             after={"parties": [p.name for p in missing], "messages": count},
         )
-    return missing
+    return missing, recent
 
 
 OCCASIONS = {

@@ -22,6 +22,7 @@ register = template.Library()
 
 register.filter("stockholm_date", formatting.stockholm_date)
 register.filter("stockholm_time", formatting.stockholm_time)
+register.filter("stockholm_moment", formatting.stockholm_moment)
 register.filter("plain_date", formatting.plain_date)
 register.filter("slot_label", formatting.slot_label)
 register.filter("log_time", formatting.log_time)

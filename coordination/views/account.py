@@ -1,5 +1,5 @@
 """The user's own things: logging in (with a second step for two-factor login), the password,
-two-factor login, choosing a language, the calendar feed."""
+two-factor login, choosing a language, the calendar feed, the notices."""
 
 import hashlib
 import time
@@ -22,10 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from .. import rules, two_factor
-from ..forms import OneTimeCodeForm, PasswordResetForm
+from ..forms import NoticePreferencesForm, OneTimeCodeForm, PasswordResetForm
 from ..models import Profile
 from ..security import allow_password_reset, log_security_event
-from ..services import feeds
+from ..services import feeds, notices
 
 # Set at login and removed at logout: a browser that still has it but no session lost the session
 # to inactivity (or to a password change elsewhere), and the login page says so.
@@ -236,15 +236,31 @@ def choose_language(request):
 
 
 @login_required
-def account(request):
-    """The user's own page: their parties, password, two-factor login and calendar feed address."""
+def account(request, notice_form=None):
+    """The user's own page: their parties, password, two-factor login, calendar feed address and notices."""
+    if notice_form is None:
+        notice_form = NoticePreferencesForm(instance=notices.preferences_of([request.user])[request.user.pk])
     context = {
         "active_feed": request.user.feed_tokens.filter(revoked_at__isnull=True).first(),
         "new_feed_url": _feed_links(request, request.session.pop(NEW_FEED_TOKEN, None)),
         "memberships": request.user.memberships.select_related("party"),
         "two_factor_on": two_factor.confirmed_device(request.user) is not None,
+        "notice_form": notice_form,
+        "digest_hours": settings.NOTICE_DIGEST_HOURS,
     }
-    return render(request, "coordination/account.html", context)
+    return render(request, "coordination/account.html", context, status=400 if notice_form.errors else 200)
+
+
+@login_required
+@require_POST
+def notice_preferences(request):
+    """The user chooses how each kind of notice reaches them. Always their own: the URL names no one."""
+    form = NoticePreferencesForm(request.POST)
+    if not form.is_valid():
+        return account(request, notice_form=form)
+    notices.choose_delivery(user=request.user, choices=form.cleaned_data)
+    messages.success(request, _("Your choice of notices is saved."))
+    return redirect(reverse("account") + "#notices-heading")
 
 
 # The session key under which the new address waits for the next page; the name, not a secret.

@@ -271,12 +271,17 @@ def cancel(request, pk):
 def remind(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     require(rules.can_remind(access))
-    missing = reminders.remind_by_hand(
+    missing, recent = reminders.remind_by_hand(
         meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True)
     )
     if missing:
         parties = ", ".join(party.short_name for party in missing)
         messages.success(request, _("A reminder is on its way to %(parties)s.") % {"parties": parties})
+        if recent:
+            parties = ", ".join(party.short_name for party in recent)
+            messages.info(
+                request, _("%(parties)s got a reminder less than 24 hours ago and was left out.") % {"parties": parties}
+            )
     else:
         messages.info(request, _("Every required party has answered every time; no reminder was needed."))
     return redirect(meeting_url(meeting))

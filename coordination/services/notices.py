@@ -1,0 +1,338 @@
+"""Notices: mail telling a person that something needs them or changed (DESIGN.md, "Avisering").
+
+Each person chooses per kind (NoticePreferences) whether a notice comes at
+once, in a digest, or not at all. At once, it is written to the outbox in the
+same transaction as the change it tells of; for the digest, it waits as a
+``Notice`` row until ``send_due_digests`` (``manage.py send_notices``) collects
+a person's waiting notices of a meeting into one mail, at most once every
+``NOTICE_DIGEST_HOURS``.
+
+The kinds, and who gets them:
+
+- open for answers: everyone who can answer for a party of the meeting
+  (``rules.people_who_can_answer_for``) when the meeting opens for answers
+  (not the person who opened it), when their party is invited to a meeting
+  already open, and when they join a party with meetings open for answers;
+- every party has answered: the conveners' coordinators (``rules.can_confirm``),
+  once per round of answers: again only after a new time was proposed;
+- an agenda item proposed, a position shared: the conveners' coordinators
+  (``rules.can_manage_agenda``), when another party did it.
+
+Invitations, updates and cancellations are not notices: ``invites.py`` always sends them.
+"""
+
+import datetime
+from itertools import groupby
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Func, OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+
+from .. import mail, rules
+from ..formatting import plain_date
+from ..models import Answer, Invitation, Meeting, Membership, Notice, NoticeKind, NoticePreferences, OutboxMessage, Slot
+
+Delivery = NoticePreferences.Delivery
+
+
+def _absolute(path):
+    return settings.SITE_URL + path
+
+
+def account_url():
+    return _absolute(reverse("account"))
+
+
+def preferences_of(users):
+    """user id -> NoticePreferences, the defaults for a person who never chose."""
+    chosen = {p.user_id: p for p in NoticePreferences.objects.filter(user__in=users)}
+    return {user.pk: chosen.get(user.pk) or NoticePreferences(user=user) for user in users}
+
+
+def describe(kind, *, title, party_name="", subject=""):
+    """One notice in words, in the current language: (the sentence, the text of its link)."""
+    if kind == NoticeKind.OPEN_FOR_ANSWERS:
+        return (
+            _("“%(title)s” is open for answers from %(party)s.") % {"title": title, "party": party_name},
+            _("Answer for %(party)s") % {"party": party_name},
+        )
+    if kind == NoticeKind.ALL_ANSWERED:
+        return (
+            _("Every required party has answered every proposed time for “%(title)s”.") % {"title": title},
+            _("Confirm a time"),
+        )
+    if kind == NoticeKind.AGENDA_PROPOSED:
+        return (
+            _("%(party)s proposed the agenda item “%(item)s”.") % {"party": party_name, "item": subject},
+            _("Accept or decline it"),
+        )
+    return (
+        _("%(party)s shared its position on “%(item)s”.") % {"party": party_name, "item": subject},
+        _("Read the position"),
+    )
+
+
+def notify(kind, users, *, meeting, party=None, subject="", url, context=None):
+    """Tell ``users`` of one thing, each as they chose: a mail now, a row for the digest, or nothing.
+
+    ``context`` (a callable, as for mail.compose) gives a mail of its own
+    template; without it the mail is the one-entry notice. Returns the number
+    of people told, now or later.
+    """
+    messages, waiting = [], []
+    preferences = preferences_of(users)
+    for user in users:
+        delivery = preferences[user.pk].delivery(kind)
+        if delivery == Delivery.IMMEDIATELY:
+            messages.append(
+                mail.compose(
+                    kind,
+                    mail.Recipient.user(user),
+                    context or _entry_context(kind, meeting=meeting, party=party, subject=subject, url=url),
+                    meeting=meeting,
+                )
+            )
+        elif delivery == Delivery.DIGEST:
+            waiting.append(Notice(user=user, meeting=meeting, kind=kind, party=party, subject=subject, url=url))
+    OutboxMessage.objects.bulk_create(messages)
+    Notice.objects.bulk_create(waiting)
+    return len(messages) + len(waiting)
+
+
+def _entry_context(kind, *, meeting, party, subject, url):
+    def context():
+        text, link = describe(kind, title=meeting.title, party_name=party.short_name if party else "", subject=subject)
+        return {
+            "title": meeting.title,
+            "item": subject,
+            "party_name": party.short_name if party else "",
+            "entries": [{"text": text, "link": link, "url": url}],
+            "account_url": account_url(),
+        }
+
+    return context
+
+
+# Open for answers.
+
+
+def open_for_answers(meeting, parties, *, by=None, only=None):
+    """Tell everyone who can answer for each of ``parties`` that the meeting waits for their answer.
+
+    ``by`` (who opened it or invited the party) is not told; ``only`` limits it
+    to one person (who just joined the party). Returns the number told.
+    """
+    if meeting.status != Meeting.Status.POLLING:
+        return 0
+    convening = list(meeting.invitations.filter(role="convening").select_related("party"))
+    slot_count = meeting.slots.active().count()
+    told = 0
+    for party in parties:
+        users = [
+            user
+            for user in rules.people_who_can_answer_for(meeting, party)
+            if user != by and (only is None or user == only)
+        ]
+        url = _absolute(reverse("answer", args=[meeting.pk, party.pk]))
+
+        def context(party=party, url=url):
+            return {
+                "title": meeting.title,
+                "purpose": meeting.purpose,
+                "party": party,
+                "party_name": party.short_name,
+                "conveners": get_text_list([inv.party.name for inv in convening], _("and")),
+                "deadline": plain_date(meeting.answer_deadline),
+                "slot_count": slot_count,
+                "url": url,
+                "account_url": account_url(),
+            }
+
+        told += notify(NoticeKind.OPEN_FOR_ANSWERS, users, meeting=meeting, party=party, url=url, context=context)
+    return told
+
+
+def welcome_member(membership):
+    """A person just joined a party: tell them of the party's meetings that wait for its answers.
+
+    Called wherever a membership is created (today the administrator's
+    interface). Returns the number of notices.
+    """
+    meetings = Meeting.objects.filter(status=Meeting.Status.POLLING, invitations__party=membership.party)
+    return sum(open_for_answers(meeting, [membership.party], only=membership.user) for meeting in meetings)
+
+
+# The conveners.
+
+
+def _people(meeting, right, *, leave_out_party=None, leave_out=None):
+    """The active people with an address for whom ``right`` (a predicate of rules) holds in ``meeting``."""
+    invitations = list(meeting.invitations.all())
+    party_ids = [inv.party_id for inv in invitations]
+    convening_ids = frozenset(inv.party_id for inv in invitations if inv.is_convening)
+    memberships = (
+        Membership.objects.filter(party__in=party_ids, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user__profile")
+        .order_by("user__username", "party_id")
+    )
+    people = []
+    for user, rows in groupby(memberships, key=lambda m: m.user):
+        roles = {m.party_id: m.role for m in rows}
+        if user == leave_out or (leave_out_party is not None and leave_out_party.pk in roles):
+            continue
+        access = rules.MeetingAccess(user=user, meeting=meeting, roles=roles, convening_ids=convening_ids)
+        if right(access):
+            people.append(user)
+    return people
+
+
+def _count(queryset):
+    """The number of rows of ``queryset`` (filtered on the outer meeting) as a subquery."""
+    return Subquery(queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n"))
+
+
+def everyone_has_answered(meeting):
+    """Every required party has answered every open time (and there is at least one): one query."""
+    required = Invitation.objects.filter(meeting=OuterRef("pk"), required=True)
+    open_slots = Slot.objects.filter(meeting=OuterRef("pk"), withdrawn_at__isnull=True)
+    answers = Answer.objects.filter(
+        slot__meeting=OuterRef("pk"),
+        slot__withdrawn_at__isnull=True,
+        party__in=Invitation.objects.filter(meeting=OuterRef(OuterRef("pk")), required=True).values("party"),
+    )
+    required_count, slot_count, answer_count = (
+        Meeting.objects.filter(pk=meeting.pk)
+        .annotate(n_required=_count(required), n_slots=_count(open_slots), n_answers=_count(answers))
+        .values_list("n_required", "n_slots", "n_answers")
+        .get()
+    )
+    return bool(required_count and slot_count) and answer_count == required_count * slot_count
+
+
+def check_all_answered(meeting):
+    """Tell the conveners once per round that every required party has answered every open time.
+
+    A changed answer does not make a new round; a time proposed after the
+    last such notice does. Called by the services that change answers, times
+    or the parties, inside their transaction (the meeting is locked). Returns
+    whether the conveners were told now.
+    """
+    if meeting.status != Meeting.Status.POLLING:
+        return False
+    told_before = meeting.all_answered_at
+    if told_before and not meeting.slots.active().filter(created_at__gt=told_before).exists():
+        return False
+    if not everyone_has_answered(meeting):
+        return False
+    meeting.all_answered_at = timezone.now()
+    Meeting.objects.filter(pk=meeting.pk).update(all_answered_at=meeting.all_answered_at)
+    notify(
+        NoticeKind.ALL_ANSWERED,
+        _people(meeting, rules.can_confirm),
+        meeting=meeting,
+        url=_absolute(reverse("meeting_detail", args=[meeting.pk]) + "#slots"),
+    )
+    return True
+
+
+def agenda_item_proposed(item, *, by):
+    """Tell the conveners' coordinators of another party's proposal."""
+    meeting = item.meeting
+    url = _absolute(reverse("agenda_item_detail", args=[meeting.pk, item.pk]))
+    people = _people(meeting, rules.can_manage_agenda, leave_out_party=item.proposed_by_party, leave_out=by)
+    return notify(
+        NoticeKind.AGENDA_PROPOSED,
+        people,
+        meeting=meeting,
+        party=item.proposed_by_party,
+        subject=item.title,
+        url=url,
+    )
+
+
+def position_shared(position, *, by):
+    """Tell the conveners' coordinators of a position another party shared."""
+    item = position.agenda_item
+    meeting = item.meeting
+    url = _absolute(reverse("agenda_item_detail", args=[meeting.pk, item.pk]))
+    people = _people(meeting, rules.can_manage_agenda, leave_out_party=position.party, leave_out=by)
+    return notify(
+        NoticeKind.POSITION_SHARED, people, meeting=meeting, party=position.party, subject=item.title, url=url
+    )
+
+
+# The digest.
+
+
+def digest_interval():
+    return datetime.timedelta(hours=settings.NOTICE_DIGEST_HOURS)
+
+
+def send_due_digests(now):
+    """Write one digest per person and meeting whose oldest waiting notice is ``NOTICE_DIGEST_HOURS`` old.
+
+    So a person gets at most one digest per meeting in each interval, however
+    many things happened. A notice of a meeting the person can no longer see
+    is dropped. Safe to run often and in parallel. Returns the number of
+    digests written.
+    """
+    written = 0
+    with transaction.atomic():
+        waiting = list(
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(digested_at__isnull=True)
+            .select_related("user__profile", "meeting", "party")
+            .order_by("user_id", "meeting_id", "created_at", "pk")
+        )
+        done = []
+        messages = []
+        for (_user_id, _meeting_id), group in groupby(waiting, key=lambda n: (n.user_id, n.meeting_id)):
+            notices = list(group)
+            if notices[0].created_at > now - digest_interval():
+                continue
+            done += notices
+            user, meeting = notices[0].user, notices[0].meeting
+            if not user.is_active or not user.email:
+                continue
+            if not Meeting.objects.visible_to(user).filter(pk=meeting.pk).exists():
+                continue
+            messages.append(
+                mail.compose(
+                    OutboxMessage.Kind.NOTICE_DIGEST,
+                    mail.Recipient.user(user),
+                    _digest_context(meeting, notices),
+                    meeting=meeting,
+                )
+            )
+        OutboxMessage.objects.bulk_create(messages)
+        Notice.objects.filter(pk__in=[n.pk for n in done]).update(digested_at=now)
+        written = len(messages)
+    return written
+
+
+def _digest_context(meeting, notices):
+    def context():
+        entries = []
+        for notice in notices:
+            text, link = describe(
+                notice.kind,
+                title=meeting.title,
+                party_name=notice.party.short_name if notice.party else "",
+                subject=notice.subject,
+            )
+            entries.append({"text": text, "link": link, "url": notice.url})
+        return {"title": meeting.title, "count": len(entries), "entries": entries, "account_url": account_url()}
+
+    return context
+
+
+def choose_delivery(*, user, choices):
+    """Keep how ``user`` gets each kind of notice: ``choices`` maps a NoticeKind value to a Delivery."""
+    NoticePreferences.objects.update_or_create(
+        user=user, defaults={NoticeKind(kind).value: Delivery(delivery) for kind, delivery in choices.items()}
+    )
