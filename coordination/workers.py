@@ -16,7 +16,7 @@ import logging
 import smtplib
 import time
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
@@ -86,3 +86,33 @@ def run_forever(round, *, what, interval, sleep=None, rounds=None):
             delay = interval
         if rounds is None or done < rounds:
             sleep(delay)
+
+
+class WorkerCommand(BaseCommand):
+    """A management command that does one round, or with --loop keeps doing rounds through outages.
+
+    A subclass names the work (``what``), its pause between rounds
+    (``interval``) and does one round in ``round()``.
+    """
+
+    what = ""
+    interval = 10.0
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="keep running, a round every --interval seconds")
+        parser.add_argument(
+            "--interval", type=float, default=self.interval, help="seconds between rounds (with --loop)"
+        )
+
+    def handle(self, *args, loop, interval, **options):
+        self.check_configured()
+        if loop:
+            run_forever(self.round, what=self.what, interval=interval)
+        else:
+            run_once(self.round, what=self.what)
+
+    def check_configured(self):
+        """Raise CommandError when the settings the work needs are missing."""
+
+    def round(self):
+        raise NotImplementedError

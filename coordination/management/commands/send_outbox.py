@@ -1,25 +1,15 @@
 """The outbox worker: send what is due, once or in a loop that survives outages (coordination.workers)."""
 
-from django.core.management.base import BaseCommand
-
-from coordination import workers
 from coordination.outbox import send_due
+from coordination.workers import WorkerCommand
 
 
-class Command(BaseCommand):
+class Command(WorkerCommand):
     help = "Send the mail waiting in the outbox; with --loop keep doing so every few seconds."
+    what = "Sending the outbox"
+    interval = 10.0
 
-    def add_arguments(self, parser):
-        parser.add_argument("--loop", action="store_true", help="keep running, sending as mail becomes due")
-        parser.add_argument("--interval", type=float, default=10.0, help="seconds between rounds (with --loop)")
-
-    def handle(self, *args, loop, interval, **options):
-        if loop:
-            workers.run_forever(self.send, what="Sending the outbox", interval=interval)
-        else:
-            workers.run_once(self.send, what="Sending the outbox")
-
-    def send(self):
+    def round(self):
         sent, failed = send_due()
         if sent or failed:
             self.stdout.write(f"sent {sent}, failed {failed}")
