@@ -1,17 +1,17 @@
-"""Mail in a real browser journey: it leaves through the outbox to a strict SMTP server, and its link works.
+"""Mail in real browser journeys: it leaves through the outbox to a strict SMTP server, and its link works.
 
-The municipality's coordinator opens a meeting for answers; a member of the
-police who has forgotten the password asks for a new one on the login page;
-the outbox worker sends the mail to tests/smtp_server.py over SMTP; the link
-read from the mail that arrived sets a new password, and the member logs in
-with it.
+The municipality's coordinator opens a meeting for answers; the outbox worker
+sends the notice to tests/smtp_server.py over SMTP; the police coordinator
+follows the link read from the mail that arrived and answers for the police.
+And a member of the police who has forgotten the password asks for a new one
+on the login page; the link from the mail sets it, and the member logs in.
 """
 
 import re
 
 import pytest
 
-from coordination.models import Meeting
+from coordination.models import Answer, Meeting
 from coordination.outbox import send_due
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -20,8 +20,18 @@ SCREENSHOT_PREFIX = "mail"
 NEW_PASSWORD = "ett-nytt-och-langt-losenord"
 
 
-def test_a_member_asks_for_a_new_password_and_logs_in_with_it_from_the_mail(
-    people, live_server, settings, smtp_server, draft_meeting, kommun_coordinator, polis_member
+def arrived_for(smtp_server, user, subject_start):
+    """The one mail that arrived for ``user`` whose subject starts so; its plain-text and HTML bodies."""
+    [mail] = [
+        r
+        for r in smtp_server.received
+        if r.rcpt_tos == [user.email] and r.message["Subject"].lstrip().startswith(subject_start)
+    ]
+    return mail, mail.message.get_body(("plain",)).get_content(), mail.message.get_body(("html",)).get_content()
+
+
+def test_the_police_coordinator_is_told_the_meeting_is_open_and_answers_from_the_link_in_the_mail(
+    people, live_server, settings, smtp_server, draft_meeting, polisen, kommun_coordinator, polis_coordinator
 ):
     settings.SITE_URL = live_server.url
 
@@ -33,6 +43,37 @@ def test_a_member_asks_for_a_new_password_and_logs_in_with_it_from_the_mail(
     coordinator.shot("open-for-answers")
     draft_meeting.refresh_from_db()
     assert draft_meeting.status == Meeting.Status.POLLING
+
+    # The worker sends the notices; the police coordinator's arrives, addressed to them alone.
+    sent, failed = send_due()
+    assert failed == 0 and sent >= 1
+    notice, text, html = arrived_for(smtp_server, polis_coordinator, "Svara för Polisen")
+    assert [(a.display_name, a.addr_spec) for a in notice.message["To"].addresses] == [
+        ("Stabschef", polis_coordinator.email)
+    ]
+    link = f"{live_server.url}/meetings/{draft_meeting.pk}/answers/{polisen.pk}/"
+    assert link in text and f'href="{link}"' in html
+
+    # The link from the mail, in the browser: the police coordinator answers for the police.
+    police = people(polis_coordinator)
+    police.page.goto(link)
+    police.check()
+    slots = list(draft_meeting.slots.order_by("start"))
+    police.page.check(f"input[name='answer_{slots[0].pk}'][value='yes']")
+    police.page.check(f"input[name='answer_{slots[1].pk}'][value='no']")
+    police.shot("answer-from-the-mail")
+    police.page.click("main button[type=submit]")
+    police.page.wait_for_url(f"**/meetings/{draft_meeting.pk}/")
+    assert set(Answer.objects.filter(party=polisen).values_list("slot_id", "value")) == {
+        (slots[0].pk, Answer.Value.YES),
+        (slots[1].pk, Answer.Value.NO),
+    }
+
+
+def test_a_member_asks_for_a_new_password_and_logs_in_with_it_from_the_mail(
+    people, live_server, settings, smtp_server, polis_member
+):
+    settings.SITE_URL = live_server.url
 
     # A member of the police has forgotten the password and asks for a link on the login page.
     visitor = people(None)
@@ -47,14 +88,11 @@ def test_a_member_asks_for_a_new_password_and_logs_in_with_it_from_the_mail(
     # The worker sends it; the strict server takes it, addressed to the member alone.
     sent, failed = send_due()
     assert failed == 0 and sent >= 1
-    [reset] = [r for r in smtp_server.received if r.message["Subject"] == "Nytt lösenord för Samråd"]
-    assert reset.rcpt_tos == [polis_member.email]
+    reset, text, html = arrived_for(smtp_server, polis_member, "Nytt lösenord för Samråd")
     assert [(a.display_name, a.addr_spec) for a in reset.message["To"].addresses] == [
         ("Handläggare", polis_member.email)
     ]
-    text = reset.message.get_body(("plain",)).get_content()
     link = re.search(rf"{re.escape(live_server.url)}/password-reset/\S+/", text).group(0)
-    html = reset.message.get_body(("html",)).get_content()
     assert f'href="{link}"' in html
 
     # The link from the mail, in the browser: a new password, then a login with it.
