@@ -10,13 +10,13 @@ import smtplib
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import OperationalError
+from django.db import OperationalError, connection, connections
 
 from coordination import workers
 from coordination.models import OutboxMessage
 from coordination.outbox import send_due
 
-from .builders import queued_mail
+from .builders import needs_postgresql, queued_mail
 
 
 class Pauses(list):
@@ -112,3 +112,44 @@ def test_the_command_with_loop_uses_the_loop_and_carries_on_after_an_outage(mail
     with pytest.raises(Stop):
         call_command("send_outbox", "--loop", "--interval", "5")
     assert pauses == [5, 5]  # a mail that fails is the outbox's business (retried later), not an outage
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_survives_postgresql_ending_its_connection_and_sends_afterwards(smtp_server, meeting, caplog):
+    """As a database restart does: the server ends the worker's connection between two rounds."""
+    first = queued_mail(meeting, "rpc@polisen.example")
+    second = None
+
+    def round():
+        nonlocal second
+        send_due()
+        if second is None:
+            second = queued_mail(meeting, "stabschef@polisen.example")
+            end_every_other_connection()
+
+    pauses = Pauses()
+    with caplog.at_level(logging.INFO, logger="coordination.workers"):
+        workers.run_forever(round, what="Sending the outbox", interval=10, sleep=pauses, rounds=3)
+
+    assert OutboxMessage.objects.get(pk=first.pk).is_sent and OutboxMessage.objects.get(pk=second.pk).is_sent
+    assert smtp_server.recipients() == ["rpc@polisen.example", "stabschef@polisen.example"]
+    assert pauses == [10, 20]  # the round after the restart failed once, then the loop carried on
+    failed = [r.getMessage() for r in caplog.records if "failed (1 in a row)" in r.getMessage()]
+    assert len(failed) == 1 and "OperationalError" in failed[0]
+
+
+def end_every_other_connection():
+    """From a connection of its own, what a restart does to the others: pg_terminate_backend."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [own] = cursor.fetchone()
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid = %s",
+                [own],
+            )
+    finally:
+        other.close()
