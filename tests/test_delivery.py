@@ -3,6 +3,7 @@
 The refusal comes from a real SMTP server (aiosmtpd answering 550), as the municipality's relay would say it.
 """
 
+import icalendar
 import pytest
 from django.urls import reverse
 
@@ -71,6 +72,13 @@ def test_correcting_the_address_sends_the_mail_there_and_the_attendee_keeps_the_
     assert event.party.short_name == "Kommunen"
     assert send_due() == (1, 0)
     assert RIGHT in smtp_server.recipients()
+    # The calendar in it names the person at the new address, so their calendar's answer is recorded.
+    [received] = [r for r in smtp_server.received if r.rcpt_tos == [RIGHT]]
+    [part] = [p for p in received.message.walk() if p.get_content_type() == "text/calendar"]
+    [event] = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+    attendees = event.get("ATTENDEE")
+    listed = {str(a).lower(): a.params["CN"] for a in (attendees if isinstance(attendees, list) else [attendees])}
+    assert listed[f"mailto:{RIGHT}"] == "Rikspolischef" and f"mailto:{WRONG}" not in listed
 
 
 def test_a_second_post_of_the_same_correction_changes_nothing(client, refused, kommun_coordinator):
