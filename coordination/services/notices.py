@@ -284,7 +284,7 @@ def send_due_digests(now):
     written = 0
     with transaction.atomic():
         waiting = list(
-            Notice.objects.select_for_update(skip_locked=True)
+            Notice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(digested_at__isnull=True)
             .select_related("user__profile", "meeting", "party")
             .order_by("user_id", "meeting_id", "created_at", "pk")
