@@ -6,10 +6,12 @@ texts take a few tenths of a second at most); it is a denial-of-service guard,
 the one kind of timing assertion the suite allows.
 """
 
+import importlib
 import re
 import time
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from coordination import markdown
@@ -131,3 +133,13 @@ def test_a_page_with_a_shared_pathological_position_answers_without_rendering_ma
     assert response.status_code == 200
     assert "<strong>delad ståndpunkt</strong>" in response.content.decode()
     assert elapsed < 5.0, elapsed
+
+
+def test_the_migration_renders_the_positions_saved_before_html_was_stored(meeting, polisen, polis_member):
+    item = agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title="Kameror")
+    Position.objects.create(agenda_item=item, party=polisen, text="- *tidigare*", updated_by=polis_member)
+    migration = importlib.import_module("coordination.migrations.0007_position_html")
+
+    migration.render_existing(django_apps, schema_editor=None)
+
+    assert Position.objects.get().html == "<ul>\n<li><em>tidigare</em></li>\n</ul>\n"
