@@ -574,6 +574,9 @@ class Position(models.Model):
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     text = models.TextField(_("text"), max_length=20000)
+    # The text's sanitised HTML, rendered once by coordination/markdown.py when the text is saved
+    # (services/agenda.py), so a page never parses Markdown: shown as it is.
+    html = models.TextField(blank=True, editable=False)
     # Raised by every save: an edit based on an older number is a conflict, never an overwrite.
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

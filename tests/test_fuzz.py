@@ -77,12 +77,22 @@ NASTY = [
 LENGTHS = [60, 120, 199, 200, 201, 254, 255, 300, 301, 499, 500, 501, 2000, 2001, 5000, 5001, 20000, 20001, 200_000]
 
 
+# Markdown that made Python-Markdown take a minute at 20,000 characters: unclosed brackets, images and links,
+# emphasis runs, backticks, HTML-like text, nested quotes and lists (tests/test_markdown.py times each).
+MARKDOWN_TRAPS = ["[", "![a", "[](", "[a](", "*_", "**a", "_a*", "`", "<a ", "<!--", "> ", "  - a\n", "1. ", "&#", "\\"]
+
+
+def repeated_to(length, piece):
+    return (piece * (length // len(piece) + 1))[:length]
+
+
 def hostile_text():
     return st.one_of(
         st.sampled_from(NASTY),
         st.text(max_size=200),
         st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=20)), max_size=6).map("".join),
         st.tuples(st.sampled_from(LENGTHS), st.sampled_from("aå<\x00\u202e😀")).map(lambda pair: pair[1] * pair[0]),
+        st.tuples(st.sampled_from(LENGTHS), st.sampled_from(MARKDOWN_TRAPS)).map(lambda pair: repeated_to(*pair)),
     )
 
 

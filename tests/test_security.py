@@ -152,7 +152,7 @@ MARKUP_IN_PYTHON = re.compile(
 # Every place the code declares text to be markup, or builds a template from a string, and why that is safe.
 SANITISING_PLACES = {
     ("coordination/templatetags/samrad.py", "mark_safe"): [
-        "the markdown filter: nh3 has reduced the HTML to an allow-list",
+        "sanitised_html: a position's HTML, reduced by nh3 to an allow-list by coordination/markdown.render when saved",
         "answer_cells: the grid's cells, every label and comment passed through html.escape",
         "radio_choices: the answer form's radios, every name, value, id and label passed through html.escape",
     ],

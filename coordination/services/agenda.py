@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import markdown
 from ..models import AgendaItem, Document, Event, Position, PositionVersion, person_name
 from . import notices
 from .base import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
@@ -235,11 +236,14 @@ def save_position(*, item, party, by, text, base_version):
     if position is not None and position.version != base_version:
         raise PositionConflict(position)
     if position is None:
-        position = Position.objects.create(agenda_item=item, party=party, text=text, updated_by=by)
+        position = Position.objects.create(
+            agenda_item=item, party=party, text=text, html=markdown.render(text), updated_by=by
+        )
         before = None
     else:
         before = {"text": position.text, "version": position.version}
         position.text = text
+        position.html = markdown.render(text)
         position.version += 1
         position.updated_by = by
         position.save()

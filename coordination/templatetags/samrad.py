@@ -1,15 +1,12 @@
-"""Template filters and tags: formatting for people, Markdown, the answer grid's cells.
+"""Template filters and tags: formatting for people, stored Markdown HTML, the answer grid's cells.
 
 The date and time filters are the functions of ``coordination/formatting.py``
 under the same names, so pages, mail and calendar text format alike; mail and
 calendar code import that module, never this one.
 """
 
-import functools
 import html
 
-import markdown as markdown_lib
-import nh3
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -30,31 +27,12 @@ register.filter("iso_week", formatting.iso_week)
 register.filter("holiday", formatting.stockholm_holiday)
 
 
-# What a position's Markdown may become: paragraphs, lists, emphasis, quotes, code and links.
-MARKDOWN_TAGS = {"p", "br", "ul", "ol", "li", "em", "strong", "a", "blockquote", "code", "pre", "h3", "h4", "hr"}
-
-
 @register.filter
-def markdown(text):
-    """Markdown to HTML, sanitised with an allow-list: no scripts, no handlers, no javascript: links."""
-    return _markdown_html(text or "")
-
-
-@functools.lru_cache(maxsize=256)
-def _markdown_html(text):
-    # A pure function of the text and the dearest step of a page with many positions, so the
-    # texts last shown are kept: typically a few hundred kB, at most ~12 MB of 20,000-character texts.
-    html = markdown_lib.markdown(text)
-    # Safe to mark: nh3 has just reduced it to the allow-list (tests/test_security.py keeps this the only place).
-    return mark_safe(  # noqa: S308  # nosec B308 B703
-        nh3.clean(
-            html,
-            tags=MARKDOWN_TAGS,
-            attributes={"a": {"href", "title"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    )
+def sanitised_html(html):
+    """A position's stored HTML, shown as it is: rendered and sanitised once, when the text was saved."""
+    # Safe to mark: the only writer of Position.html is coordination/markdown.render, whose output nh3 has
+    # reduced to the allow-list (tests/test_security.py keeps this the only place).
+    return mark_safe(html or "")  # noqa: S308  # nosec B308 B703
 
 
 # The render context's key for the cells of the active language, built once per page rather than per cell.

@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment, tea
 from django.urls import reverse
 from django.utils import timezone
 
+from coordination import markdown
 from coordination.models import (
     AgendaItem,
     Answer,
@@ -206,7 +207,8 @@ def build(size):
             Position(
                 agenda_item=item,
                 party=party,
-                text=f"Ståndpunkt från {party.short_name}:\n\n- en punkt\n- en till",
+                text=(text := f"Ståndpunkt från {party.short_name}:\n\n- en punkt\n- en till"),
+                html=markdown.render(text),
                 state=Position.State.SHARED if j % 2 == 0 else Position.State.DRAFT,
             )
             for item in items
