@@ -80,19 +80,20 @@ def own_party_ids(user):
 def visible_meeting_ids(party_ids):
     """The ids of the meetings the given parties (ids, or a subquery of them) may see, as a subquery.
 
-    Those the parties are invited to; drafts only for the convening parties.
-    The event log, positions and documents filter on these directly: through
+    Those the parties are invited to once the meeting has been opened for
+    answers; one never opened (a draft, or a draft cancelled) only for the
+    convening parties. The event log, positions and documents filter on these directly: through
     visible_to() they would nest one level deeper, and compiling the nested
     subqueries costs more than running them.
     """
-    invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
+    invited = Q(invitations__party__in=party_ids, opened_at__isnull=False)
     convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
     return Meeting.objects.filter(invited | convening).values("pk")
 
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Meetings the user may see: those of their parties; drafts only for the convening parties."""
+        """Meetings the user may see: those of their parties; one never opened only for the convening parties."""
         if not user.is_authenticated:
             return self.none()
         return self.visible_to_parties(own_party_ids(user))
@@ -212,6 +213,9 @@ class Meeting(models.Model):
     form_token = form_token_field()
     # When the conveners were told that every required party had answered every open time (services/notices.py).
     all_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the meeting was first opened for answers (services.meetings.open_polling): from then on the
+    # invited parties see it, whatever its later status; one never opened stays the conveners' own.
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MeetingQuerySet.as_manager()
 
