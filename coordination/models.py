@@ -5,6 +5,7 @@ in ``services.py``; rights live in ``rules.py``.
 """
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -242,6 +243,21 @@ class Meeting(models.Model):
     @property
     def calendar_uid(self):
         return f"{self.uid}@samrad"
+
+    @property
+    def safe_video_link(self):
+        """The video link wherever it is shown or linked, or "" unless it is an http(s) address.
+
+        The form takes only web addresses, but a row written another way (the
+        admin, an old row, the database) could hold "javascript:" or "data:";
+        pages, mail and calendar events read this instead of the field.
+        """
+        link = self.video_link.strip()
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            return ""
+        return link if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
     @property
     def is_open(self):
