@@ -74,7 +74,7 @@ def stockholm_vtimezone():
 def meeting_description(entry):
     """Purpose, the accepted agenda in order, the video link and the way back. Never a position or a document."""
     agenda = "\n".join(f"{number}. {title}" for number, title in enumerate(entry.agenda_titles, start=1))
-    parts = [entry.meeting.purpose.strip(), agenda, entry.meeting.video_link, entry.url]
+    parts = [entry.meeting.purpose.strip(), agenda, entry.meeting.safe_video_link, entry.url]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -111,8 +111,8 @@ def build_event(entry, *, now, cancelled=False, attendees=None):
     event.add("dtstart", entry.slot.start.astimezone(STOCKHOLM))
     event.add("dtend", entry.slot.end.astimezone(STOCKHOLM))
     event.add("summary", meeting.title)
-    if meeting.location or meeting.video_link:
-        event.add("location", meeting.location or meeting.video_link)
+    if meeting.location or meeting.safe_video_link:
+        event.add("location", meeting.location or meeting.safe_video_link)
     event.add("description", meeting_description(entry))
     event.add("url", entry.url)
     event.add("status", "CANCELLED" if cancelled or entry.cancelled else "CONFIRMED")

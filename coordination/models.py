@@ -5,6 +5,7 @@ in ``services.py``; rights live in ``rules.py``.
 """
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -80,19 +81,20 @@ def own_party_ids(user):
 def visible_meeting_ids(party_ids):
     """The ids of the meetings the given parties (ids, or a subquery of them) may see, as a subquery.
 
-    Those the parties are invited to; drafts only for the convening parties.
-    The event log, positions and documents filter on these directly: through
+    Those the parties are invited to once the meeting has been opened for
+    answers; one never opened (a draft, or a draft cancelled) only for the
+    convening parties. The event log, positions and documents filter on these directly: through
     visible_to() they would nest one level deeper, and compiling the nested
     subqueries costs more than running them.
     """
-    invited = Q(invitations__party__in=party_ids) & ~Q(status=Meeting.Status.DRAFT)
+    invited = Q(invitations__party__in=party_ids, opened_at__isnull=False)
     convening = Q(invitations__party__in=party_ids, invitations__role=Invitation.Role.CONVENING)
     return Meeting.objects.filter(invited | convening).values("pk")
 
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Meetings the user may see: those of their parties; drafts only for the convening parties."""
+        """Meetings the user may see: those of their parties; one never opened only for the convening parties."""
         if not user.is_authenticated:
             return self.none()
         return self.visible_to_parties(own_party_ids(user))
@@ -212,6 +214,9 @@ class Meeting(models.Model):
     form_token = form_token_field()
     # When the conveners were told that every required party had answered every open time (services/notices.py).
     all_answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the meeting was first opened for answers (services.meetings.open_polling): from then on the
+    # invited parties see it, whatever its later status; one never opened stays the conveners' own.
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -238,6 +243,21 @@ class Meeting(models.Model):
     @property
     def calendar_uid(self):
         return f"{self.uid}@samrad"
+
+    @property
+    def safe_video_link(self):
+        """The video link wherever it is shown or linked, or "" unless it is an http(s) address.
+
+        The form takes only web addresses, but a row written another way (the
+        admin, an old row, the database) could hold "javascript:" or "data:";
+        pages, mail and calendar events read this instead of the field.
+        """
+        link = self.video_link.strip()
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            return ""
+        return link if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
     @property
     def is_open(self):

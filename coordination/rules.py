@@ -229,7 +229,9 @@ def can_hold_times(access):
 
 
 def can_download_ics(access):
-    return access.meeting.status in (Status.SCHEDULED, Status.CANCELLED, Status.HELD)
+    """A calendar event needs a time: one cancelled before a time was confirmed has none to download."""
+    meeting = access.meeting
+    return meeting.confirmed_slot_id is not None and meeting.status in (Status.SCHEDULED, Status.CANCELLED, Status.HELD)
 
 
 # Rules about slots rather than people.

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from coordination.views import pages
 
 urlpatterns = [
-    # The admin logs in through the app's own login, so its lockout and two-factor step apply there too.
-    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin_login"),
+    # The admin logs in through the app's own login, so its lockout and two-factor step apply there too;
+    # a logged-in user who is not an administrator is refused there rather than sent round in a loop.
+    path("admin/login/", pages.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("", include("coordination.urls")),
 ]

@@ -115,11 +115,12 @@ MATRIX = {
         "-", get=(405, 405, 405, 405, 405, 405, 405, 405), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
     ),
     # The two-factor step without a password step before it, and the admin's login: both lead to our login.
+    # A logged-in user who is not an administrator is refused at the admin's login rather than sent round in a loop.
     "login_code": Row(
         "-", get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
     ),
     "admin_login": Row(
-        "-", get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY), post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY)
+        "-", get=(AWAY, 403, 403, 403, 403, 403, 403, 403), post=(AWAY, 403, 403, 403, 403, 403, 403, 403)
     ),
     # A reset answers the same for everyone. For a known address (each role's own) its mail is written to the
     # outbox; the password changes only when the new one is given through the link.
@@ -434,6 +435,10 @@ def build_world(documents):
         return created
 
     draft = meeting("Förberedande möte", 14)
+    # Never opened for answers, then cancelled: it stays the conveners' own.
+    cancelled_draft = meetings.cancel_meeting(
+        meeting=meeting("Inställt förberedande möte", 14), by=convener, party=kommun, reason="Behövs inte"
+    )
 
     def police_things(meeting):
         """The police propose a time, and every party answers every time so far."""
@@ -485,7 +490,12 @@ def build_world(documents):
         users=users,
         sessions={role: logged_in(user) for role, user in users.items()},
         parties=parties,
-        things={"draft": Things(meeting=draft), "polling": polling, "scheduled": scheduled},
+        things={
+            "draft": Things(meeting=draft),
+            "cancelled draft": Things(meeting=cancelled_draft),
+            "polling": polling,
+            "scheduled": scheduled,
+        },
         feed_token=tokens["member"],
         documents=documents,
     )
@@ -701,10 +711,14 @@ def test_admin_is_for_staff_only(client, world, role, method):
     wrong = []
     for name, url in admin_urls():
         response = getattr(client, method)(url)
-        # The admin logs in through the app's own login (lockout, two-factor step); its logout leads to its index.
-        targets = {f"{ADMIN}:login": reverse("login"), f"{ADMIN}:logout": reverse(f"{ADMIN}:index")}
-        target = targets.get(name, reverse(f"{ADMIN}:login"))
-        ok = response.status_code == 302 and urlsplit(response["Location"]).path == target
+        # The admin logs in through the app's own login (lockout, two-factor step), where a logged-in user who is
+        # not an administrator is refused; its logout leads to its index.
+        if name == f"{ADMIN}:login" and role != "anonymous":
+            ok = response.status_code == 403
+        else:
+            targets = {f"{ADMIN}:login": reverse("login"), f"{ADMIN}:logout": reverse(f"{ADMIN}:index")}
+            target = targets.get(name, reverse(f"{ADMIN}:login"))
+            ok = response.status_code == 302 and urlsplit(response["Location"]).path == target
         if not ok:
             wrong.append(f"{name}: {response.status_code} {response.get('Location', '')}")
     assert wrong == []
@@ -751,6 +765,29 @@ def test_an_id_of_the_same_kind_from_another_meeting_is_refused_to_the_user_allo
     assert outcome(response, url) == refused
     assert changed_tables(world.before, snapshot()) == []
     assert files_in(world.documents) == files
+
+
+OF_A_MEETING = [name for name in MATRIX if TARGETS[MATRIX[name].target][0]]
+INVITED_ROLES = ["other_party", "member", "coordinator", "secretary"]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("role", INVITED_ROLES)
+def test_a_draft_cancelled_before_opening_is_to_the_invited_parties_what_any_meeting_is_to_an_outsider(
+    client, world, role, method
+):
+    """Every URL of a meeting, pointed at the cancelled draft: what the outsider's column says (404, or 405 for
+    a GET on a POST-only URL), and nothing changes."""
+    cancelled = world.meeting("cancelled draft")
+    wrong = []
+    for name in OF_A_MEETING:
+        row = MATRIX[name]
+        url = reverse(name, kwargs={**world.kwargs(row.target), "pk": cancelled.pk})
+        response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
+        if outcome(response, url) != row.expected(method, "outsider") or cancelled.title in response.content.decode():
+            wrong.append(f"{name}: {outcome(response, url)}")
+    assert wrong == []
+    assert changed_tables(world.before, snapshot()) == []
 
 
 WITH_PARTY = [name for name in MATRIX if "party_pk" in TARGETS[MATRIX[name].target][1]]

@@ -108,7 +108,9 @@ def test_the_feed_reaches_90_days_back_and_a_year_ahead(
         slot = Slot.objects.create(
             meeting=other, start=start, end=start + datetime.timedelta(hours=2), proposed_by_party=kommun
         )
-        Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=slot)
+        Meeting.objects.filter(pk=other.pk).update(
+            status=Meeting.Status.SCHEDULED, opened_at=timezone.now(), confirmed_slot=slot
+        )
     titles = {str(event["SUMMARY"]) for event in events(client.get(feed_url(police_token)))[1].values()}
     assert titles == {"Dialog om utökat samarbete", "Nyss", "Till hösten"}
 
@@ -152,7 +154,9 @@ def test_the_feed_does_not_grow_in_queries_with_meetings(
         other = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen], title=title)
         start, end = future_time(30)
         slot = Slot.objects.create(meeting=other, start=start, end=end, proposed_by_party=kommun)
-        Meeting.objects.filter(pk=other.pk).update(status=Meeting.Status.SCHEDULED, confirmed_slot=slot)
+        Meeting.objects.filter(pk=other.pk).update(
+            status=Meeting.Status.SCHEDULED, opened_at=timezone.now(), confirmed_slot=slot
+        )
     with django_assert_num_queries(4):
         response = client.get(feed_url(police_token))
     assert len(events(response)[1]) == 3

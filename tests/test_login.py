@@ -233,6 +233,24 @@ def test_the_admin_logs_in_through_the_apps_login(client):
     assert response.status_code == 302 and response.url == "/login/?next=/admin/"
 
 
+def test_a_logged_in_user_who_is_not_an_administrator_is_refused_at_the_admin_not_sent_round(client, polis_member):
+    """The admin sends them to its login; there they were sent to ours, which sent them back to the admin."""
+    client.force_login(polis_member)
+
+    response = client.get("/admin/", follow=True)
+
+    assert [url for url, _ in response.redirect_chain] == ["/admin/login/?next=/admin/"]
+    assert response.status_code == 403
+    assert "Administratörsgränssnittet är till för tjänstens administratörer." in response.content.decode()
+
+
+def test_an_administrator_still_reaches_the_admin(admin_client):
+    response = admin_client.get("/admin/login/?next=/admin/", follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/admin/"
+
+
 def test_a_user_with_two_factor_login_must_give_a_code(client, polis_member, device):
     response = attempt(client, "polis_member", PASSWORD)
     assert response.status_code == 302 and response.url.startswith(reverse("login_code"))

@@ -85,8 +85,59 @@ def test_the_police_get_404_on_every_url_of_a_draft(client, request, draft_with_
     assert db_state() == before
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", MEETING_URLS)
+@pytest.mark.parametrize("persona", ["polis_coordinator", "polis_member"])
+def test_the_police_get_404_on_every_url_of_a_draft_cancelled_before_opening(
+    client, request, cancelled_draft, persona, name, method
+):
+    """Cancelling does not open a draft: what the conveners wrote in it stays their own."""
+    client.force_login(request.getfixturevalue(persona))
+    url = url_for(name, cancelled_draft)
+    before = db_state()
+
+    response = send(client, method, url, action_data(name, cancelled_draft))
+
+    assert_hidden(response, cancelled_draft, name, method)
+    assert db_state() == before
+
+
+def test_a_draft_cancelled_before_opening_is_not_on_the_polices_list(client, cancelled_draft, polis_member):
+    client.force_login(polis_member)
+
+    assert cancelled_draft.title not in client.get(reverse("my_meetings")).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["polis_coordinator", "polis_member", "polis_secretary"])
+def test_the_police_still_see_a_meeting_cancelled_after_it_was_opened(
+    client, request, cancelled_after_opening, persona
+):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(detail_url(cancelled_after_opening))
+    log = client.get(reverse("event_log", args=[cancelled_after_opening.pk]))
+
+    assert response.status_code == 200
+    assert cancelled_after_opening.title in response.content.decode()
+    assert Event.Action.MEETING_CANCELLED in {event.action for event in log.context["events"]}
+    assert cancelled_after_opening.title in client.get(reverse("my_meetings")).content.decode()
+
+
+def test_a_meeting_cancelled_before_a_time_was_confirmed_has_no_calendar_file(
+    client, cancelled_after_opening, kommun_coordinator
+):
+    """Without a confirmed time there is no event to download: refused, where it used to fail with a 500."""
+    client.force_login(kommun_coordinator)
+
+    response = client.get(reverse("meeting_ics", args=[cancelled_after_opening.pk]))
+
+    assert forbidden(response)
+
+
+@pytest.mark.parametrize("fixture", ["draft_meeting", "cancelled_draft"])
 @pytest.mark.parametrize("persona", ["kommun_coordinator", "kommun_member", "lansstyrelsen_secretary"])
-def test_members_of_a_convening_party_see_a_draft(client, request, draft_meeting, persona):
+def test_members_of_a_convening_party_see_a_draft_cancelled_or_not(client, request, persona, fixture):
+    draft_meeting = request.getfixturevalue(fixture)
     client.force_login(request.getfixturevalue(persona))
 
     response = client.get(detail_url(draft_meeting))

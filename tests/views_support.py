@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, Slot
-from coordination.services import attendance
+from coordination.services import attendance, meetings
 from coordination.services.base import RuleError
 from coordination.times import to_stockholm
 
@@ -57,6 +57,20 @@ def meeting_with_attendee(meeting, kommun, kommun_coordinator):
 def draft_with_attendee(draft_meeting, kommun, kommun_coordinator):
     attendance.name_attendee(meeting=draft_meeting, party=kommun, by=kommun_coordinator, name="Kommundirektör")
     return draft_meeting
+
+
+@pytest.fixture
+def cancelled_draft(draft_with_attendee, kommun, kommun_coordinator):
+    """Cancelled before it was ever opened for answers: it stays the conveners' own."""
+    return meetings.cancel_meeting(meeting=draft_with_attendee, by=kommun_coordinator, party=kommun, reason="Inställt")
+
+
+@pytest.fixture
+def cancelled_after_opening(meeting_with_attendee, kommun, kommun_coordinator):
+    """Cancelled while the parties were answering: every party still sees what happened."""
+    return meetings.cancel_meeting(
+        meeting=meeting_with_attendee, by=kommun_coordinator, party=kommun, reason="Inställt"
+    )
 
 
 @pytest.fixture

@@ -152,9 +152,9 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
 
 @transaction.atomic
 def open_polling(*, meeting, by, party):
-    """Open a draft for answers: the invited parties now see it.
+    """Open a draft for answers: the invited parties now see it, and go on seeing it whatever comes next.
 
-    Side effects: one event; a notice to everyone who can answer for a party of the meeting, but the opener.
+    Side effects: opened_at set; one event; a notice to everyone who can answer for a party of the meeting, but the opener.
     """
     meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.DRAFT:
@@ -162,7 +162,8 @@ def open_polling(*, meeting, by, party):
     if not meeting.slots.active().exists():
         raise RuleError(_("Propose at least one time before opening the meeting for answers."))
     meeting.status = Meeting.Status.POLLING
-    meeting.save(update_fields=["status", "updated_at"])
+    meeting.opened_at = timezone.now()
+    meeting.save(update_fields=["status", "opened_at", "updated_at"])
     log_event(meeting=meeting, by=by, party=party, action=Event.Action.POLLING_OPENED, subject=meeting.title)
     notices.open_for_answers(meeting, [inv.party for inv in meeting.invitations.select_related("party")], by=by)
     return meeting

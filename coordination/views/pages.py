@@ -4,10 +4,12 @@ and the last-resort error page."""
 import sys
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
@@ -20,6 +22,21 @@ def accessibility(request):
 def privacy(request):
     context = {"contact": settings.CONTACT_EMAIL, "owner": settings.SERVICE_OWNER}
     return render(request, "pages/privacy.html", context)
+
+
+@never_cache
+def admin_login(request):
+    """The admin's login, which the admin sends everyone to whom it does not let in.
+
+    Whoever is not logged in goes on to the app's own login, so its lockout and
+    two-factor step apply to the admin too. A logged-in user who is not an
+    administrator is refused here: sent to the login, which sends a logged-in
+    user back to the admin, they would go round in a loop.
+    """
+    if request.user.is_authenticated and not admin.site.has_permission(request):
+        return render(request, "pages/admin_refused.html", status=403)
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
 
 
 @never_cache

@@ -152,7 +152,9 @@ def build(size):
             for user, party in zip(users, parties, strict=True)
         ]
     )
-    meeting = Meeting.objects.create(title=f"Benchmark {size}", status=Meeting.Status.POLLING, duration_minutes=120)
+    meeting = Meeting.objects.create(
+        title=f"Benchmark {size}", status=Meeting.Status.POLLING, opened_at=timezone.now(), duration_minutes=120
+    )
     Invitation.objects.bulk_create(
         [
             Invitation(
@@ -237,7 +239,10 @@ def build_feed_user():
     Membership.objects.create(user=user, party=party, role=Membership.Role.MEMBER)
     start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
     meetings = Meeting.objects.bulk_create(
-        [Meeting(title=f"Möte {i}", status=Meeting.Status.POLLING, location="Stadshuset") for i in range(FEED_MEETINGS)]
+        [
+            Meeting(title=f"Möte {i}", status=Meeting.Status.POLLING, opened_at=start, location="Stadshuset")
+            for i in range(FEED_MEETINGS)
+        ]
     )
     Invitation.objects.bulk_create(
         [Invitation(meeting=m, party=party, role=Invitation.Role.CONVENING) for m in meetings]
