@@ -8,6 +8,7 @@ the one kind of timing assertion the suite allows.
 
 import importlib
 import re
+import sys
 import time
 
 import pytest
@@ -51,12 +52,23 @@ PATHOLOGICAL = {
 }
 
 
+def untraced_render(text):
+    """The render and its seconds, without a tracer: CI measures coverage, whose tracer makes this pure-Python
+    parser about ten times slower. The guard is about the renderer, not the tracer."""
+    tracer = sys.gettrace()
+    sys.settrace(None)
+    try:
+        start = time.perf_counter()
+        html = markdown.render(text)
+        return html, time.perf_counter() - start
+    finally:
+        sys.settrace(tracer)
+
+
 @pytest.mark.parametrize("text", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
 def test_a_pathological_text_of_the_longest_allowed_length_renders_well_under_a_second(text):
     assert len(text) == LONGEST
-    start = time.perf_counter()
-    html = markdown.render(text)
-    elapsed = time.perf_counter() - start
+    html, elapsed = untraced_render(text)
 
     assert elapsed < 1.0, elapsed
     assert "<script" not in html.lower()
