@@ -557,8 +557,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
         user = context["user"]
         path = reverse("password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
-        # The site's own address, as in every other mail: never the Host header of the request.
-        values = {"url": settings.SITE_URL + path, "username": user.get_username()}
+        values = {"url": mail.site_url(path), "username": user.get_username()}
         recipient = mail.Recipient(to_email, person_name(user), mail.Recipient.user(user).language)
         mail.compose(OutboxMessage.Kind.PASSWORD_RESET, recipient, lambda: values).save()
 

@@ -117,6 +117,11 @@ def compose(kind, recipient, context, *, meeting=None, calendar="", method="", s
         )
 
 
+def site_url(path):
+    """A link in a mail: the site's own address (SITE_URL), never the Host header of a request."""
+    return settings.SITE_URL + path
+
+
 def message_id_domain():
     """The domain of every Message-ID: the configured one, else the site's own host name."""
     return settings.MAIL_MESSAGE_ID_DOMAIN or urlsplit(settings.SITE_URL).hostname or "localhost"

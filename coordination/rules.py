@@ -6,6 +6,7 @@ user's roles in the meeting's parties, computed once per request.
 """
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -140,20 +141,36 @@ def can_answer_for(access, party_id):
 def people_who_can_answer_for(meeting, party):
     """The people who can answer for ``party`` in ``meeting`` (can_answer_for) and can be mailed about it.
 
-    Active users with an e-mail address only. The one list of whom the opening
-    for answers, a reminder and the welcome of a new member go to.
+    The one list of whom the opening for answers, a reminder and the welcome of a new member go to.
     """
+    return people_with_right(meeting, lambda access: can_answer_for(access, party.pk), party_ids=[party.pk])
+
+
+def people_with_right(meeting, right, *, party_ids=None, leave_out_party=None, leave_out=None):
+    """The active people with an e-mail address for whom ``right`` (a predicate here) holds in ``meeting``.
+
+    Their roles are read in ``party_ids`` (default: every party of the
+    meeting). ``leave_out_party``'s members and ``leave_out`` are left out.
+    """
+    invitations = list(meeting.invitations.all())
+    convening_ids = frozenset(inv.party_id for inv in invitations if inv.is_convening)
     memberships = (
-        Membership.objects.filter(party=party, user__is_active=True)
+        Membership.objects.filter(
+            party__in=[inv.party_id for inv in invitations] if party_ids is None else party_ids,
+            user__is_active=True,
+        )
         .exclude(user__email="")
         .select_related("user__profile")
-        .order_by("user__username")
+        .order_by("user__username", "party_id")
     )
-    return [
-        m.user
-        for m in memberships
-        if can_answer_for(MeetingAccess(user=m.user, meeting=meeting, roles={party.pk: m.role}), party.pk)
-    ]
+    people = []
+    for user, rows in groupby(memberships, key=lambda m: m.user):
+        roles = {m.party_id: m.role for m in rows}
+        if user == leave_out or (leave_out_party is not None and leave_out_party.pk in roles):
+            continue
+        if right(MeetingAccess(user=user, meeting=meeting, roles=roles, convening_ids=convening_ids)):
+            people.append(user)
+    return people
 
 
 def answerable_party_ids(access):

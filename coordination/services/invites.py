@@ -5,7 +5,6 @@ mail that tells of it are stored together or not at all; the outbox worker
 sends after commit (``outbox.py``).
 """
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +14,7 @@ from ..models import AgendaItem, Meeting, OutboxMessage
 
 
 def meeting_url(meeting):
-    return settings.SITE_URL + reverse("meeting_detail", args=[meeting.pk])
+    return mail.site_url(reverse("meeting_detail", args=[meeting.pk]))
 
 
 def calendar_entry(meeting, *, slot=None):

@@ -34,17 +34,13 @@ from django.utils.translation import gettext as _
 
 from .. import mail, rules
 from ..formatting import plain_date
-from ..models import Answer, Invitation, Meeting, Membership, Notice, NoticeKind, NoticePreferences, OutboxMessage, Slot
+from ..models import Answer, Invitation, Meeting, Notice, NoticeKind, NoticePreferences, OutboxMessage, Slot
 
 Delivery = NoticePreferences.Delivery
 
 
-def _absolute(path):
-    return settings.SITE_URL + path
-
-
 def account_url():
-    return _absolute(reverse("account"))
+    return mail.site_url(reverse("account"))
 
 
 def preferences_of(users):
@@ -128,7 +124,7 @@ def open_for_answers(meeting, parties, *, by=None, only=None):
     """
     if meeting.status != Meeting.Status.POLLING:
         return 0
-    convening = list(meeting.invitations.filter(role="convening").select_related("party"))
+    convening = list(meeting.invitations.filter(role=Invitation.Role.CONVENING).select_related("party"))
     slot_count = meeting.slots.active().count()
     told = 0
     for party in parties:
@@ -137,7 +133,7 @@ def open_for_answers(meeting, parties, *, by=None, only=None):
             for user in rules.people_who_can_answer_for(meeting, party)
             if user != by and (only is None or user == only)
         ]
-        url = _absolute(reverse("answer", args=[meeting.pk, party.pk]))
+        url = mail.site_url(reverse("answer", args=[meeting.pk, party.pk]))
 
         def context(party=party, url=url):
             return {
@@ -167,28 +163,6 @@ def welcome_member(membership):
 
 
 # The conveners.
-
-
-def _people(meeting, right, *, leave_out_party=None, leave_out=None):
-    """The active people with an address for whom ``right`` (a predicate of rules) holds in ``meeting``."""
-    invitations = list(meeting.invitations.all())
-    party_ids = [inv.party_id for inv in invitations]
-    convening_ids = frozenset(inv.party_id for inv in invitations if inv.is_convening)
-    memberships = (
-        Membership.objects.filter(party__in=party_ids, user__is_active=True)
-        .exclude(user__email="")
-        .select_related("user__profile")
-        .order_by("user__username", "party_id")
-    )
-    people = []
-    for user, rows in groupby(memberships, key=lambda m: m.user):
-        roles = {m.party_id: m.role for m in rows}
-        if user == leave_out or (leave_out_party is not None and leave_out_party.pk in roles):
-            continue
-        access = rules.MeetingAccess(user=user, meeting=meeting, roles=roles, convening_ids=convening_ids)
-        if right(access):
-            people.append(user)
-    return people
 
 
 def _count(queryset):
@@ -233,36 +207,33 @@ def check_all_answered(meeting):
     Meeting.objects.filter(pk=meeting.pk).update(all_answered_at=meeting.all_answered_at)
     notify(
         NoticeKind.ALL_ANSWERED,
-        _people(meeting, rules.can_confirm),
+        rules.people_with_right(meeting, rules.can_confirm),
         meeting=meeting,
-        url=_absolute(reverse("meeting_detail", args=[meeting.pk]) + "#slots"),
+        url=mail.site_url(reverse("meeting_detail", args=[meeting.pk]) + "#slots"),
     )
     return True
 
 
 def agenda_item_proposed(item, *, by):
     """Tell the conveners' coordinators of another party's proposal."""
-    meeting = item.meeting
-    url = _absolute(reverse("agenda_item_detail", args=[meeting.pk, item.pk]))
-    people = _people(meeting, rules.can_manage_agenda, leave_out_party=item.proposed_by_party, leave_out=by)
-    return notify(
-        NoticeKind.AGENDA_PROPOSED,
-        people,
-        meeting=meeting,
-        party=item.proposed_by_party,
-        subject=item.title,
-        url=url,
-    )
+    return _tell_conveners(NoticeKind.AGENDA_PROPOSED, item, party=item.proposed_by_party, by=by)
 
 
 def position_shared(position, *, by):
     """Tell the conveners' coordinators of a position another party shared."""
-    item = position.agenda_item
+    return _tell_conveners(NoticeKind.POSITION_SHARED, position.agenda_item, party=position.party, by=by)
+
+
+def _tell_conveners(kind, item, *, party, by):
+    """Those who decide on the agenda hear of what ``party`` did to ``item``, unless it is their own party."""
     meeting = item.meeting
-    url = _absolute(reverse("agenda_item_detail", args=[meeting.pk, item.pk]))
-    people = _people(meeting, rules.can_manage_agenda, leave_out_party=position.party, leave_out=by)
     return notify(
-        NoticeKind.POSITION_SHARED, people, meeting=meeting, party=position.party, subject=item.title, url=url
+        kind,
+        rules.people_with_right(meeting, rules.can_manage_agenda, leave_out_party=party, leave_out=by),
+        meeting=meeting,
+        party=party,
+        subject=item.title,
+        url=mail.site_url(reverse("agenda_item_detail", args=[meeting.pk, item.pk])),
     )
 
 

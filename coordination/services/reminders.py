@@ -8,7 +8,6 @@ everyone who can answer for the party (``rules.people_who_can_answer_for``).
 
 import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +32,7 @@ def queue_reminders(meeting, parties):
     """Write one reminder per person who may answer for each party. Returns the number written."""
     messages = []
     for party in parties:
-        url = settings.SITE_URL + reverse("answer", args=[meeting.pk, party.pk])
+        url = mail.site_url(reverse("answer", args=[meeting.pk, party.pk]))
 
         def context(party=party, url=url):
             deadline = plain_date(meeting.answer_deadline)
