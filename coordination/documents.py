@@ -1,5 +1,5 @@
 """Documents: what may be uploaded, decided from the content and the name together, how a download is
-named, and the size limit while it streams in."""
+named, the size limit while it streams in, and a folder that never holds half a file."""
 
 import hashlib
 import os
@@ -215,6 +215,19 @@ class DocumentStorage(FileSystemStorage):
         if setting == "DOCUMENTS_ROOT":
             self.__dict__.pop("base_location", None)
             self.__dict__.pop("location", None)
+
+    def _save(self, name, content):
+        # Written under a partial name and renamed into place only when complete: a write that fails half
+        # way (a full disk) leaves no half file that looks like a document, and no leftover at all.
+        partial = f"{name}.partial"
+        try:
+            partial = super()._save(partial, content)
+            os.replace(self.path(partial), self.path(name))
+        except Exception:
+            if self.exists(partial):
+                self.delete(partial)
+            raise
+        return name
 
     def url(self, name):
         raise NotImplementedError("Documents have no public URL; they are served by the download view.")

@@ -285,6 +285,7 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
         request.FILES if posted else None,
         refused_uploads=getattr(request, "refused_uploads", set()),
     )
+    status = 200
     if form.is_valid():
         try:
             agenda.attach_document(
@@ -300,11 +301,13 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
             )
         except agenda.DocumentNotStored as error:
             form.add_error("file", str(error))
+            # Not the user's fault and not for good: the server could not do it just now.
+            status = 503
         else:
             messages.success(request, _("The document was added."))
             return redirect(item_url(item))
     context = {"meeting": meeting, "form": form, "heading": heading, "item": item, "replaces": replaces}
-    return render(request, "coordination/document_form.html", context)
+    return render(request, "coordination/document_form.html", context, status=status)
 
 
 @login_required
