@@ -496,9 +496,9 @@ class DocumentForm(PlainTextForm, forms.Form):
     def __init__(self, *args, refused_uploads=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.refused_uploads = refused_uploads
-        self.fields["file"].help_text = _("PDF, DOCX, ODT, XLSX, ODS, TXT, PNG or JPEG, at most %(limit)d MB.") % {
-            "limit": self.limit_mb
-        }
+        self.fields["file"].help_text = _(
+            "%(kinds)s, at most %(limit)d MB. The file name must end in the kind's ending, for example .pdf or .docx."
+        ) % {"kinds": documents.accepted_kinds(), "limit": self.limit_mb}
 
     @property
     def limit_mb(self):
@@ -506,13 +506,11 @@ class DocumentForm(PlainTextForm, forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        content_type = documents.detect_content_type(upload)
-        if content_type is None:
-            raise forms.ValidationError(
-                _("The file's content is not one of the allowed types (PDF, DOCX, ODT, XLSX, ODS, TXT, PNG, JPEG).")
-            )
         upload.name = documents.display_name(upload.name)
-        self.cleaned_data["content_type"] = content_type
+        try:
+            self.cleaned_data["content_type"] = documents.allowed_type(upload, upload.name)
+        except documents.NotAllowed as refusal:
+            raise forms.ValidationError(str(refusal)) from refusal
         self.cleaned_data["sha256"] = documents.sha256_of(upload)
         return upload
 

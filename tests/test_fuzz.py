@@ -25,6 +25,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
+from coordination import documents
 from coordination.models import Answer
 from coordination.services import agenda
 
@@ -450,18 +451,30 @@ def multipart(filename, content):
     return head.encode() + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
+# Names that a browser or the desktop would run or render (issue 13), and names that are fine.
+DANGEROUS_NAMES = ["x.js", "x.bat", "x.vbs", "x.hta", "x.url", "x.exe", "x.html", "x.htm", "x.svg", "x.xhtml"]
+FILE_NAMES = ["../../x.txt", "C:\\temp\\a.pdf", 'q"uote.txt', "a\r\nb.txt", ".txt", "", "x.csv", "x.PDF", "x"]
+
+
 @given(
-    name=st.one_of(
-        hostile_text(), st.sampled_from(["../../x.txt", "C:\\temp\\a.pdf", 'q"uote.txt', "a\r\nb.txt", ".txt", ""])
-    ),
+    name=st.one_of(hostile_text(), st.sampled_from(FILE_NAMES + DANGEROUS_NAMES)),
     content=st.one_of(
         st.binary(max_size=2000),
         st.sampled_from(
-            [b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", b"<script>alert(1)</script>", b"\xef\xbb\xbf<html>", b"plain text\n"]
+            [
+                b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n",
+                b"<script>alert(1)</script>",
+                b"\xef\xbb\xbf<html>",
+                b"plain text\n",
+                b"[InternetShortcut]\r\nURL=https://evil.example/\r\n",
+                b"PK\x03\x04" + b"\x00" * 26 + b"AndroidManifest.xml",
+            ]
         ),
     ),
 )
 @example(name="\u202etxt.exe", content=b"plain text\n")
+@example(name="x.js", content=b"plain text\n")
+@example(name="x.exe", content=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 def test_uploading_a_document_survives_any_file(client, item, polis_member, name, content):
     client.force_login(polis_member)
     body, content_type = multipart(name, content)
@@ -471,6 +484,21 @@ def test_uploading_a_document_survives_any_file(client, item, polis_member, name
         # A request whose multipart body cannot be read at all is a bad request.
         if response.status_code != 400:
             assert_handled(client, response)
+        if response.status_code == 302:
+            assert_downloads_safely(client, item.documents.get())
+
+
+def assert_downloads_safely(client, document):
+    """Stored only when the content and the name agree on an allowed type; downloaded only as an attachment."""
+    kind = documents.ALLOWED_TYPES[document.content_type]
+    assert documents.extension(document.original_name) in kind.extensions, document.original_name
+    response = client.get(reverse("document_download", args=[document.agenda_item.meeting_id, document.pk]))
+    assert response["Content-Type"] == document.content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert re.fullmatch(
+        r"""attachment; filename="[A-Za-z0-9 ()_.,+-]+"; filename\*=utf-8''[A-Za-z0-9%._~-]+""",
+        response["Content-Disposition"],
+    )
 
 
 @given(

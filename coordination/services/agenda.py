@@ -305,8 +305,8 @@ def attach_document(*, item, party, by, upload, content_type, sha256, position=N
 
     Replacing keeps the old document, marked as replaced. Side effect: one event.
     The same form posted again returns the document it stored and changes
-    nothing. If the file cannot be written, DocumentNotStored is raised and
-    the transaction leaves no row behind.
+    nothing. If the file cannot be written, DocumentNotStored is raised;
+    whatever fails, nothing is left behind: no row, no file, no part of one.
     """
     meeting = locked_meeting(item.meeting)
     _require_active(meeting)
@@ -342,20 +342,21 @@ def attach_document(*, item, party, by, upload, content_type, sha256, position=N
                 "again, tell the people who run Samråd."
             )
         ) from error
-    # A failed database write must not leave an orphan file behind.
+    # A failed database write (the row or its event) rolls the transaction back: it must not leave an
+    # orphan file behind either.
     try:
         document.save()
+        log_event(
+            meeting=meeting,
+            by=by,
+            party=party,
+            action=Event.Action.DOCUMENT_REPLACED if replaces else Event.Action.DOCUMENT_ADDED,
+            subject=document.original_name,
+            before={"name": replaces.original_name, "sha256": replaces.sha256} if replaces else None,
+            after={"name": document.original_name, "sha256": document.sha256, "size": document.size},
+            private=position is not None and not position.is_shared,
+        )
     except Exception:
         document.file.delete(save=False)
         raise
-    log_event(
-        meeting=meeting,
-        by=by,
-        party=party,
-        action=Event.Action.DOCUMENT_REPLACED if replaces else Event.Action.DOCUMENT_ADDED,
-        subject=document.original_name,
-        before={"name": replaces.original_name, "sha256": replaces.sha256} if replaces else None,
-        after={"name": document.original_name, "sha256": document.sha256, "size": document.size},
-        private=position is not None and not position.is_shared,
-    )
     return document

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from .. import rules
+from .. import documents, rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
@@ -285,6 +285,7 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
         request.FILES if posted else None,
         refused_uploads=getattr(request, "refused_uploads", set()),
     )
+    status = 200
     if form.is_valid():
         try:
             agenda.attach_document(
@@ -300,11 +301,13 @@ def _upload(request, meeting, *, item, party, position=None, replaces=None, head
             )
         except agenda.DocumentNotStored as error:
             form.add_error("file", str(error))
+            # Not the user's fault and not for good: the server could not do it just now.
+            status = 503
         else:
             messages.success(request, _("The document was added."))
             return redirect(item_url(item))
     context = {"meeting": meeting, "form": form, "heading": heading, "item": item, "replaces": replaces}
-    return render(request, "coordination/document_form.html", context)
+    return render(request, "coordination/document_form.html", context, status=status)
 
 
 @login_required
@@ -361,14 +364,12 @@ def _get_document(request, meeting, document_pk):
 
 @login_required
 def document_download(request, pk, document_pk):
-    """The file, only as an attachment and never sniffed into something a browser would run."""
+    """The file, only as an attachment under a safe name, and never sniffed into something a browser would run."""
     meeting, _access = get_meeting_for_user(request, pk)
     document = _get_document(request, meeting, document_pk)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    response = FileResponse(document.file.open("rb"), content_type=documents.served_type(document.content_type))
+    response["Content-Disposition"] = documents.attachment_disposition(
+        documents.download_name(document.original_name, document.content_type)
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
