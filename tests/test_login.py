@@ -380,3 +380,56 @@ def test_when_required_a_session_that_never_gave_a_code_must_log_in_again(client
     response = client.get(reverse("my_meetings"))
     assert response.url == reverse("login") + "?next=/"
     assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("chef", "chef@samrad.example", PASSWORD)
+
+
+def test_when_required_an_administrator_without_two_factor_sets_it_up_before_seeing_the_admin(
+    client, settings, superuser
+):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    attempt(client, "chef", PASSWORD)
+    for url in ("/admin/", "/admin/coordination/meeting/", "/admin/login/?next=/admin/"):
+        assert client.get(url).url == reverse("two_factor_setup")
+
+    client.post(reverse("two_factor_start"))
+    device = TOTPDevice.objects.get(user=superuser)
+    client.post(reverse("two_factor_setup"), {"code": current_code(device)})
+    assert client.get("/admin/coordination/meeting/").status_code == 200
+
+
+def test_when_required_an_administrator_with_two_factor_gives_a_code_before_seeing_the_admin(
+    client, settings, superuser
+):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    device = TOTPDevice.objects.create(user=superuser, name="TOTP", confirmed=True)
+    client.force_login(superuser)  # as a session begun before the requirement was switched on
+    assert client.get("/admin/").url == reverse("login") + "?next=/admin/"
+    assert attempt(client, "chef", PASSWORD).url.startswith(reverse("login_code"))
+    client.post(reverse("login_code"), {"code": current_code(device)})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_when_required_the_admin_site_itself_admits_staff_only_with_a_code(rf, settings, superuser):
+    """Whatever way a request reaches the admin, the site asks for the second factor itself."""
+    from django.contrib import admin
+
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    request = rf.get("/admin/")
+    request.user = superuser
+    superuser.is_verified = lambda: False
+    assert not admin.site.has_permission(request)
+    superuser.is_verified = lambda: True
+    assert admin.site.has_permission(request)
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = False
+    superuser.is_verified = lambda: False
+    assert admin.site.has_permission(request)
+
+
+def test_when_required_staff_without_two_factor_are_sent_to_set_it_up(client, settings, django_user_model):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    client.force_login(django_user_model.objects.create_user("stab", password=PASSWORD, is_staff=True))
+    assert client.get("/admin/").url == reverse("two_factor_setup")
