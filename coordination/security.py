@@ -57,7 +57,7 @@ def account_login_wait(username):
     doublings = failures["count"] - settings.LOGIN_ACCOUNT_DELAY_AFTER
     if doublings < 0:
         return datetime.timedelta(0)
-    # Past 2**20 times the first delay any maximum is reached; the cap keeps the product small.
+    # 2**20 times 5 s is two months, past any sensible maximum; more doublings could overflow a timedelta.
     delay = min(settings.LOGIN_ACCOUNT_DELAY_FIRST * 2 ** min(doublings, 20), settings.LOGIN_ACCOUNT_DELAY_MAX)
     return max(failures["last"] + delay - now, datetime.timedelta(0))
 
