@@ -10,14 +10,18 @@ second step of a two-factor login) and a security log must not miss one; the
 events that only our views cause are logged by those views.
 """
 
+import datetime
 import hashlib
 import logging
 
 from axes.helpers import get_client_ip_address
+from axes.models import AccessFailureLog
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.dispatch import receiver
+from django.utils import timezone
 
 logger = logging.getLogger("samrad.security")
 # No account has a longer name (Django's User.username), and axes keeps the name in a column of 255.
@@ -34,6 +38,28 @@ def lockout_username(request, credentials):
     """
     typed = (credentials or {}).get("username") or request.POST.get("username") or ""
     return typed[:USERNAME_LENGTH]
+
+
+def account_login_wait(username):
+    """How long a login for ``username`` must still wait, from any client: zero when it may try now.
+
+    Axes locks one name from one client. Across all clients, failures only slow
+    the account down, so that many clients together cannot guess on and nobody
+    can lock a person out: after settings.LOGIN_ACCOUNT_DELAY_AFTER failures
+    within LOGIN_ACCOUNT_WINDOW, the next try waits LOGIN_ACCOUNT_DELAY_FIRST
+    after the last failure, doubled for every further failure up to
+    LOGIN_ACCOUNT_DELAY_MAX. A try refused for waiting is not a failure, so it
+    does not make the wait longer.
+    """
+    now = timezone.now()
+    AccessFailureLog.objects.filter(attempt_time__lt=now - settings.LOGIN_ACCOUNT_WINDOW).delete()
+    failures = AccessFailureLog.objects.filter(username=username).aggregate(count=Count("id"), last=Max("attempt_time"))
+    doublings = failures["count"] - settings.LOGIN_ACCOUNT_DELAY_AFTER
+    if doublings < 0:
+        return datetime.timedelta(0)
+    # 2**20 times 5 s is two months, past any sensible maximum; more doublings could overflow a timedelta.
+    delay = min(settings.LOGIN_ACCOUNT_DELAY_FIRST * 2 ** min(doublings, 20), settings.LOGIN_ACCOUNT_DELAY_MAX)
+    return max(failures["last"] + delay - now, datetime.timedelta(0))
 
 
 def log_security_event(event, request, *, user=None, username=None):

@@ -62,7 +62,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "coordination.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -149,12 +149,22 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Failed logins are counted per account and per client address, separately: either reaching the
-# limit locks that account (from every address) or that address (for every account) until the
-# cool-off has passed. A failed two-factor code counts as a failed login.
+# Failed logins are counted for each account and client address together: LOGIN_FAILURE_LIMIT failures
+# for one name from one client lock that pair until the cool-off has passed, so nobody can lock a person
+# out from their own client. Counted for the account across all clients (coordination.security.account_login_wait),
+# failures never lock; after LOGIN_ACCOUNT_DELAY_AFTER of them within LOGIN_ACCOUNT_WINDOW each further
+# try waits, from the last failure, LOGIN_ACCOUNT_DELAY_FIRST, doubling with every failure up to
+# LOGIN_ACCOUNT_DELAY_MAX. A failed two-factor code counts as a failed login.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Every failure as its own row (username, client, time): what the count across clients is made of.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+LOGIN_ACCOUNT_DELAY_AFTER = envint("LOGIN_ACCOUNT_DELAY_AFTER", 20, minimum=1)
+LOGIN_ACCOUNT_DELAY_FIRST = datetime.timedelta(seconds=5)
+LOGIN_ACCOUNT_DELAY_MAX = datetime.timedelta(minutes=envint("LOGIN_ACCOUNT_DELAY_MAX_MINUTES", 15, minimum=1))
+# Failures older than this are forgotten (and their rows deleted).
+LOGIN_ACCOUNT_WINDOW = datetime.timedelta(hours=24)
 AXES_RESET_ON_SUCCESS = True
 # Password reset requests an hour, per address typed and per client; more get the same page and no mail.
 PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1)
@@ -302,6 +312,13 @@ if PRODUCTION:
         problems.append("ALLOWED_HOSTS must name the site's host names")
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         problems.append("DATABASE_URL must point at PostgreSQL")
+    # Every client would have the proxy's address: one lockout for a name would hold for everyone.
+    BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+    if BEHIND_TLS_PROXY and not TRUSTED_PROXY_COUNT:
+        problems.append(
+            "BEHIND_TLS_PROXY=True needs TRUSTED_PROXY_COUNT set to the number of proxies in front of the app"
+            " (with 0, every client has the proxy's address)"
+        )
     if problems:
         raise ImproperlyConfigured("PRODUCTION=True, but " + "; ".join(problems) + ".")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
@@ -310,7 +327,7 @@ if PRODUCTION:
     # Hashed names (cached for a year by browsers) with gzip and brotli variants, made by collectstatic.
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
     # Behind a proxy that terminates TLS and says so in X-Forwarded-Proto (set only if the proxy strips it).
-    if envbool("BEHIND_TLS_PROXY", False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -6,6 +6,7 @@ import re
 import smtplib
 
 import pytest
+import time_machine
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
@@ -61,19 +62,88 @@ def test_an_unknown_user_still_costs_a_password_hash(client, db, monkeypatch):
     assert calls
 
 
-def test_too_many_failures_lock_the_account_even_with_the_right_password(client, polis_member):
+def test_too_many_failures_from_one_client_lock_the_account_there_even_with_the_right_password(client, polis_member):
     for _ in range(3):
         attempt(client, "polis_member")
-    response = attempt(Client(REMOTE_ADDR="192.0.2.7"), "polis_member", PASSWORD)
+    response = attempt(client, "polis_member", PASSWORD)
     assert response.status_code == 429
     assert "_auth_user_id" not in response.wsgi_request.session
 
 
-def test_too_many_failures_from_one_address_lock_that_address_for_every_account(client, polis_member):
-    for name in ("a-one", "a-two", "a-three"):
+def test_an_attacker_elsewhere_does_not_lock_the_person_out_of_their_own_client(polis_member):
+    attacker = Client(REMOTE_ADDR="203.0.113.66")
+    for _ in range(5):
+        attempt(attacker, "polis_member")
+    assert attempt(attacker, "polis_member", PASSWORD).status_code == 429
+    assert attempt(Client(REMOTE_ADDR="192.0.2.7"), "polis_member", PASSWORD).status_code == 302
+
+
+def test_failures_for_other_accounts_from_a_shared_address_do_not_lock_this_account_there(client, polis_member):
+    """Behind a proxy that is not trusted (or a shared office address) every client has one address."""
+    for name in ("a-one", "a-two", "a-three", "a-four"):
         attempt(client, name)
-    assert attempt(client, "polis_member", PASSWORD).status_code == 429
-    assert attempt(Client(REMOTE_ADDR="192.0.2.8"), "polis_member", PASSWORD).status_code == 302
+    assert attempt(client, "polis_member", PASSWORD).status_code == 302
+
+
+def delayed_for(response):
+    """The wait the delay page asks for, as it says it (in Swedish), or None if it is not that page."""
+    found = re.search(r"Vänta (\d+ \w+) och försök igen", response.content.decode())
+    return found and found[1]
+
+
+def test_many_failures_across_clients_slow_the_account_down_more_and_more_but_never_lock_it(
+    polis_member, settings, caplog
+):
+    settings.LOGIN_ACCOUNT_DELAY_AFTER = 6
+    person = Client(REMOTE_ADDR="192.0.2.7")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        # Each client makes fewer failures than the lockout: only the count for the account slows them.
+        for number in range(6):
+            assert attempt(Client(REMOTE_ADDR=f"203.0.113.{number}"), "polis_member").status_code == 200
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger=SECURITY):
+            refused = attempt(person, "polis_member", PASSWORD)
+        assert refused.status_code == 429 and refused["Retry-After"] == "5"
+        assert delayed_for(refused) == "5 sekunder"
+        assert "login_delayed user_id=- username='polis_member' client_ip=192.0.2.7" in caplog.text
+        # The refusal did not check the password, and did not count as a failure.
+        assert "login_failed" not in caplog.text and "_auth_user_id" not in person.session
+
+        waits = []
+        for number in range(6, 10):
+            clock.shift(datetime.timedelta(minutes=20))
+            assert attempt(Client(REMOTE_ADDR=f"203.0.113.{number}"), "polis_member").status_code == 200
+            waits.append(delayed_for(attempt(person, "polis_member", PASSWORD)))
+        assert waits == ["10 sekunder", "20 sekunder", "40 sekunder", "2 minuter"]
+
+        clock.shift(datetime.timedelta(seconds=79))
+        assert delayed_for(attempt(person, "polis_member", PASSWORD)) == "1 sekund"
+        clock.shift(datetime.timedelta(seconds=1))
+        assert attempt(person, "polis_member", PASSWORD).status_code == 302
+
+
+def test_the_delay_grows_to_its_maximum_and_failures_older_than_the_window_are_forgotten(polis_member, settings):
+    from axes.models import AccessFailureLog
+
+    settings.LOGIN_ACCOUNT_DELAY_AFTER = 2
+    settings.LOGIN_ACCOUNT_DELAY_MAX = datetime.timedelta(minutes=3)
+    for number in range(40):
+        AccessFailureLog.objects.create(username="polis_member", ip_address=f"203.0.113.{number}", user_agent="x")
+    assert delayed_for(attempt(Client(), "polis_member", PASSWORD)) == "3 minuter"
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=24, seconds=1), tick=True):
+        assert attempt(Client(), "polis_member", PASSWORD).status_code == 302
+    assert not AccessFailureLog.objects.exists()
+
+
+def test_wrong_codes_for_the_account_slow_its_code_step_down_too(polis_member, device, settings):
+    settings.LOGIN_ACCOUNT_DELAY_AFTER = 2
+    first, second = Client(REMOTE_ADDR="203.0.113.1"), Client(REMOTE_ADDR="203.0.113.2")
+    for thief in (first, second):
+        attempt(thief, "polis_member", PASSWORD)
+    for _ in range(2):
+        assert first.post(reverse("login_code"), {"code": "000000"}).status_code == 200
+    assert delayed_for(second.post(reverse("login_code"), {"code": current_code(device)})) == "5 sekunder"
+    assert "_auth_user_id" not in second.session
 
 
 def test_the_lockout_page_does_not_tell_whether_the_account_exists(polis_member):
@@ -102,7 +172,7 @@ def test_the_lockout_ends_after_the_cool_off(client, polis_member, settings):
 
 def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(polis_member):
     for number in range(3):
-        attempt(Client(REMOTE_ADDR="192.0.2.30", HTTP_X_FORWARDED_FOR=f"8.8.4.{number}"), f"user-{number}")
+        attempt(Client(REMOTE_ADDR="192.0.2.30", HTTP_X_FORWARDED_FOR=f"8.8.4.{number}"), "polis_member")
     assert (
         attempt(Client(REMOTE_ADDR="192.0.2.30", HTTP_X_FORWARDED_FOR="8.8.4.9"), "polis_member", PASSWORD).status_code
         == 429
@@ -110,17 +180,18 @@ def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(polis_member):
 
 
 def test_behind_a_trusted_proxy_the_client_is_read_from_the_right_and_a_forged_entry_is_ignored(polis_member, settings):
+    # What TRUSTED_PROXY_COUNT=1 sets (test_the_settings_trust_forwarded_for_only_when_a_proxy_count_is_given).
     settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     settings.AXES_IPWARE_PROXY_COUNT = 0
     settings.IPWARE_STRICT = False
     for number in range(3):
         # The same attacker, 8.8.8.8, forging a different address each time in front of the real one.
-        attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.1.1.{number}, 8.8.8.8"), f"user-{number}")
+        attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.1.1.{number}, 8.8.8.8"), "polis_member")
     assert (
         attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="8.8.8.8"), "polis_member", PASSWORD).status_code
         == 429
     )
-    # Another client behind the same proxy is not locked out.
+    # The person, another client behind the same proxy, is not locked out.
     assert (
         attempt(Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="9.9.9.9"), "polis_member", PASSWORD).status_code
         == 302
@@ -380,3 +451,56 @@ def test_when_required_a_session_that_never_gave_a_code_must_log_in_again(client
     response = client.get(reverse("my_meetings"))
     assert response.url == reverse("login") + "?next=/"
     assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser("chef", "chef@samrad.example", PASSWORD)
+
+
+def test_when_required_an_administrator_without_two_factor_sets_it_up_before_seeing_the_admin(
+    client, settings, superuser
+):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    attempt(client, "chef", PASSWORD)
+    for url in ("/admin/", "/admin/coordination/meeting/", "/admin/login/?next=/admin/"):
+        assert client.get(url).url == reverse("two_factor_setup")
+
+    client.post(reverse("two_factor_start"))
+    device = TOTPDevice.objects.get(user=superuser)
+    client.post(reverse("two_factor_setup"), {"code": current_code(device)})
+    assert client.get("/admin/coordination/meeting/").status_code == 200
+
+
+def test_when_required_an_administrator_with_two_factor_gives_a_code_before_seeing_the_admin(
+    client, settings, superuser
+):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    device = TOTPDevice.objects.create(user=superuser, name="TOTP", confirmed=True)
+    client.force_login(superuser)  # as a session begun before the requirement was switched on
+    assert client.get("/admin/").url == reverse("login") + "?next=/admin/"
+    assert attempt(client, "chef", PASSWORD).url.startswith(reverse("login_code"))
+    client.post(reverse("login_code"), {"code": current_code(device)})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_when_required_the_admin_site_itself_admits_staff_only_with_a_code(rf, settings, superuser):
+    """Whatever way a request reaches the admin, the site asks for the second factor itself."""
+    from django.contrib import admin
+
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    request = rf.get("/admin/")
+    request.user = superuser
+    superuser.is_verified = lambda: False
+    assert not admin.site.has_permission(request)
+    superuser.is_verified = lambda: True
+    assert admin.site.has_permission(request)
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = False
+    superuser.is_verified = lambda: False
+    assert admin.site.has_permission(request)
+
+
+def test_when_required_staff_without_two_factor_are_sent_to_set_it_up(client, settings, django_user_model):
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    client.force_login(django_user_model.objects.create_user("stab", password=PASSWORD, is_staff=True))
+    assert client.get("/admin/").url == reverse("two_factor_setup")

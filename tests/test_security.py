@@ -100,6 +100,16 @@ PRODUCTION_ENV = {
 }
 
 
+def test_production_behind_a_proxy_refuses_to_start_without_trusting_it():
+    """Else every client has the proxy's address, and five bad logins for a name lock it for everyone."""
+    result = run_django({**PRODUCTION_ENV, "BEHIND_TLS_PROXY": "True"}, "check")
+    assert result.returncode != 0
+    assert "BEHIND_TLS_PROXY=True needs TRUSTED_PROXY_COUNT" in result.stderr
+    assert (
+        run_django({**PRODUCTION_ENV, "BEHIND_TLS_PROXY": "True", "TRUSTED_PROXY_COUNT": "1"}, "check").returncode == 0
+    )
+
+
 def test_production_passes_the_deployment_checklist():
     result = run_django(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,7 @@
 two-factor login, choosing a language, the calendar feed, the notices."""
 
 import hashlib
+import math
 import time
 from urllib.parse import urlencode
 
@@ -17,14 +18,14 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from .. import rules, two_factor
 from ..forms import NoticePreferencesForm, OneTimeCodeForm, PasswordResetForm
 from ..models import Profile
-from ..security import allow_password_reset, log_security_event
+from ..security import account_login_wait, allow_password_reset, lockout_username, log_security_event
 from ..services import feeds, notices
 
 # Set at login and removed at logout: a browser that still has it but no session lost the session
@@ -59,6 +60,9 @@ class LoginView(auth_views.LoginView):
         response.delete_cookie(HAD_SESSION_COOKIE, samesite="Lax")
         return response
 
+    def post(self, request, *args, **kwargs):
+        return _wait_for_account(request, lockout_username(request, None)) or super().post(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         session_ended = self.request.method == "GET" and bool(self.request.COOKIES.get(HAD_SESSION_COOKIE))
         return super().get_context_data(session_ended=session_ended, idle_hours=settings.SESSION_IDLE_HOURS, **kwargs)
@@ -84,6 +88,8 @@ class LoginCodeView(auth_views.LoginView):
         credentials = {"username": self.pending_user.get_username()}
         if not AxesProxyHandler.is_allowed(request, credentials):
             return locked_out(request, None, credentials)
+        if request.method == "POST" and (waiting := _wait_for_account(request, credentials["username"])):
+            return waiting
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -95,15 +101,50 @@ class LoginCodeView(auth_views.LoginView):
 
 
 def locked_out(request, original_response, credentials):
-    """Axes' answer to a locked account or client (settings.AXES_LOCKOUT_CALLABLE).
-
-    429 Too Many Requests: the request was refused for its rate, not for who
-    sent it. The page is the same whether or not the account exists, since
-    axes counts failures for any username typed.
-    """
+    """Axes' answer to an account locked for this client (settings.AXES_LOCKOUT_CALLABLE)."""
     log_security_event("lockout", request, username=(credentials or {}).get("username"))
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    message = ngettext(
+        "Logging in to this account has failed too many times from this network. "
+        "For your safety, logging in is paused here. Try again in %(minutes)d minute.",
+        "Logging in to this account has failed too many times from this network. "
+        "For your safety, logging in is paused here. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+    return _too_many_attempts(request, message, settings.AXES_COOLOFF_TIME.total_seconds())
+
+
+def _wait_for_account(request, username):
+    """The answer to a login for an account that must still wait (security.account_login_wait), or None.
+
+    The password is not checked, and the refusal is not a failure.
+    """
+    wait = account_login_wait(username)
+    if not wait:
+        return None
+    log_security_event("login_delayed", request, username=username)
+    seconds = math.ceil(wait.total_seconds())
+    if seconds < 60:
+        how_long = ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    else:
+        minutes = math.ceil(seconds / 60)
+        how_long = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    message = _(
+        "Logging in to this account has failed many times. For your safety, every new try must wait a while. "
+        "Wait %(how_long)s and try again."
+    ) % {"how_long": how_long}
+    return _too_many_attempts(request, message, seconds)
+
+
+def _too_many_attempts(request, message, retry_after):
+    """429 Too Many Requests: refused for the rate, not for who asked.
+
+    The page is the same whether or not the account exists, since failures are
+    counted for any username typed.
+    """
+    response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    response["Retry-After"] = str(math.ceil(retry_after))
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
