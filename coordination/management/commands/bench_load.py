@@ -180,9 +180,12 @@ def free_port():
 
 
 class Server:
-    """scripts/serve on a free port of 127.0.0.1, from start until its /healthz answers, to its stop."""
+    """scripts/serve on a free port of 127.0.0.1, from start until its /healthz answers, to its stop.
 
-    def __init__(self, folder, database_url):
+    ``environment`` adds to or overrides the server's variables (the tests shorten gunicorn's timeout).
+    """
+
+    def __init__(self, folder, database_url, **environment):
         self.port = free_port()
         self.log_path = folder / "gunicorn.log"
         self.environment = {
@@ -195,6 +198,7 @@ class Server:
             # HTTPS-only settings and PostgreSQL only are for the public site; the pages are the same.
             "PRODUCTION": "False",
             "ALLOWED_HOSTS": "127.0.0.1",
+            **environment,
         }
 
     def __enter__(self):
