@@ -734,6 +734,8 @@ class OutboxMessage(models.Model):
         INVITATION = "invitation", _("invitation")
         UPDATE = "update", _("update")
         CANCELLATION = "cancellation", _("cancellation")
+        # To an attendee of a party no longer invited: cancels the event in their calendar once it was sent.
+        NO_LONGER_CALLED = "no_longer_called", _("no longer called to the meeting")
         REMINDER = "reminder", _("reminder")
         HOLDS_RELEASED = "holds_released", _("tentative holds released")
         PASSWORD_RESET = "password_reset", _("password reset")
