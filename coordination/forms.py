@@ -445,6 +445,9 @@ class CorrectAddressForm(PlainTextForm, forms.Form):
 
 class AgendaItemForm(PlainTextForm, forms.ModelForm):
     form_token = FormTokenField()
+    # The item's version when the form was opened (AgendaItem.version): an edit based on an older one is a
+    # conflict. An edit without it is not checked, as before this field existed.
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     class Meta:
         model = AgendaItem
@@ -456,6 +459,8 @@ class AgendaItemForm(PlainTextForm, forms.ModelForm):
         self.fields["presenting_party"].queryset = Party.objects.filter(invitations__meeting=meeting)
         self.fields["presenting_party"].empty_label = _("Not decided")
         self.fields["planned_minutes"].widget.attrs.update(min=1, max=600)
+        if self.instance.pk:
+            self.initial.setdefault("base_version", self.instance.version)
 
     def clean_planned_minutes(self):
         minutes = self.cleaned_data["planned_minutes"]

@@ -548,6 +548,10 @@ class AgendaItem(models.Model):
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     # The place among the accepted items; proposed and declined items keep 0.
     order = models.PositiveIntegerField(default=0)
+    # Raised by every edit of the title, description, presenter or minutes: an edit based on an older number
+    # is a conflict, never an overwrite.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     form_token = form_token_field()
 
@@ -730,6 +734,8 @@ class OutboxMessage(models.Model):
         INVITATION = "invitation", _("invitation")
         UPDATE = "update", _("update")
         CANCELLATION = "cancellation", _("cancellation")
+        # To an attendee of a party no longer invited: cancels the event in their calendar once it was sent.
+        NO_LONGER_CALLED = "no_longer_called", _("no longer called to the meeting")
         REMINDER = "reminder", _("reminder")
         HOLDS_RELEASED = "holds_released", _("tentative holds released")
         PASSWORD_RESET = "password_reset", _("password reset")

@@ -7,6 +7,7 @@ import icalendar
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from coordination import rules
@@ -213,7 +214,7 @@ def test_a_save_from_an_older_version_raises_a_conflict_and_writes_nothing(
     agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Första personens", base_version=1)
     before = db_state()
 
-    with pytest.raises(agenda.PositionConflict) as conflict:
+    with pytest.raises(agenda.EditConflict) as conflict:
         agenda.save_position(
             item=kommun_item, party=polisen, by=polis_coordinator, text="Andra personens", base_version=1
         )
@@ -228,7 +229,7 @@ def test_two_members_writing_a_first_version_at_once_do_not_overwrite_each_other
 ):
     agenda.save_position(item=kommun_item, party=polisen, by=polis_member, text="Min", base_version=0)
 
-    with pytest.raises(agenda.PositionConflict) as conflict:
+    with pytest.raises(agenda.EditConflict) as conflict:
         agenda.save_position(item=kommun_item, party=polisen, by=polis_coordinator, text="Din", base_version=0)
 
     assert conflict.value.current.text == "Min"
@@ -374,6 +375,84 @@ def test_the_proposer_edits_its_item_while_it_is_only_proposed(
     agenda.accept_agenda_item(item=polis_item, party=convener[1], by=convener[0])
     assert client.post(url, {**data, "title": "Ändrad efteråt"}).status_code == 403
     assert AgendaItem.objects.get(pk=polis_item.pk).title == "Resursfördelning 2027"
+
+
+def item_data(body, **changes):
+    """What the edit form would post, read from the page: its fields as opened, with the user's changes."""
+    data = {"base_version": base_version_in(body)}
+    for name in ("title", "planned_minutes"):
+        data[name] = re.search(rf'name="{name}"[^>]*value="([^"]*)"', body).group(1)
+    data.update({"description": "", "presenting_party": "", **changes})
+    return data
+
+
+def test_two_people_editing_the_same_agenda_item_never_overwrite_each_other(
+    client, meeting, polis_item, polis_coordinator, kommun_coordinator, polisen
+):
+    """Both open the form at version 1; the first saves; the second gets both texts, as for a position."""
+    url = reverse("agenda_item_edit", args=[meeting.pk, polis_item.pk])
+    convener = Client(HTTP_ACCEPT_LANGUAGE="en")  # a second browser
+    client.force_login(polis_coordinator)
+    convener.force_login(kommun_coordinator)
+    first = item_data(client.get(url).content.decode(), description="Polisens beskrivning")
+    second = item_data(convener.get(url).content.decode(), description="Sammankallandes beskrivning")
+    assert first["base_version"] == second["base_version"] == 1
+
+    saved = client.post(url, first)
+    conflict = convener.post(url, {**second, "presenting_party": polisen.pk})
+
+    assert saved.status_code == 302
+    assert conflict.status_code == 409
+    body = conflict.content.decode()
+    assert "Someone else saved this agenda item while you were editing it" in body
+    assert "Polisens beskrivning" in body and "Sammankallandes beskrivning" in body
+    assert "Presented by Polismyndigheten" in body  # the loser's own choice of presenter, kept too
+    item = AgendaItem.objects.get(pk=polis_item.pk)
+    assert (item.description, item.version, item.updated_by) == ("Polisens beskrivning", 2, polis_coordinator)
+    assert base_version_in(body) == 2
+    # The form on that page still holds what the loser typed, now based on the saved version.
+    assert re.search(r'<textarea name="description"[^>]*>\s*Sammankallandes beskrivning</textarea>', body)
+    assert re.search(rf'<option value="{polisen.pk}" selected>', body)
+
+    resolved = convener.post(url, {**second, "base_version": base_version_in(body)})
+
+    assert resolved.status_code == 302
+    item.refresh_from_db()
+    assert (item.description, item.version, item.updated_by) == ("Sammankallandes beskrivning", 3, kommun_coordinator)
+    # A fresh form, opened after that save, saves at once.
+    reloaded = item_data(client.get(url).content.decode(), description="Slutlig beskrivning")
+    assert client.post(url, reloaded).status_code == 302
+    item.refresh_from_db()
+    assert (item.description, item.version) == ("Slutlig beskrivning", 4)
+    edits = events(meeting, Event.Action.AGENDA_ITEM_EDITED)
+    assert [e.after["description"] for e in edits] == [
+        "Polisens beskrivning",
+        "Sammankallandes beskrivning",
+        "Slutlig beskrivning",
+    ]
+
+
+def test_an_item_edit_from_an_older_version_raises_a_conflict_and_writes_nothing(
+    meeting, polis_item, polisen, polis_coordinator, kommun, kommun_coordinator
+):
+    fields = {"title": polis_item.title, "presenting_party": None, "planned_minutes": 15}
+    agenda.edit_agenda_item(
+        item=polis_item, party=polisen, by=polis_coordinator, base_version=1, **fields, description="Ett"
+    )
+    before = db_state()
+
+    with pytest.raises(agenda.EditConflict) as conflict:
+        agenda.edit_agenda_item(
+            item=polis_item, party=kommun, by=kommun_coordinator, base_version=1, **fields, description="Två"
+        )
+    # The same text again is the second post of a double click: nothing to lose, nothing to refuse.
+    again = agenda.edit_agenda_item(
+        item=polis_item, party=polisen, by=polis_coordinator, base_version=1, **fields, description="Ett"
+    )
+
+    assert (conflict.value.current.description, conflict.value.current.version) == ("Ett", 2)
+    assert again.version == 2
+    assert db_state() == before
 
 
 def test_the_up_and_down_buttons_reorder_the_agenda_on_the_meeting_page(

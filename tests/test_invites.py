@@ -12,12 +12,15 @@ import icalendar
 import pytest
 import vobject
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
-from coordination.models import Meeting, OutboxMessage, Profile
+from coordination import mail
+from coordination.models import Event, Meeting, OutboxMessage, Profile
 from coordination.outbox import send_due
 from coordination.services import attendance, meetings
 
+from .builders import edit_data, recipients_of
 from .smtp_server import start_smtp_server
 
 UTC = datetime.UTC
@@ -358,3 +361,81 @@ def test_confirming_the_demo_dialogue_leaves_an_eml_with_the_invitation_structur
     [event] = calendar.walk("VEVENT")
     assert str(event["UID"]) == dialogue.calendar_uid
     assert "Lokalt poliskontor i Gottsunda" in str(event["DESCRIPTION"])
+
+
+# A party no longer invited takes its attendees off the meeting, and each is told.
+
+
+def test_uninviting_a_party_removes_its_attendees_and_cancels_the_invitation_it_sent_them(
+    client, smtp_server, attendees, slots, kommun, lansstyrelsen, kommun_coordinator
+):
+    """The police had two attendees: one with an address, sent the calendar invitation, one without."""
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    smtp_server.received.clear()
+    sequence = meeting.sequence
+    sent_before = OutboxMessage.objects.count()
+    client.force_login(kommun_coordinator)
+
+    response = client.post(reverse("meeting_edit", args=[meeting.pk]), edit_data(meeting, required_parties=[]))
+
+    assert response.status_code == 302
+    assert list(meeting.attendees.values_list("name", flat=True)) == ["Kommunstyrelsens ordförande"]
+    removed = Event.objects.filter(meeting=meeting, action=Event.Action.ATTENDEE_REMOVED).order_by("pk")
+    assert [(e.subject, e.party, e.actor) for e in removed] == [
+        ("Rikspolischef", kommun, kommun_coordinator),
+        ("Utan adress", kommun, kommun_coordinator),
+    ]
+    # One new message, and only to the removed attendee with an address: the other parties hear nothing.
+    [message] = OutboxMessage.objects.order_by("pk")[sent_before:]
+    assert (message.kind, message.recipient, message.method) == ("no_longer_called", "rpc@polisen.example", "CANCEL")
+    assert recipients_of(mail.to_email(message)) == [("Rikspolischef", "rpc@polisen.example")]
+    assert message.sequence == sequence + 1  # above the invitation's, so calendars take the CANCEL
+    send_due()
+    [(rcpts, method, event)] = sent_calendars(smtp_server)
+    assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
+    assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten" in message.text
+    assert "Din kalender tar bort mötet" in message.text and " kl. 10.00–12.00 (svensk tid" in message.text
+    assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
+    page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
+    listed = page[page.index('id="attendees"') : page.index('id="delivery"')]
+    assert "Kommunstyrelsens ordförande" in listed
+    assert "Rikspolischef" not in listed and "Utan adress" not in listed
+    assert "Polismyndigheten" not in page[page.index('id="parties-heading"') : page.index('id="slots"')]
+
+
+def test_an_attendee_of_an_uninvited_party_before_any_time_is_told_without_a_calendar(
+    meeting, kommun, lansstyrelsen, polisen, kommun_coordinator, polis_coordinator
+):
+    attendance.name_attendee(
+        meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+    )
+    attendance.name_attendee(
+        meeting=meeting, party=kommun, by=kommun_coordinator, name="Ordföranden", email="ks@uppsala.example"
+    )
+    OutboxMessage.objects.all().delete()
+    details = {name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS}
+
+    meetings.save_meeting(
+        meeting=meeting,
+        by=kommun_coordinator,
+        party=kommun,
+        details=details,
+        convening={kommun, lansstyrelsen},
+        required=set(),
+        optional=set(),
+    )
+
+    assert list(meeting.attendees.values_list("name", flat=True)) == ["Ordföranden"]
+    [message] = OutboxMessage.objects.all()
+    assert (message.kind, message.recipient, message.calendar, message.method) == (
+        "no_longer_called",
+        "rpc@polisen.example",
+        "",
+        "",
+    )
+    assert "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”" in message.text
+    assert "kalender" not in message.text and "När" not in message.text
+    assert not any(part.get_content_type() == "text/calendar" for part in mail.to_email(message).message().walk())

@@ -155,6 +155,7 @@ PLAIN_TEXT_TEMPLATES = {
     "coordination/email/password_reset.txt",
     "coordination/email/open_for_answers.txt",
     "coordination/email/notice.txt",
+    "coordination/email/no_longer_called.txt",
 }
 MARKUP_IN_PYTHON = re.compile(
     r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\("

@@ -68,7 +68,7 @@ def demo_with_directory_names():
 def live_a_meeting(client, users, parties):
     """After the demo's opening for answers and its answers: hold times, remind, the police's agenda item and
     position (one convener hears at once, the other in the digest), name an attendee, confirm, reschedule,
-    cancel, and ask for a new password."""
+    take the police off the meeting, cancel, and ask for a new password."""
     kommun, coordinator = parties["Kommunen"], users["kommun.samordnare"]
     dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
     earlier = Meeting.objects.get(title="Avstämning inför dialogen om Gottsunda")
@@ -96,6 +96,16 @@ def live_a_meeting(client, users, parties):
     meetings.confirm_slot(meeting=dialogue, slot=agreed[0], by=coordinator, party=kommun)
     meetings.reschedule(
         meeting=dialogue, by=coordinator, party=kommun, reason="Landshövdingen är bortrest", slot=agreed[1]
+    )
+    dialogue.refresh_from_db()
+    meetings.save_meeting(  # the police leave: their named attendee is no longer called
+        meeting=dialogue,
+        by=coordinator,
+        party=kommun,
+        details={name: getattr(dialogue, name) for name in meetings.DETAIL_FIELDS},
+        convening={kommun, parties["Länsstyrelsen"]},
+        required=set(),
+        optional=set(),
     )
     meetings.cancel_meeting(meeting=earlier, by=coordinator, party=kommun, reason="Ersätts av dialogen")
     assert client.post(reverse("password_reset"), {"email": users["polis.handlaggare"].email}).status_code == 302

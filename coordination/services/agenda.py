@@ -33,6 +33,14 @@ def _item_json(item):
     }
 
 
+class EditConflict(RuleError):
+    """Someone saved the position or agenda item after the editor opened it; the editor must choose."""
+
+    def __init__(self, message, current):
+        super().__init__(message)
+        self.current = current
+
+
 def _require_active(meeting):
     if not meeting.is_active:
         raise RuleError(_("The meeting is cancelled or held; its agenda can no longer change."))
@@ -86,15 +94,25 @@ def propose_agenda_item(
 
 
 @transaction.atomic
-def edit_agenda_item(*, item, party, by, **fields):
-    """Change an item's title, description, presenting party or minutes. Side effect: one event with both states."""
+def edit_agenda_item(*, item, party, by, base_version=None, **fields):
+    """Change an item's title, description, presenting party or minutes. Side effect: one event with both states.
+
+    ``base_version`` is the item's version the editor started from. If another
+    edit came in between, nothing is written and EditConflict carries the
+    current item, so no text is ever lost. An edit without it is not checked,
+    as before the form carried it.
+    """
     meeting, item = _locked_item(item)
     before = _item_json(item)
+    if all(getattr(item, name) == fields[name] for name in ITEM_FIELDS):
+        # Nothing to lose, whichever version it was based on: the second post of a double click.
+        return item
+    if base_version is not None and base_version != item.version:
+        raise EditConflict(_("Someone else saved this agenda item while you were editing it."), item)
     for name in ITEM_FIELDS:
         setattr(item, name, fields[name])
-    after = _item_json(item)
-    if before == after:
-        return item
+    item.version += 1
+    item.updated_by = by
     item.save()
     if item.is_accepted:
         bump_if_scheduled(meeting)
@@ -105,7 +123,7 @@ def edit_agenda_item(*, item, party, by, **fields):
         action=Event.Action.AGENDA_ITEM_EDITED,
         subject=item.title,
         before=before,
-        after=after,
+        after=_item_json(item),
     )
     return item
 
@@ -197,14 +215,6 @@ def move_agenda_item(*, item, party, by, step):
     return item
 
 
-class PositionConflict(RuleError):
-    """Someone saved the position after the editor opened it; the editor must choose."""
-
-    def __init__(self, current):
-        super().__init__(_("Someone else saved this position while you were editing it."))
-        self.current = current
-
-
 def _version(position, by):
     return PositionVersion.objects.create(
         position=position,
@@ -222,7 +232,7 @@ def save_position(*, item, party, by, text, base_version):
 
     ``base_version`` is the version the editor started from (0 for a new
     position). If another save came in between, nothing is written and
-    PositionConflict carries the current position, so no text is ever lost.
+    EditConflict carries the current position, so no text is ever lost.
     Side effects: a kept version row and one event with the text before and after.
     """
     meeting = locked_meeting(item.meeting)
@@ -234,7 +244,7 @@ def save_position(*, item, party, by, text, base_version):
         # Nothing to lose, whichever version it was based on: the second post of a double click.
         return position
     if position is not None and position.version != base_version:
-        raise PositionConflict(position)
+        raise EditConflict(_("Someone else saved this position while you were editing it."), position)
     if position is None:
         position = Position.objects.create(
             agenda_item=item, party=party, text=text, html=markdown.render(text), updated_by=by

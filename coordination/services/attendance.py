@@ -66,6 +66,30 @@ def remove_attendee(*, attendee, by):
     )
 
 
+def remove_attendees_of(meeting, party, *, by, acting_party):
+    """Remove every attendee of ``party``, which is no longer one of the meeting's; called with the meeting locked.
+
+    Side effects: one event per attendee; calendar sequence +1 once scheduled;
+    each with an address is told they are no longer called, with a calendar
+    CANCEL once the meeting has sent them its invitation (invites.queue).
+    """
+    attendees = list(meeting.attendees.filter(party=party))
+    for attendee in attendees:
+        before = _attendee_json(attendee)
+        attendee.delete()
+        log_event(
+            meeting=meeting,
+            by=by,
+            party=acting_party,
+            action=Event.Action.ATTENDEE_REMOVED,
+            subject=before["name"],
+            before=before,
+        )
+    if attendees:
+        bump_if_scheduled(meeting)
+        invites.queue(meeting, kind=OutboxMessage.Kind.NO_LONGER_CALLED, only=attendees)
+
+
 @transaction.atomic
 def confirm_attendance(*, attendee, by, party):
     """The secretary's confirmation that a named person attends. Idempotent; one event."""

@@ -43,8 +43,8 @@ def _message(entry, attendee, *, kind, method, calendar, note):
         return {
             "entry": entry,
             "title": entry.meeting.title,
-            "when": slot_label(entry.slot),
-            "offset": utc_offset(entry.slot.start),
+            "when": slot_label(entry.slot) if entry.slot else "",
+            "offset": utc_offset(entry.slot.start) if entry.slot else "",
             "attendee": attendee,
             "note": note,
         }
@@ -54,10 +54,14 @@ def _message(entry, attendee, *, kind, method, calendar, note):
         mail.Recipient.attendee(attendee),
         context,
         meeting=entry.meeting,
-        calendar=calendar.decode(),
+        calendar=calendar,
         method=method,
         sequence=entry.meeting.sequence,
     )
+
+
+# The kinds that take the event out of the recipient's calendar: a METHOD:CANCEL listing only them.
+CANCELLING = {OutboxMessage.Kind.CANCELLATION, OutboxMessage.Kind.NO_LONGER_CALLED}
 
 
 def queue(meeting, *, kind, only=None, slot=None, note=""):
@@ -66,19 +70,20 @@ def queue(meeting, *, kind, only=None, slot=None, note=""):
     An invitation or update is METHOD:REQUEST listing every attendee; a
     cancellation is METHOD:CANCEL, listing only its recipients. ``slot`` is the
     time the message is about (for a cancellation after a move back to polling,
-    the time that no longer holds). Returns the messages written.
+    the time that no longer holds). A meeting without a time has put nothing in
+    any calendar: its message is the mail alone. Returns the messages written.
     """
     entry = calendar_entry(meeting, slot=slot)
     recipients = [a for a in (entry.attendees if only is None else only) if a.email]
     if not recipients:
         return []
-    now = timezone.now()
-    cancelling = kind == OutboxMessage.Kind.CANCELLATION
-    method = ics.CANCEL if cancelling else ics.REQUEST
-    listed = recipients if cancelling else None
-    calendar = ics.build_calendar(
-        [ics.build_event(entry, now=now, cancelled=cancelling, attendees=listed)], method=method
-    )
+    cancelling = kind in CANCELLING
+    method, calendar = "", ""
+    if entry.slot is not None:
+        method = ics.CANCEL if cancelling else ics.REQUEST
+        listed = recipients if cancelling else None
+        event = ics.build_event(entry, now=timezone.now(), cancelled=cancelling, attendees=listed)
+        calendar = ics.build_calendar([event], method=method).decode()
     return OutboxMessage.objects.bulk_create(
         [_message(entry, attendee, kind=kind, method=method, calendar=calendar, note=note) for attendee in recipients]
     )

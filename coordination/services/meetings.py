@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from .. import rules
 from ..formatting import describe_slot
 from ..models import Answer, Event, Invitation, Meeting, OutboxMessage, Slot
-from . import holds, invites, notices
+from . import attendance, holds, invites, notices
 from .base import RuleError, created_by_form, event_row, locked_meeting, log_event
 
 
@@ -56,12 +56,14 @@ def save_meeting(
 
     ``convening``, ``required`` and ``optional`` are sets of parties. Side
     effects: event rows for the creation or each changed field and each party
-    invited or removed; the calendar sequence rises when a scheduled meeting's
+    invited or removed; a party removed takes its attendees off the meeting,
+    each told by mail (attendance.remove_attendees_of); the calendar sequence rises when a scheduled meeting's
     calendar fields change. A creation form posted again returns the meeting
     it created and changes nothing. An edit from a form opened before the
     meeting last changed (``base_version``, see Meeting.edit_version) raises
     MeetingChanged rather than undo that change.
     """
+    calendar_change = False
     if meeting is None:
         # No meeting to lock yet: the creator's row queues their own parallel posts.
         get_user_model().objects.select_for_update().get(pk=by.pk)
@@ -83,8 +85,6 @@ def save_meeting(
             if calendar_change:
                 meeting.sequence += 1
             meeting.save()
-            if calendar_change:
-                invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE)
             log_event(
                 meeting=meeting,
                 by=by,
@@ -97,6 +97,9 @@ def save_meeting(
     invitations_changed, newly_invited = _set_invitations(
         meeting=meeting, by=by, party=party, convening=convening, required=required, optional=optional
     )
+    if calendar_change:
+        # After the parties: the attendees of one no longer invited get their cancellation instead.
+        invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE)
     if invitations_changed:
         # The parties are part of what the edit form shows, so a change of them is a new edit version too.
         meeting.save(update_fields=["updated_at"])
@@ -128,6 +131,7 @@ def _set_invitations(*, meeting, by, party, convening, required, optional):
                 subject=invitation.party.name,
                 before={"role": invitation.role, "required": invitation.required},
             )
+            attendance.remove_attendees_of(meeting, invitation.party, by=by, acting_party=party)
     for party_id, (invited, role, required_flag) in wanted.items():
         invitation = current.get(party_id)
         state = {"role": role, "required": required_flag}

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .. import documents, rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
-from ..models import Document, Meeting, Membership, Position
+from ..models import AgendaItem, Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
 from ..services import agenda
 from .common import confirm_page, form_page, get_meeting_for_user, refuse_rule_errors, require
@@ -72,17 +72,53 @@ def agenda_item_detail(request, pk, item_pk):
 @login_required
 @refuse_rule_errors
 def agenda_item_edit(request, pk, item_pk):
+    """Edit an item; a save from an older version shows both to choose from, like a position's."""
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
     require(rules.can_edit_agenda_item(access, item))
     form = AgendaItemForm(request.POST or None, instance=item, meeting=meeting)
     if form.is_valid():
-        agenda.edit_agenda_item(
-            item=item, party=access.acting_party(Role.COORDINATOR, Role.MEMBER), by=request.user, **form.item_fields
-        )
+        mine = form.item_fields  # read before the bound form's values are taken for the item's own
+        try:
+            agenda.edit_agenda_item(
+                item=item,
+                party=access.acting_party(Role.COORDINATOR, Role.MEMBER),
+                by=request.user,
+                base_version=form.cleaned_data["base_version"],
+                **mine,
+            )
+        except agenda.EditConflict as conflict:
+            current = conflict.current
+            again = AgendaItemForm(initial={**mine, "base_version": current.version}, instance=current, meeting=meeting)
+            return _conflict_page(
+                request,
+                meeting,
+                item,
+                current,
+                heading=_("Someone else saved this agenda item while you were editing it"),
+                crumb=_("Edit agenda item"),
+                current_text=item_text(current),
+                mine=item_text(AgendaItem(**mine)),
+                form=again,
+            )
         messages.success(request, _("The agenda item was saved."))
         return redirect(item_url(item))
     return form_page(request, meeting, form, heading=_("Edit agenda item"), button=_("Save"))
+
+
+def item_text(item):
+    """An agenda item's fields as one text, so two editors' versions compare line by line like positions."""
+    presenter = item.presenting_party.name if item.presenting_party else _("Not decided")
+    return "\n".join(
+        [
+            item.title,
+            "",
+            item.description,
+            "",
+            _("Presented by %(party)s") % {"party": presenter},
+            _("%(minutes)s min") % {"minutes": item.planned_minutes},
+        ]
+    )
 
 
 @login_required
@@ -159,26 +195,40 @@ def position_edit(request, pk, item_pk, party_pk):
                 text=form.cleaned_data["text"],
                 base_version=form.cleaned_data["base_version"],
             )
-        except agenda.PositionConflict as conflict:
-            return _conflict_page(request, meeting, item, party, conflict.current, form.cleaned_data["text"])
+        except agenda.EditConflict as conflict:
+            current, mine = conflict.current, form.cleaned_data["text"]
+            return _conflict_page(
+                request,
+                meeting,
+                item,
+                current,
+                heading=_("Someone else saved this position while you were editing it"),
+                crumb=_("Position"),
+                current_text=current.text,
+                mine=mine,
+                form=PositionForm(initial={"text": mine, "base_version": current.version}),
+            )
         messages.success(request, _("The position was saved as a new version."))
         return redirect(item_url(item))
     context = {"meeting": meeting, "item": item, "party": party, "position": position, "form": form}
     return render(request, "coordination/position_form.html", context)
 
 
-def _conflict_page(request, meeting, item, party, current, mine):
-    form = PositionForm(initial={"text": mine, "base_version": current.version})
+def _conflict_page(request, meeting, item, current, *, heading, crumb, current_text, mine, form):
+    """An edit refused as stale (EditConflict), for a position or an agenda item: the saved text and the
+    user's own side by side, and a form that still holds theirs, now based on the saved version."""
     context = {
         "meeting": meeting,
         "item": item,
-        "party": party,
+        "heading": heading,
+        "crumb": crumb,
         "current": current,
+        "current_text": current_text,
         "mine": mine,
-        "diff": text_diff(current.text, mine),
+        "diff": text_diff(current_text, mine),
         "form": form,
     }
-    return render(request, "coordination/position_conflict.html", context, status=409)
+    return render(request, "coordination/edit_conflict.html", context, status=409)
 
 
 def _position_to_share(request, pk, position_pk):
