@@ -129,6 +129,11 @@ DATABASES = {
         conn_health_checks=envbool("CONN_HEALTH_CHECKS", True),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A web process answers several requests at once (threaded workers). SQLite lets one writer in at a time:
+    # a transaction that began reading and then writes fails at once with "database is locked" when another
+    # wrote meanwhile, so each transaction takes the write lock when it begins and waits up to 20 s for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # What is worth keeping between requests (the feed's serialised events); CACHE_URL=redis://... when scaled out.
