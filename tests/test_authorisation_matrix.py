@@ -725,6 +725,32 @@ def test_admin_is_for_staff_only(client, world, role, method):
     assert changed_tables(world.before, snapshot()) == []
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("device", ["none", "confirmed"])
+def test_where_two_factor_login_is_required_the_admin_asks_a_superuser_for_it_first(
+    client, world, settings, django_user_model, device, method
+):
+    """Its pages show every party's drafts: a superuser who has not given a code this session reaches none of
+    them, with no device (sent to set one up) or with one (sent to log in again, with the code)."""
+    settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS = True
+    chief = django_user_model.objects.create_superuser("chef", "chef@example.org", "x")
+    if device == "confirmed":
+        chief.totpdevice_set.create(name="TOTP", confirmed=True)
+    first_step = reverse("two_factor_setup") if device == "none" else reverse("login")
+    before = snapshot()
+    wrong = []
+    for name, url in admin_urls():
+        client.force_login(chief)
+        response = getattr(client, method)(url)
+        # Logging out is open to anyone; it leads to the admin's index, which asks as every other page does.
+        target = reverse(f"{ADMIN}:index") if name == f"{ADMIN}:logout" else first_step
+        if response.status_code != 302 or urlsplit(response["Location"]).path != target:
+            wrong.append(f"{name}: {response.status_code} {response.get('Location', '')}")
+    assert wrong == []
+    # Each force_login moves the account's last_login; nothing else may change (a device set up, a meeting).
+    assert changed_tables(before, snapshot(), (get_user_model()._meta.label,)) == []
+
+
 # What the matrix implies, tried from other angles.
 
 
