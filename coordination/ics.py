@@ -127,11 +127,14 @@ def build_event(entry, *, now, cancelled=False, attendees=None):
 def build_hold(entry, slot, user, *, now, cancelled=False):
     """A tentative hold on one proposed time, so a person can keep it free while the parties answer.
 
-    Its UID is the slot's own, never the meeting's: the real invitation stays a separate event.
+    Its UID is the slot's own, never the meeting's: the real invitation stays a separate event. Its
+    SEQUENCE follows the meeting's, doubled, so that the CANCEL that releases it (odd, written after any
+    change of the meeting's) is newer than every copy downloaded before, and a copy downloaded again
+    after a move back to polling (the meeting's has risen) is newer than that CANCEL.
     """
     event = icalendar.Event()
     event.add("uid", f"hold-{slot.pk}-{entry.meeting.uid}@samrad")
-    event.add("sequence", 1 if cancelled else 0)
+    event.add("sequence", 2 * entry.meeting.sequence + cancelled)
     event.add("dtstamp", now.astimezone(datetime.UTC))
     event.add("dtstart", slot.start.astimezone(STOCKHOLM))
     event.add("dtend", slot.end.astimezone(STOCKHOLM))
@@ -139,7 +142,13 @@ def build_hold(entry, slot, user, *, now, cancelled=False):
     event.add("description", entry.url)
     event.add("url", entry.url)
     event.add("status", "CANCELLED" if cancelled else "TENTATIVE")
-    event.add("transp", "OPAQUE")
+    # Shown as tentative, never busy: Outlook reads its busy status from its own property first and
+    # takes an OPAQUE event as Busy without it (MS-OXCICAL, TRANSP and X-MICROSOFT-CDO-BUSYSTATUS);
+    # for the other calendars a transparent event leaves the time free.
+    busy_status = "FREE" if cancelled else "TENTATIVE"
+    event.add("transp", "TRANSPARENT")
+    event.add("x-microsoft-cdo-busystatus", busy_status)
+    event.add("x-microsoft-cdo-intendedstatus", busy_status)
     event.add("organizer", organizer(entry.invitations))
     if user.email:
         address = icalendar.vCalAddress(f"mailto:{user.email}")

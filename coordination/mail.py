@@ -44,7 +44,7 @@ SUBJECTS = {
     Kind.CANCELLATION: gettext_lazy("Cancelled: %(title)s, %(when)s"),
     Kind.NO_LONGER_CALLED: gettext_lazy("No longer called: %(title)s"),
     Kind.REMINDER: gettext_lazy("Reminder: answer for %(party_name)s on “%(title)s” by %(answer_by)s"),
-    Kind.HOLDS_RELEASED: gettext_lazy("Time decided: %(title)s, %(when)s – your other tentative holds are released"),
+    Kind.HOLDS_RELEASED: gettext_lazy("Tentative hold released: %(title)s, %(when)s"),
     Kind.PASSWORD_RESET: gettext_lazy("A new password for Samråd"),
     Kind.OPEN_FOR_ANSWERS: gettext_lazy("Answer for %(party_name)s: “%(title)s” is open for answers"),
     Kind.ALL_ANSWERED: gettext_lazy("Everyone has answered – confirm a time: %(title)s"),

@@ -1,14 +1,18 @@
-"""Tentative holds: the proposed times blocked in one's own calendar, released when a time is chosen."""
+"""Tentative holds: the proposed times kept free in one's own calendar, each released once when no longer wanted."""
+
+import email
 
 import icalendar
 import pytest
+import vobject
 from django.apps import apps
 from django.core import mail
 from django.urls import reverse
 
 from coordination.models import Hold, OutboxMessage
 from coordination.outbox import send_due
-from coordination.services import meetings
+from coordination.services import holds, meetings
+from coordination.services.base import RuleError
 
 from .builders import future_time, recipients_of
 
@@ -31,28 +35,142 @@ def test_the_holds_are_the_open_times_as_tentative_events(downloaded, meeting, s
     assert len({str(event["UID"]) for event in events}) == 2
 
 
-def test_confirming_releases_the_holds_that_were_not_chosen(
+# What says whether a hold keeps the time tentative, free or busy, in Outlook and elsewhere.
+PROPERTIES = ("STATUS", "TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS", "X-MICROSOFT-CDO-INTENDEDSTATUS")
+
+
+def read_both(body):
+    """The calendar's METHOD and its events as (UID, SEQUENCE, property -> value), as icalendar reads them,
+    after checking that vobject reads the same METHOD, UIDs, SEQUENCEs and PROPERTIES."""
+    calendar = icalendar.Calendar.from_ical(body)
+    by_icalendar = [
+        (str(e["UID"]), int(e["SEQUENCE"]), {name: str(value) for name, value in e.property_items(recursive=False)})
+        for e in calendar.walk("VEVENT")
+    ]
+    parsed = vobject.readOne(body.decode())
+    by_vobject = [
+        (
+            e.uid.value,
+            int(e.sequence.value),
+            {name.upper(): lines[0].value for name, lines in e.contents.items() if name.upper() in PROPERTIES},
+        )
+        for e in parsed.contents.get("vevent", [])
+    ]
+    method = str(calendar.get("METHOD", ""))
+    assert method == (parsed.method.value if "method" in parsed.contents else "")
+    assert [(uid, seq, {k: props.get(k) for k in PROPERTIES}) for uid, seq, props in by_icalendar] == by_vobject
+    return method, by_icalendar
+
+
+def held_uids(response):
+    """The UID and SEQUENCE of each hold in a downloaded file, by start."""
+    _, events = read_both(response.content)
+    return [(uid, sequence) for uid, sequence, _ in events]
+
+
+def sent_releases():
+    """Each hold release as it left: its recipient, and its inline calendar part read by both parsers.
+
+    The attachment must be the same bytes, and the MIME method the METHOD inside.
+    """
+    send_due()
+    releases = []
+    for sent in mail.outbox:
+        message = email.message_from_bytes(sent.message().as_bytes())
+        inline = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        if not inline:
+            continue
+        method, events = read_both(inline[0].get_payload(decode=True))
+        if not all(uid.startswith("hold-") for uid, _, _ in events):
+            continue
+        [attached] = [p for p in message.walk() if p.get_filename() == "invite.ics"]
+        assert attached.get_payload(decode=True) == inline[0].get_payload(decode=True)
+        assert method == inline[0].get_param("method") == "CANCEL"
+        releases.append((recipients_of(sent), events, sent.body))
+    mail.outbox.clear()
+    return releases
+
+
+def test_holds_show_as_tentative_never_busy_in_both_parsers(downloaded):
+    _, events = read_both(downloaded.content)
+    for _uid, _sequence, properties in events:
+        assert properties["STATUS"] == "TENTATIVE"
+        # An OPAQUE event without Outlook's own busy status is Busy there (MS-OXCICAL).
+        assert properties["TRANSP"] == "TRANSPARENT"
+        assert properties["X-MICROSOFT-CDO-BUSYSTATUS"] == "TENTATIVE"
+        assert properties["X-MICROSOFT-CDO-INTENDEDSTATUS"] == "TENTATIVE"
+
+
+def test_confirming_releases_every_held_time_the_chosen_one_too_one_message_each(
     downloaded, answered_meeting, slots, kommun, kommun_coordinator, polis_member
 ):
+    held = held_uids(downloaded)
+    mail.outbox.clear()
     meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
-    [release] = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED)
-    assert release.recipient == polis_member.email
-    calendar = icalendar.Calendar.from_ical(release.calendar)
-    assert calendar["METHOD"] == "CANCEL"
-    [event] = calendar.walk("VEVENT")
-    assert event.decoded("DTSTART") == slots[1].start
-    assert str(event["STATUS"]) == "CANCELLED"
-    held = icalendar.Calendar.from_ical(downloaded.content).walk("VEVENT")
-    assert str(event["UID"]) == str(held[1]["UID"]) and event["SEQUENCE"] > held[1]["SEQUENCE"]
-    send_due()
-    # The conveners' notice that everyone had answered went out in the same round.
-    released = [m for m in mail.outbox if m.subject == release.subject]
-    assert [recipients_of(m) for m in released] == [[(polis_member.get_full_name(), polis_member.email)]]
+    releases = sent_releases()
+    # One CANCEL per hold, each naming one UID: the chosen time's hold too, as the invitation replaces it.
+    assert [to for to, _, _ in releases] == [[(polis_member.get_full_name(), polis_member.email)]] * 2
+    assert [len(events) for _, events, _ in releases] == [1, 1]
+    released = {uid: (sequence, props) for _, [(uid, sequence, props)], _ in releases}
+    assert set(released) == {uid for uid, _ in held}
+    for uid, sequence in held:
+        assert released[uid][0] > sequence
+        assert released[uid][1]["STATUS"] == "CANCELLED"
+        assert released[uid][1]["X-MICROSOFT-CDO-BUSYSTATUS"] == "FREE"
+    assert all("Inbjudan kommer i ett eget meddelande" in body for _, _, body in releases)
+    assert not Hold.objects.get(user=polis_member).slots.exists()
 
 
 def test_without_holds_nothing_is_released(answered_meeting, slots, kommun, kommun_coordinator):
     meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
     assert not OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED).exists()
+
+
+def test_every_hold_is_released_exactly_once_over_the_meetings_life(
+    downloaded, answered_meeting, slots, kommun, kommun_coordinator
+):
+    held = dict(held_uids(downloaded))
+    mail.outbox.clear()
+    meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
+    withdrawn = sent_releases()
+    assert [uid for _, [(uid, _, _)], _ in withdrawn] == [list(held)[1]]
+    assert "är inte längre föreslagen" in withdrawn[0][2]
+    meetings.withdraw_slot(slot=slots[1], by=kommun_coordinator, party=kommun)
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    confirmed = sent_releases()
+    assert [uid for _, [(uid, _, _)], _ in confirmed] == [list(held)[0]]
+    meetings.cancel_meeting(meeting=answered_meeting, by=kommun_coordinator, party=kommun, reason="Inget behov")
+    assert sent_releases() == []
+    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.HOLDS_RELEASED).count() == len(held)
+
+
+def test_cancelling_while_the_parties_answer_releases_the_holds(downloaded, meeting, slots, kommun, kommun_coordinator):
+    held = dict(held_uids(downloaded))
+    mail.outbox.clear()
+    meetings.cancel_meeting(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Inget behov")
+    releases = sent_releases()
+    assert sorted(uid for _, [(uid, _, _)], _ in releases) == sorted(held)
+    assert all("är inställt" in body for _, _, body in releases)
+
+
+def test_a_time_held_again_after_back_to_polling_is_newer_than_its_release(
+    client, downloaded, answered_meeting, slots, kommun, kommun_coordinator
+):
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    released = {uid: sequence for _, [(uid, sequence, _)], _ in sent_releases()}
+    meetings.reschedule(meeting=answered_meeting, by=kommun_coordinator, party=kommun, reason="Ny tid behövs")
+    # Back to polling brings no hold back by itself: nothing is held, nothing more is released.
+    assert sent_releases() == []
+    assert held_uids(client.get(reverse("holds_ics", args=[answered_meeting.pk]))) == []
+    again = held_uids(client.post(reverse("hold_times", args=[answered_meeting.pk]), follow=True))
+    assert {uid for uid, _ in again} == set(released)
+    assert all(sequence > released[uid] for uid, sequence in again)
+
+
+def test_no_time_is_held_once_a_time_is_confirmed(scheduled_meeting, polis_member):
+    with pytest.raises(RuleError):
+        holds.hold_times(meeting=scheduled_meeting, user=polis_member)
+    assert not Hold.objects.exists()
 
 
 def test_holding_again_remembers_new_times_too(client, downloaded, meeting, kommun, kommun_coordinator, polis_member):

@@ -215,7 +215,10 @@ def propose_slots(*, meeting, party, by, times):
 
 @transaction.atomic
 def withdraw_slot(*, slot, by, party):
-    """Withdraw a proposed time. The row and its answers stay; the event log says who and when."""
+    """Withdraw a proposed time. The row and its answers stay; the event log says who and when.
+
+    Side effect besides: the tentative holds on the time are released.
+    """
     meeting = locked_meeting(slot.meeting)
     slot = Slot.objects.select_for_update().get(pk=slot.pk)
     if slot.is_withdrawn:
@@ -224,6 +227,7 @@ def withdraw_slot(*, slot, by, party):
         raise RuleError(_("A time can only be withdrawn while the meeting is being planned."))
     slot.withdrawn_at = timezone.now()
     slot.save(update_fields=["withdrawn_at"])
+    holds.release_holds(meeting, slots=[slot])
     log_event(
         meeting=meeting,
         by=by,
@@ -312,7 +316,8 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
 
     Idempotent: confirming the slot that is already confirmed changes nothing
     (a double click gives one event). Side effects: status, the reason shown to
-    all, calendar sequence +1, one event. Returns True if it changed anything.
+    all, calendar sequence +1, the invitations, every tentative hold released,
+    one event. Returns True if it changed anything.
     """
     meeting = locked_meeting(meeting)
     if meeting.status == Meeting.Status.SCHEDULED and meeting.confirmed_slot_id == slot.pk:
@@ -333,7 +338,7 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     meeting.sequence += 1
     meeting.save(update_fields=["status", "confirmed_slot", "confirmation_reason", "sequence", "updated_at"])
     invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION)
-    holds.release_holds(meeting, slot)
+    holds.release_holds(meeting)
     log_event(
         meeting=meeting,
         by=by,
@@ -361,6 +366,9 @@ def reschedule(*, meeting, by, party, reason, slot=None):
             raise RuleError(_("Choose another proposed time."))
         meeting.confirmed_slot = slot
     else:
+        # No hold comes back by itself: the confirmation released them all, and a hold is a file the person
+        # chose to import, not a message to push. The meeting page offers "keep free" again; a time held
+        # anew gets a SEQUENCE above the CANCEL that released it (ics.build_hold).
         meeting.status = Meeting.Status.POLLING
         meeting.confirmed_slot = None
     meeting.confirmation_reason = ""
@@ -391,7 +399,10 @@ def reschedule(*, meeting, by, party, reason, slot=None):
 
 @transaction.atomic
 def cancel_meeting(*, meeting, by, party, reason):
-    """Cancel the meeting at any point before it is held. Side effects: sequence +1, one event."""
+    """Cancel the meeting at any point before it is held.
+
+    Side effects: sequence +1, the cancellations of sent invitations, the tentative holds released, one event.
+    """
     meeting = locked_meeting(meeting)
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.HELD):
         raise RuleError(_("The meeting is already cancelled or held."))
@@ -402,6 +413,7 @@ def cancel_meeting(*, meeting, by, party, reason):
     meeting.save()
     if before == Meeting.Status.SCHEDULED:
         invites.queue(meeting, kind=OutboxMessage.Kind.CANCELLATION, note=meeting.cancellation_reason)
+    holds.release_holds(meeting)
     log_event(
         meeting=meeting,
         by=by,
