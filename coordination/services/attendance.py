@@ -90,6 +90,14 @@ def remove_attendees_of(meeting, party, *, by, acting_party):
         invites.queue(meeting, kind=OutboxMessage.Kind.NO_LONGER_CALLED, only=attendees)
 
 
+def clear_calendar_answers(meeting):
+    """A new time asks every attendee again: an answer from their calendar was to the old time.
+
+    Called with the meeting locked, before the update that asks them is queued.
+    """
+    meeting.attendees.exclude(rsvp=Attendee.Rsvp.NEEDS_ACTION).update(rsvp=Attendee.Rsvp.NEEDS_ACTION, rsvp_at=None)
+
+
 @transaction.atomic
 def confirm_attendance(*, attendee, by, party):
     """The secretary's confirmation that a named person attends. Idempotent; one event."""
