@@ -244,18 +244,39 @@ def test_back_to_polling_cancels_the_old_time_in_calendars(smtp_server, attendee
         assert event.decoded("DTSTART") == slots[0].start
 
 
-def test_removing_one_attendee_sends_a_cancel_to_that_person_only(
+def test_a_removed_attendee_is_told_they_are_no_longer_called_and_no_one_else_hears_anything(
     smtp_server, attendees, slots, kommun, kommun_coordinator, polis_coordinator
 ):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
+    sent_before = OutboxMessage.objects.count()
     chief = meeting.attendees.get(email="rpc@polisen.example")
     attendance.remove_attendee(attendee=chief, by=polis_coordinator)
+    [message] = OutboxMessage.objects.order_by("pk")[sent_before:]
+    assert (message.kind, message.method) == (OutboxMessage.Kind.NO_LONGER_CALLED, "CANCEL")
+    assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
+    assert (
+        "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten har tagit bort "
+        "dig som deltagare. Själva mötet är inte inställt." in message.text
+    )
+    assert "vid den här tiden är inställt" not in message.text  # what a cancelled meeting's mail says
     send_due()
     [(rcpts, method, event)] = sent_calendars(smtp_server)
     assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
     assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
+
+
+def test_an_attendee_removed_before_any_time_is_told_without_a_calendar(meeting, polisen, polis_coordinator):
+    """The same message as once the meeting has a time, without the calendar it has not yet sent."""
+    chief = attendance.name_attendee(
+        meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+    )
+    OutboxMessage.objects.all().delete()
+    attendance.remove_attendee(attendee=chief, by=polis_coordinator)
+    [message] = OutboxMessage.objects.all()
+    assert (message.kind, message.recipient, message.calendar) == ("no_longer_called", "rpc@polisen.example", "")
+    assert "eftersom Polismyndigheten har tagit bort dig som deltagare" in message.text
 
 
 # A new time asks every attendee again: an answer from their calendar was to the old time.
