@@ -241,14 +241,24 @@ def calendar_reply(invitation, address, partstat):
     attendee.params["partstat"] = partstat
     answer.add("attendee", attendee)
     calendar.add_component(answer)
+    organizer = str(event["ORGANIZER"]).removeprefix("mailto:")
+    return calendar_mail(calendar, sender=address, to=organizer, subject=f"{partstat.capitalize()}: {event['SUMMARY']}")
+
+
+def calendar_mail(calendar, *, sender, to, subject):
+    """The raw mail around a calendar, as a mail client sends it.
+
+    Its subject as the text, the calendar as text/calendar with the MIME method of its METHOD, in
+    multipart/alternative.
+    """
     message = MIMEMultipart("alternative")
-    message["From"] = address
-    message["To"] = str(event["ORGANIZER"]).removeprefix("mailto:")
-    message["Subject"] = f"{partstat.capitalize()}: {event['SUMMARY']}"
-    message["Message-ID"] = make_msgid(domain=address.partition("@")[2])
-    message.attach(MIMEText(partstat, "plain", "utf-8"))
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
+    message.attach(MIMEText(subject, "plain", "utf-8"))
     part = MIMEText(calendar.to_ical().decode(), "calendar", "utf-8")
-    part.set_param("method", "REPLY")
+    part.set_param("method", str(calendar["METHOD"]))
     message.attach(part)
     return message.as_bytes()
 
