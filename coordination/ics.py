@@ -15,19 +15,12 @@ from dataclasses import dataclass, field
 import icalendar
 from django.conf import settings
 
-from .models import Attendee, Invitation
+from .models import Invitation
 from .times import STOCKHOLM
 
 PRODID = "-//Samråd//Samråd//SV"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
-
-
-def partstat(attendee):
-    """The attendee's own calendar answer if they gave one; else accepted once the secretary confirmed them."""
-    if attendee.rsvp != Attendee.Rsvp.NEEDS_ACTION:
-        return attendee.rsvp
-    return Attendee.Rsvp.ACCEPTED if attendee.status == Attendee.Status.CONFIRMED else Attendee.Rsvp.NEEDS_ACTION
 
 
 @dataclass
@@ -94,7 +87,9 @@ def attendee_address(attendee, required):
     address = icalendar.vCalAddress(f"mailto:{attendee.email}")
     address.params["cn"] = attendee.name
     address.params["role"] = "REQ-PARTICIPANT" if required else "OPT-PARTICIPANT"
-    address.params["partstat"] = partstat(attendee)
+    # Only the person's own answer from their calendar: the secretary's confirmation of their attendance is
+    # not one, and a new time has set it back to NEEDS-ACTION (attendance.clear_calendar_answers).
+    address.params["partstat"] = attendee.rsvp
     address.params["rsvp"] = "TRUE"
     # The party travels along so every calendar shows whom the person speaks for.
     address.params["x-samrad-party"] = attendee.party.name

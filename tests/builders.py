@@ -12,9 +12,14 @@ import os
 import subprocess
 import sys
 import zoneinfo
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import make_msgid
 from pathlib import Path
 
+import icalendar
 import pytest
+import vobject
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
@@ -209,3 +214,77 @@ def recipients_of(message):
     """(display name, address) of each To: of a sent Django message, read back from its bytes as a client would."""
     parsed = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
     return [(address.display_name, address.addr_spec) for address in parsed["To"].addresses]
+
+
+def calendar_of(message):
+    """The bytes and MIME method of a parsed mail's inline text/calendar part."""
+    [part] = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    return part.get_payload(decode=True), part.get_param("method")
+
+
+def calendar_reply(invitation, address, partstat):
+    """The raw mail a calendar client sends when ``address`` answers the parsed mail ``invitation``.
+
+    As Outlook writes it: METHOD:REPLY, the invitation's UID and SEQUENCE, one ATTENDEE with its
+    PARTSTAT, to the ORGANIZER, as text/calendar; method=REPLY in a multipart message.
+    """
+    [event] = icalendar.Calendar.from_ical(calendar_of(invitation)[0]).walk("VEVENT")
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "REPLY")
+    answer = icalendar.Event()
+    for name in ("UID", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "ORGANIZER"):
+        answer.add(name, event[name])
+    answer.add("dtstamp", timezone.now())
+    attendee = icalendar.vCalAddress(f"mailto:{address}")
+    attendee.params["partstat"] = partstat
+    answer.add("attendee", attendee)
+    calendar.add_component(answer)
+    organizer = str(event["ORGANIZER"]).removeprefix("mailto:")
+    return calendar_mail(calendar, sender=address, to=organizer, subject=f"{partstat.capitalize()}: {event['SUMMARY']}")
+
+
+def calendar_mail(calendar, *, sender, to, subject):
+    """The raw mail around a calendar, as a mail client sends it.
+
+    Its subject as the text, the calendar as text/calendar with the MIME method of its METHOD, in
+    multipart/alternative.
+    """
+    message = MIMEMultipart("alternative")
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.partition("@")[2])
+    message.attach(MIMEText(subject, "plain", "utf-8"))
+    part = MIMEText(calendar.to_ical().decode(), "calendar", "utf-8")
+    part.set_param("method", str(calendar["METHOD"]))
+    message.attach(part)
+    return message.as_bytes()
+
+
+def calendar_state(body):
+    """METHOD, SEQUENCE and {address: (PARTSTAT, RSVP)} of a calendar message's bytes.
+
+    Read by icalendar and by vobject, which must agree: two independent parsers.
+    """
+    calendar = icalendar.Calendar.from_ical(body)
+    [event] = calendar.walk("VEVENT")
+    listed = event.get("ATTENDEE", [])
+    listed = listed if isinstance(listed, list) else [listed]
+    by_icalendar = (
+        str(calendar["METHOD"]),
+        int(event["SEQUENCE"]),
+        {str(a).removeprefix("mailto:"): (a.params["PARTSTAT"], a.params.get("RSVP")) for a in listed},
+    )
+    parsed = vobject.readOne(body.decode("utf-8"))
+    by_vobject = (
+        parsed.method.value,
+        int(parsed.vevent.sequence.value),
+        {
+            a.value.removeprefix("mailto:"): (a.params["PARTSTAT"][0], a.params.get("RSVP", [None])[0])
+            for a in parsed.vevent.contents.get("attendee", [])
+        },
+    )
+    assert by_icalendar == by_vobject
+    return by_icalendar

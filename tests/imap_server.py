@@ -361,3 +361,15 @@ def imap_server():
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def reply_mailbox(imap_server, settings):
+    """The app's reply mailbox (REPLY_IMAP_*) is the test server's INBOX, emptied for the test."""
+    imap_server.clear()
+    settings.REPLY_IMAP_HOST = imap_server.host
+    settings.REPLY_IMAP_PORT = imap_server.port
+    settings.REPLY_IMAP_USER = imap_server.user
+    settings.REPLY_IMAP_PASSWORD = imap_server.password
+    settings.REPLY_IMAP_SSL = False
+    return imap_server

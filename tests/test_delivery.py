@@ -131,3 +131,17 @@ def test_the_meeting_stays_as_it_was(client, refused, kommun_coordinator):
     client.force_login(kommun_coordinator)
     client.post(resend_url(refused), {"email": RIGHT})
     assert Meeting.objects.filter(pk=refused.meeting_id).values("sequence", "status").get() == before
+
+
+def test_the_delivery_table_calls_a_cancellation_installt_avbokning(
+    client, answered_meeting, slots, kommun, kommun_coordinator, polisen, polis_coordinator
+):
+    attendance.name_attendee(
+        meeting=answered_meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email=RIGHT
+    )
+    meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
+    meetings.cancel_meeting(meeting=answered_meeting, by=kommun_coordinator, party=kommun, reason="Frågan är löst")
+    html = page(client, kommun_coordinator, answered_meeting, language="sv")
+    delivery = html[html.index('id="delivery"') :]
+    assert "<td>Inbjudan</td>" in delivery and "<td>Inställt/avbokning</td>" in delivery
+    assert "Inställelse" not in html

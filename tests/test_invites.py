@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import mail
-from coordination.models import Event, Meeting, OutboxMessage, Profile
+from coordination.models import Attendee, CalendarReply, Event, Meeting, OutboxMessage, Profile
 from coordination.outbox import send_due
-from coordination.services import attendance, meetings
+from coordination.services import attendance, meetings, replies
 
-from .builders import edit_data, recipients_of
+from .builders import calendar_of, calendar_reply, calendar_state, edit_data, recipients_of
 from .smtp_server import start_smtp_server
 
 UTC = datetime.UTC
@@ -244,18 +244,75 @@ def test_back_to_polling_cancels_the_old_time_in_calendars(smtp_server, attendee
         assert event.decoded("DTSTART") == slots[0].start
 
 
-def test_removing_one_attendee_sends_a_cancel_to_that_person_only(
+def test_a_removed_attendee_is_told_they_are_no_longer_called_and_no_one_else_hears_anything(
     smtp_server, attendees, slots, kommun, kommun_coordinator, polis_coordinator
 ):
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     smtp_server.received.clear()
+    sent_before = OutboxMessage.objects.count()
     chief = meeting.attendees.get(email="rpc@polisen.example")
     attendance.remove_attendee(attendee=chief, by=polis_coordinator)
+    [message] = OutboxMessage.objects.order_by("pk")[sent_before:]
+    assert (message.kind, message.method) == (OutboxMessage.Kind.NO_LONGER_CALLED, "CANCEL")
+    assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
+    assert (
+        "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten har tagit bort "
+        "dig som deltagare. Själva mötet är inte inställt." in message.text
+    )
+    assert "vid den här tiden är inställt" not in message.text  # what a cancelled meeting's mail says
     send_due()
     [(rcpts, method, event)] = sent_calendars(smtp_server)
     assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
     assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
+
+
+def test_an_attendee_removed_before_any_time_is_told_without_a_calendar(meeting, polisen, polis_coordinator):
+    """The same message as once the meeting has a time, without the calendar it has not yet sent."""
+    chief = attendance.name_attendee(
+        meeting=meeting, party=polisen, by=polis_coordinator, name="Rikspolischef", email="rpc@polisen.example"
+    )
+    OutboxMessage.objects.all().delete()
+    attendance.remove_attendee(attendee=chief, by=polis_coordinator)
+    [message] = OutboxMessage.objects.all()
+    assert (message.kind, message.recipient, message.calendar) == ("no_longer_called", "rpc@polisen.example", "")
+    assert "eftersom Polismyndigheten har tagit bort dig som deltagare" in message.text
+
+
+# A new time asks every attendee again: an answer from their calendar was to the old time.
+
+
+@pytest.mark.parametrize("back_to_polling", [False, True], ids=["straight to another time", "through polling"])
+def test_a_new_time_sets_every_calendar_answer_back_to_awaiting_in_the_update_and_the_page(
+    client, smtp_server, attendees, slots, kommun, kommun_coordinator, back_to_polling
+):
+    meeting = confirm(attendees, slots, kommun, kommun_coordinator)
+    send_due()
+    [(_, invitation)] = [m for m in smtp_server.messages() if m[0] == ["rpc@polisen.example"]]
+    reply = replies.apply_reply(calendar_reply(invitation, "rpc@polisen.example", "ACCEPTED"))
+    assert reply.outcome == CalendarReply.Outcome.APPLIED
+    smtp_server.received.clear()
+
+    if back_to_polling:
+        meetings.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock")
+        meetings.confirm_slot(meeting=meeting, slot=slots[1], by=kommun_coordinator, party=kommun)
+    else:
+        meetings.reschedule(meeting=meeting, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
+    send_due()
+
+    sent = [calendar_of(message) for _, message in smtp_server.messages()]
+    asking = [calendar_state(body) for body, method in sent if method == "REQUEST"]
+    assert len(asking) == 2  # the chief's and the chair's
+    awaiting = ("NEEDS-ACTION", "TRUE")
+    for method, sequence, listed in asking:
+        assert (method, sequence) == ("REQUEST", Meeting.objects.get(pk=meeting.pk).sequence)
+        assert listed == {"rpc@polisen.example": awaiting, "kso@uppsala.example": awaiting}
+    chief = meeting.attendees.get(email="rpc@polisen.example")
+    assert (chief.rsvp, chief.rsvp_at) == (Attendee.Rsvp.NEEDS_ACTION, None)
+    client.force_login(kommun_coordinator)
+    page = client.get(reverse("meeting_detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    listed = page[page.index('id="attendees"') : page.index('id="delivery"')]
+    assert "Accepterat i kalendern" not in listed and "Inget svar från kalendern ännu" in listed
 
 
 def test_adding_an_attendee_to_a_scheduled_meeting_invites_that_person(

@@ -7,9 +7,6 @@ ATTENDEE with its PARTSTAT) and read from a real IMAP server on 127.0.0.1.
 import datetime
 import io
 import socket
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import make_msgid
 
 import icalendar
 import pytest
@@ -19,6 +16,8 @@ from django.utils import timezone
 from coordination import ics, workers
 from coordination.models import Attendee, CalendarReply, Event, Meeting
 from coordination.services import attendance, invites, meetings, replies
+
+from .builders import calendar_mail
 
 Outcome = CalendarReply.Outcome
 
@@ -47,16 +46,9 @@ def reply_mail(meeting, *, address="rpc@polisen.example", partstat="ACCEPTED", s
     attendee.params["partstat"] = partstat
     event.add("attendee", attendee)
     calendar.add_component(event)
-    message = MIMEMultipart("alternative")
-    message["From"] = address
-    message["To"] = "svar@samrad.example"
-    message["Subject"] = "Accepterat: Dialog om utökat samarbete"
-    message["Message-ID"] = make_msgid(domain="polisen.example")
-    message.attach(MIMEText("Rikspolischef har accepterat.", "plain", "utf-8"))
-    part = MIMEText(calendar.to_ical().decode(), "calendar", "utf-8")
-    part.set_param("method", method)
-    message.attach(part)
-    return message.as_bytes()
+    return calendar_mail(
+        calendar, sender=address, to="svar@samrad.example", subject="Accepterat: Dialog om utökat samarbete"
+    )
 
 
 def chief(meeting):
@@ -190,14 +182,8 @@ class TestTheReplyMailbox:
     """read_replies against a real IMAP server."""
 
     @pytest.fixture(autouse=True)
-    def mailbox(self, imap_server, settings):
-        imap_server.clear()
-        settings.REPLY_IMAP_HOST = imap_server.host
-        settings.REPLY_IMAP_PORT = imap_server.port
-        settings.REPLY_IMAP_USER = imap_server.user
-        settings.REPLY_IMAP_PASSWORD = imap_server.password
-        settings.REPLY_IMAP_SSL = False
-        return imap_server
+    def mailbox(self, reply_mailbox):
+        return reply_mailbox
 
     def test_replies_in_the_mailbox_are_applied_and_marked_read(self, mailbox, invited):
         first = mailbox.deliver(reply_mail(invited, partstat="TENTATIVE"))

@@ -55,25 +55,21 @@ def name_attendee(
 
 @transaction.atomic
 def remove_attendee(*, attendee, by):
+    """Take one person off the meeting; they are told as every removed attendee is (_remove), the others nothing."""
     meeting = locked_meeting(attendee.meeting)
-    before = _attendee_json(attendee)
-    party = attendee.party
-    attendee.delete()
-    if bump_if_scheduled(meeting):
-        invites.queue(meeting, kind=OutboxMessage.Kind.CANCELLATION, only=[attendee])
-    log_event(
-        meeting=meeting, by=by, party=party, action=Event.Action.ATTENDEE_REMOVED, subject=before["name"], before=before
-    )
+    _remove(meeting, [attendee], by=by, acting_party=attendee.party)
 
 
 def remove_attendees_of(meeting, party, *, by, acting_party):
-    """Remove every attendee of ``party``, which is no longer one of the meeting's; called with the meeting locked.
+    """Remove every attendee of ``party``, which is no longer one of the meeting's; called with the meeting locked."""
+    _remove(meeting, list(meeting.attendees.filter(party=party)), by=by, acting_party=acting_party)
 
-    Side effects: one event per attendee; calendar sequence +1 once scheduled;
-    each with an address is told they are no longer called, with a calendar
-    CANCEL once the meeting has sent them its invitation (invites.queue).
+
+def _remove(meeting, attendees, *, by, acting_party):
+    """Side effects: one event per attendee; calendar sequence +1 once scheduled; each with an address is told
+    they are no longer called (not that the meeting is cancelled), with a calendar CANCEL listing only them once
+    the meeting has a time (invites.queue). The attendees who stay are sent nothing: for them nothing changed.
     """
-    attendees = list(meeting.attendees.filter(party=party))
     for attendee in attendees:
         before = _attendee_json(attendee)
         attendee.delete()
@@ -88,6 +84,14 @@ def remove_attendees_of(meeting, party, *, by, acting_party):
     if attendees:
         bump_if_scheduled(meeting)
         invites.queue(meeting, kind=OutboxMessage.Kind.NO_LONGER_CALLED, only=attendees)
+
+
+def clear_calendar_answers(meeting):
+    """A new time asks every attendee again: an answer from their calendar was to the old time.
+
+    Called with the meeting locked, before the update that asks them is queued.
+    """
+    meeting.attendees.exclude(rsvp=Attendee.Rsvp.NEEDS_ACTION).update(rsvp=Attendee.Rsvp.NEEDS_ACTION, rsvp_at=None)
 
 
 @transaction.atomic

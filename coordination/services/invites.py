@@ -46,6 +46,8 @@ def _message(entry, attendee, *, kind, method, calendar, note):
             "when": slot_label(entry.slot) if entry.slot else "",
             "offset": utc_offset(entry.slot.start) if entry.slot else "",
             "attendee": attendee,
+            # A person no longer called is told why: their party took them off, or left the meeting itself.
+            "party_invited": any(inv.party_id == attendee.party_id for inv in entry.invitations),
             "note": note,
         }
 

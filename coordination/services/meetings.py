@@ -337,6 +337,8 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
     meeting.confirmation_reason = reason.strip()
     meeting.sequence += 1
     meeting.save(update_fields=["status", "confirmed_slot", "confirmation_reason", "sequence", "updated_at"])
+    # After a move back to polling, a late answer to the old time may still have come in.
+    attendance.clear_calendar_answers(meeting)
     invites.queue(meeting, kind=OutboxMessage.Kind.INVITATION)
     holds.release_holds(meeting)
     log_event(
@@ -352,9 +354,10 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
 
 @transaction.atomic
 def reschedule(*, meeting, by, party, reason, slot=None):
-    """Move a scheduled meeting: back to polling (answers kept) or straight to another slot.
+    """Move a scheduled meeting: back to polling (the parties' answers kept) or straight to another slot.
 
-    Side effects: calendar sequence +1 so sent invites update, one event.
+    Side effects: calendar sequence +1 so sent invites update; every attendee's calendar answer back to
+    NEEDS-ACTION, since it was to the old time; one event.
     """
     meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.SCHEDULED:
@@ -374,6 +377,7 @@ def reschedule(*, meeting, by, party, reason, slot=None):
     meeting.confirmation_reason = ""
     meeting.sequence += 1
     meeting.save()
+    attendance.clear_calendar_answers(meeting)
     if slot is not None:
         invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE, note=reason)
     else:
