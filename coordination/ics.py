@@ -7,6 +7,8 @@ folding, so a title can never smuggle in properties of its own.
 RFC 5546 in short: an invitation or update is METHOD:REQUEST, a cancellation
 METHOD:CANCEL with STATUS:CANCELLED; both carry the meeting's one UID and a
 SEQUENCE that rises with every change, so every calendar updates the same event.
+A download is METHOD:PUBLISH with no ATTENDEE lines: a plain entry to add, not a
+message to answer. The feed has no METHOD and no ATTENDEE lines either.
 """
 
 import datetime
@@ -14,13 +16,17 @@ from dataclasses import dataclass, field
 
 import icalendar
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .models import Invitation
-from .times import STOCKHOLM
+from .times import STOCKHOLM, is_ambiguous
 
 PRODID = "-//Samråd//Samråd//SV"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
+PUBLISH = "PUBLISH"
+# Raised whenever a VEVENT is written differently, so that no cache keeps serving events in the old shape.
+EVENT_FORMAT = 2
 
 
 @dataclass
@@ -64,6 +70,19 @@ def stockholm_vtimezone():
     return timezone
 
 
+def calendar_time(moment):
+    """A DTSTART/DTEND value: Stockholm wall-clock time, or UTC when that wall-clock time happens twice.
+
+    A TZID time keeps Outlook and the rest showing the meeting in Stockholm time,
+    but in the autumn's repeated hour it names two instants, and RFC 5545 reads
+    it as the first: the second 02:30 would land an hour early. UTC ("...Z") is
+    unambiguous and read alike by every client, so those instants, and only
+    they, are written in it.
+    """
+    local = moment.astimezone(STOCKHOLM)
+    return local.astimezone(datetime.UTC) if is_ambiguous(local) else local
+
+
 def meeting_description(entry):
     """Purpose, the accepted agenda in order, the video link and the way back. Never a position or a document."""
     agenda = "\n".join(f"{number}. {title}" for number, title in enumerate(entry.agenda_titles, start=1))
@@ -103,19 +122,39 @@ def build_event(entry, *, now, cancelled=False, attendees=None):
     event.add("uid", meeting.calendar_uid)
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", now.astimezone(datetime.UTC))
-    event.add("dtstart", entry.slot.start.astimezone(STOCKHOLM))
-    event.add("dtend", entry.slot.end.astimezone(STOCKHOLM))
+    event.add("dtstart", calendar_time(entry.slot.start))
+    event.add("dtend", calendar_time(entry.slot.end))
     event.add("summary", meeting.title)
     if meeting.location or meeting.safe_video_link:
         event.add("location", meeting.location or meeting.safe_video_link)
     event.add("description", meeting_description(entry))
-    event.add("url", entry.url)
+    # The way to join is what a calendar should offer at the meeting's start: the video link
+    # is its URL when there is one (the meeting's page stays in the description), and a
+    # CONFERENCE (RFC 7986) for the calendars that show a join button.
+    event.add("url", meeting.safe_video_link or entry.url)
+    if meeting.safe_video_link:
+        event.add(
+            "conference",
+            meeting.safe_video_link,
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": _("Video link")},
+        )
     event.add("status", "CANCELLED" if cancelled or entry.cancelled else "CONFIRMED")
     event.add("organizer", organizer(entry.invitations))
     required = {inv.party_id: inv.required for inv in entry.invitations}
     for attendee in entry.attendees if attendees is None else attendees:
         if attendee.email:
             event.add("attendee", attendee_address(attendee, required.get(attendee.party_id, True)))
+    return event
+
+
+def build_published_event(entry, *, now):
+    """A plain entry to keep (the download, the feed): nobody listed, a cancelled meeting's title says so.
+
+    A calendar that reads no METHOD may ignore STATUS:CANCELLED too; the title is what everyone sees.
+    """
+    event = build_event(entry, now=now, attendees=[])
+    if entry.cancelled:
+        event["summary"] = icalendar.vText(_("Cancelled: %(title)s") % {"title": entry.meeting.title})
     return event
 
 
@@ -126,13 +165,14 @@ def build_hold(entry, slot, user, *, now, cancelled=False):
     SEQUENCE follows the meeting's, doubled, so that the CANCEL that releases it (odd, written after any
     change of the meeting's) is newer than every copy downloaded before, and a copy downloaded again
     after a move back to polling (the meeting's has risen) is newer than that CANCEL.
+    ``user`` stands as its ATTENDEE in a message (the release); None for the download, a plain entry.
     """
     event = icalendar.Event()
     event.add("uid", f"hold-{slot.pk}-{entry.meeting.uid}@samrad")
     event.add("sequence", 2 * entry.meeting.sequence + cancelled)
     event.add("dtstamp", now.astimezone(datetime.UTC))
-    event.add("dtstart", slot.start.astimezone(STOCKHOLM))
-    event.add("dtend", slot.end.astimezone(STOCKHOLM))
+    event.add("dtstart", calendar_time(slot.start))
+    event.add("dtend", calendar_time(slot.end))
     event.add("summary", f"({entry.meeting.title})")
     event.add("description", entry.url)
     event.add("url", entry.url)
@@ -145,7 +185,7 @@ def build_hold(entry, slot, user, *, now, cancelled=False):
     event.add("x-microsoft-cdo-busystatus", busy_status)
     event.add("x-microsoft-cdo-intendedstatus", busy_status)
     event.add("organizer", organizer(entry.invitations))
-    if user.email:
+    if user is not None and user.email:
         address = icalendar.vCalAddress(f"mailto:{user.email}")
         address.params["cn"] = user.get_full_name() or user.get_username()
         address.params["partstat"] = "TENTATIVE"
@@ -154,7 +194,7 @@ def build_hold(entry, slot, user, *, now, cancelled=False):
 
 
 def build_calendar(events, *, method=None, name=None):
-    """A VCALENDAR as bytes: METHOD for a message, NAME and refresh hints for a feed, neither for a download."""
+    """A VCALENDAR as bytes: METHOD for a message or a download, NAME and refresh hints for a feed."""
     return calendar_text([event.to_ical() for event in events], method=method, name=name)
 
 

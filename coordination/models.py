@@ -805,6 +805,9 @@ class FeedToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The feed's ETag as last served and when it last changed: its Last-Modified, the same from every worker.
+    served_etag = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("calendar feed address")

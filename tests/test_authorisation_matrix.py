@@ -10,7 +10,7 @@ and not a form error. Every outcome but "done" also proves that nothing
 changed: a snapshot of every table the app writes (row count and a hash of
 every value) and of the documents folder, equal before and after. Left
 out of the snapshot: the session table (logging in and out is what it is
-for); the one download that writes is named in DOWNLOAD_WRITES.
+for); the downloads that write are named in DOWNLOAD_WRITES.
 
 The data is built once for the module and every test runs in a savepoint
 rolled back at its end (pytest-django's django_db mark), and each role's session is
@@ -324,11 +324,13 @@ MATRIX = {
     ),
 }
 
-# A download that writes, on purpose: the export of the log writes one row to the log itself, that the
-# secretary took a copy. (The tentative holds are remembered by a POST of their own, hold_times.)
+# Downloads that write, on purpose: the export of the log writes one row to the log itself, that the
+# secretary took a copy; the feed notes on its own address when its content last changed (its
+# Last-Modified, the same from every worker). (The tentative holds are remembered by a POST of their own.)
 DOWNLOAD_WRITES = {
     "event_log_csv": {"coordination.Event"},
     "event_log_json": {"coordination.Event"},
+    "feed": {"coordination.FeedToken"},
 }
 
 # Django's admin: one row group. No role of the matrix is staff, so every admin URL sends each of them to

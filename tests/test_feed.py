@@ -4,12 +4,14 @@ import datetime
 
 import icalendar
 import pytest
+import time_machine
 import vobject
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
-from coordination.models import FeedToken, Meeting, Membership, Slot
+from coordination.models import FeedToken, Meeting, Membership, Party, Slot
 from coordination.services import feeds, meetings
 
 from .builders import create_meeting, future_time
@@ -68,15 +70,57 @@ def test_an_unchanged_feed_answers_304(client, police_token, scheduled_meeting):
     assert changed.status_code == 200 and b"Ny titel" in changed.content
 
 
+def test_a_conditional_request_is_answered_304_without_writing_the_calendar(
+    client, police_token, scheduled_meeting, monkeypatch
+):
+    first = client.get(feed_url(police_token))
+
+    def never(feed):
+        raise AssertionError("the calendar was written out for a 304")
+
+    monkeypatch.setattr(feeds.Feed, "text", never)
+    again = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"] and again["Last-Modified"] == first["Last-Modified"]
+    since = client.get(feed_url(police_token), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+def test_last_modified_moves_with_any_change_to_the_feed(client, police_token, scheduled_meeting, lansstyrelsen):
+    """Even one that leaves every meeting row alone: a calendar asking If-Modified-Since must get the new feed."""
+    first = client.get(feed_url(police_token))
+    assert parse_http_date(first["Last-Modified"]) <= timezone.now().timestamp()
+    Party.objects.filter(pk=lansstyrelsen.pk).update(name="Länsstyrelsen i Uppsala län")
+    changed = client.get(feed_url(police_token), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert changed.status_code == 200 and "Länsstyrelsen i Uppsala län" in changed.content.decode()
+    assert parse_http_date(changed["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    assert changed["ETag"] != first["ETag"]
+    # Asked again an hour later, unchanged: the same Last-Modified, whichever worker answers.
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
+        later = client.get(feed_url(police_token))
+    assert later["Last-Modified"] == changed["Last-Modified"] and later["ETag"] == changed["ETag"]
+
+
+def test_head_is_answered_with_the_headers_of_a_get_and_no_body(client, police_token, scheduled_meeting):
+    got = client.get(feed_url(police_token))
+    head = client.head(feed_url(police_token))
+    assert head.status_code == 200 and head.content == b""
+    for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control"):
+        assert head[header] == got[header]
+
+
 def test_a_new_address_revokes_the_old_one(client, police_token, polis_member, scheduled_meeting):
     newer = feeds.new_feed_token(polis_member)
-    assert client.get(feed_url(police_token)).status_code == 404
+    assert client.get(feed_url(police_token)).status_code == 410
     assert client.get(feed_url(newer)).status_code == 200
 
 
 def test_a_revoked_address_stops_at_once(client, police_token, polis_member, scheduled_meeting):
     feeds.revoke_feed_tokens(polis_member)
-    assert client.get(feed_url(police_token)).status_code == 404
+    gone = client.get(feed_url(police_token))
+    assert gone.status_code == 410
+    assert gone["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Gör en ny på ditt konto" in gone.content.decode()
 
 
 def test_a_deactivated_user_has_no_feed(client, police_token, polis_member, scheduled_meeting):
@@ -129,7 +173,7 @@ def test_the_account_page_shows_a_new_address_once(client, polis_member):
 def test_turning_the_address_off_from_the_account_page(client, police_token, polis_member):
     client.force_login(polis_member)
     client.post(reverse("feed_revoke"))
-    assert client.get(feed_url(police_token)).status_code == 404
+    assert client.get(feed_url(police_token)).status_code == 410
 
 
 def test_making_an_address_needs_a_post(client, polis_member):
@@ -148,6 +192,9 @@ def test_the_feed_does_not_grow_in_queries_with_meetings(
     polisen,
     kommun_coordinator,
 ):
+    # The address, its user, the meetings, their invitations and agenda; one more when the feed changed since.
+    with django_assert_num_queries(5):
+        client.get(feed_url(police_token))
     with django_assert_num_queries(4):
         client.get(feed_url(police_token))
     for title in ("Två", "Tre"):
@@ -157,7 +204,7 @@ def test_the_feed_does_not_grow_in_queries_with_meetings(
         Meeting.objects.filter(pk=other.pk).update(
             status=Meeting.Status.SCHEDULED, opened_at=timezone.now(), confirmed_slot=slot
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(feed_url(police_token))
     assert len(events(response)[1]) == 3
 
@@ -185,7 +232,8 @@ def test_a_change_that_leaves_the_meeting_row_alone_still_reaches_the_feed(
 
 
 def feed_keys(user):
-    return [feeds.feed_event_key(feeds.feed_entry(m)) for m in feeds.feed_meetings(user, timezone.now())]
+    language = feeds.feed_language(user)
+    return [feeds.feed_event_key(feeds.feed_entry(m), language) for m in feeds.feed_meetings(user, timezone.now())]
 
 
 def test_an_unchanged_meeting_comes_from_the_cache_and_a_changed_one_is_serialised_anew(

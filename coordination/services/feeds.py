@@ -7,12 +7,13 @@ database copy does not give the feeds away. A new address revokes the old.
 import datetime
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .. import ics
@@ -40,14 +41,12 @@ def revoke_feed_tokens(user):
     return user.feed_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def user_for_token(token):
-    """The active user behind a live token, or None."""
-    feed = (
-        FeedToken.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
-    return feed.user if feed else None
+def feed_token(token):
+    """The stored address behind ``token`` with its user, live or revoked, or None if it never was one.
+
+    Revoked addresses keep their row, so a calendar still asking at one is told it is gone (410), not unknown.
+    """
+    return FeedToken.objects.filter(token_hash=token_hash(token)).select_related("user__profile").first()
 
 
 def feed_meetings(user, now):
@@ -61,18 +60,63 @@ def feed_meetings(user, now):
     )
 
 
-def build_feed(user, now):
-    """The feed as bytes. No METHOD and no ATTENDEE lines: nobody's address travels in a feed.
+@dataclass
+class Feed:
+    """A user's feed as of a moment: its events' cache keys give the ETag; the text is only made when asked."""
 
-    DTSTAMP is each meeting's last change, so the same data gives the same
-    bytes and the same ETag.
+    language: str
+    entries: dict
+
+    @property
+    def etag(self):
+        """Every value the feed is made of, hashed: the keys name each event's content, in order."""
+        return hashlib.sha256(repr((self.language, list(self.entries))).encode()).hexdigest()
+
+    def text(self):
+        """The feed as bytes. No METHOD and no ATTENDEE lines: nobody's address travels in a feed.
+
+        DTSTAMP is each meeting's last change, so the same data gives the same bytes.
+        """
+        events = cache.get_many(self.entries)
+        missing = {
+            key: _feed_event_text(entry, self.language) for key, entry in self.entries.items() if key not in events
+        }
+        cache.set_many(missing, FEED_EVENT_SECONDS)
+        events.update(missing)
+        with translation.override(self.language):
+            name = _("Samråd – my meetings")
+        return ics.calendar_text([events[key] for key in self.entries], name=name)
+
+
+def feed_language(user):
+    """A feed speaks its owner's language: a calendar asking for it says nothing of whom it is for."""
+    profile = getattr(user, "profile", None)
+    return profile.language if profile else settings.LANGUAGE_CODE
+
+
+def user_feed(user, now):
+    """The feed of ``user`` in their own language, read from the database but not yet written out."""
+    language = feed_language(user)
+    entries = {feed_event_key(entry, language): entry for entry in map(feed_entry, feed_meetings(user, now))}
+    return Feed(language=language, entries=entries)
+
+
+def build_feed(user, now):
+    return user_feed(user, now).text()
+
+
+def feed_changed_at(feed, etag, now):
+    """When the feed at address ``feed`` last changed (its Last-Modified), remembering ``etag`` as its content.
+
+    Kept in the database, so every worker gives the same answer, and moved at least a second on
+    each change: Last-Modified counts whole seconds, and a change within the second of the last
+    would otherwise look unchanged to a calendar asking If-Modified-Since.
     """
-    entries = {feed_event_key(entry): entry for entry in map(feed_entry, feed_meetings(user, now))}
-    events = cache.get_many(entries)
-    missing = {key: _feed_event_text(entry) for key, entry in entries.items() if key not in events}
-    cache.set_many(missing, FEED_EVENT_SECONDS)
-    events.update(missing)
-    return ics.calendar_text([events[key] for key in entries], name=_("Samråd – my meetings"))
+    if feed.served_etag != etag or feed.changed_at is None:
+        changed_at = max(now, feed.changed_at + datetime.timedelta(seconds=1)) if feed.changed_at else now
+        FeedToken.objects.filter(pk=feed.pk).update(served_etag=etag, changed_at=changed_at)
+        feed.served_etag, feed.changed_at = etag, changed_at
+    return feed.changed_at
 
 
 # Serialising a VEVENT is most of a feed's cost, and a feed repeats the same events hour after hour, so
@@ -80,10 +124,12 @@ def build_feed(user, now):
 FEED_EVENT_SECONDS = 24 * 60 * 60
 
 
-def feed_event_key(entry):
+def feed_event_key(entry, language):
     """A hash of every value a feed's VEVENT is built from, so a change to any of them serialises it anew."""
     meeting = entry.meeting
     content = (
+        ics.EVENT_FORMAT,
+        language,
         meeting.calendar_uid,
         meeting.sequence,
         meeting.updated_at,
@@ -102,9 +148,10 @@ def feed_event_key(entry):
     return "feed-event:" + hashlib.sha256(repr(content).encode()).hexdigest()
 
 
-def _feed_event_text(entry):
+def _feed_event_text(entry, language):
     """A meeting's VEVENT for a feed, as bytes: no ATTENDEE lines, DTSTAMP the meeting's last change."""
-    return ics.build_event(entry, now=entry.meeting.updated_at, attendees=[]).to_ical()
+    with translation.override(language):
+        return ics.build_published_event(entry, now=entry.meeting.updated_at).to_ical()
 
 
 def feed_entry(meeting):

@@ -42,7 +42,8 @@ def hold_calendar(meeting, user, now):
     hold = Hold.objects.filter(meeting=meeting, user=user).first()
     slots = hold.slots.active().order_by("start") if hold else []
     entry = calendar_entry(meeting)
-    return ics.build_calendar([ics.build_hold(entry, slot, user, now=now) for slot in slots])
+    # A plain entry like the meeting's download: PUBLISH, nobody listed.
+    return ics.build_calendar([ics.build_hold(entry, slot, None, now=now) for slot in slots], method=ics.PUBLISH)
 
 
 def release_holds(meeting, *, slots=None):

@@ -1,7 +1,6 @@
 """The user's own things: logging in (with a second step for two-factor login), the password,
 two-factor login, choosing a language, the calendar feed, the notices."""
 
-import hashlib
 import math
 import time
 from urllib.parse import urlencode
@@ -11,15 +10,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseGone, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
-from django.utils.http import quote_etag
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
 from .. import rules, two_factor
@@ -340,14 +339,27 @@ def feed_revoke(request):
     return redirect("account")
 
 
-@require_GET
+@require_safe
 def feed(request, token):
-    """The feed itself. No login: the secret address is the key, and it is checked on every request."""
-    user = feeds.user_for_token(token)
-    if user is None:
+    """The feed itself. No login: the secret address is the key, and it is checked on every request.
+
+    Answered like a calendar server: ETag and Last-Modified, and a 304 to a calendar that already has
+    this content without writing the calendar out; a turned-off address is 410 Gone, so it stops asking.
+    """
+    address = feeds.feed_token(token)
+    if address is None or not address.user.is_active:
         raise Http404
-    body = feeds.build_feed(user, timezone.now())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = quote_etag(hashlib.sha256(body).hexdigest())
+    if address.revoked_at is not None:
+        with translation.override(feeds.feed_language(address.user)):
+            gone = _("This calendar address has been turned off. Make a new one on your account page in Samråd.")
+        return HttpResponseGone(gone, content_type="text/plain; charset=utf-8")
+    now = timezone.now()
+    user_feed = feeds.user_feed(address.user, now)
+    etag = quote_etag(user_feed.etag)
+    last_modified = int(feeds.feed_changed_at(address, user_feed.etag, now).timestamp())
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    response = not_modified or HttpResponse(user_feed.text(), content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = "private, no-cache"
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    return response

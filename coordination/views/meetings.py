@@ -441,8 +441,10 @@ def holds_ics(request, pk):
 def meeting_ics(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_download_ics(access))
-    # A download: no METHOD, so calendars import it as an event rather than a message to answer.
-    body = ics.build_calendar([ics.build_event(invites.calendar_entry(meeting), now=timezone.now())])
+    # "Add to my calendar": a plain entry (PUBLISH, nobody listed), never an invitation to answer.
+    body = ics.build_calendar(
+        [ics.build_published_event(invites.calendar_entry(meeting), now=timezone.now())], method=ics.PUBLISH
+    )
     return _calendar_download(meeting, body)
 
 
