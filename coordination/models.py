@@ -888,7 +888,7 @@ class CalendarReply(models.Model):
         """The time a COUNTER proposes, as an unsaved slot: labelled and compared like the meeting's own."""
         if self.proposed_start is None:
             return None
-        return Slot(meeting=self.meeting, start=self.proposed_start, end=self.proposed_end)
+        return Slot(start=self.proposed_start, end=self.proposed_end)
 
     @property
     def answer(self):

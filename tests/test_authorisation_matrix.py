@@ -1273,6 +1273,7 @@ NO_FIELDS = {
     "agenda_item_up",
     "agenda_item_down",
     "hold_times",
+    "add_proposed_time",  # the time is the proposal's own: a posted one is never read
 }
 
 
