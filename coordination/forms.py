@@ -311,6 +311,20 @@ SlotFormSet = forms.formset_factory(
 )
 
 
+def one_slot_data(start, end):
+    """The slot form filled in with one time, as a person would: a time proposed from a calendar is added
+    through the form, so that it is checked as any other."""
+    start, end = times.to_stockholm(start), times.to_stockholm(end)
+    return {
+        "slots-TOTAL_FORMS": "1",
+        "slots-INITIAL_FORMS": "0",
+        "slots-0-date": start.date().isoformat(),
+        "slots-0-start_time": start.strftime("%H:%M:%S"),
+        "slots-0-end_time": end.strftime("%H:%M:%S"),
+        "slots-0-repeated_hour": times.STANDARD_TIME if start.fold else times.SUMMER_TIME,
+    }
+
+
 class AnswerForm(PlainTextForm, forms.Form):
     """One party's answers to every open slot at once: a radio group and a comment per slot."""
 

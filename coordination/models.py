@@ -417,6 +417,8 @@ class Attendee(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     rsvp = models.CharField(_("calendar answer"), max_length=20, choices=Rsvp.choices, default=Rsvp.NEEDS_ACTION)
     rsvp_at = models.DateTimeField(null=True, blank=True)
+    # What the attendee wrote with the answer in their calendar (the reply's COMMENT).
+    rsvp_comment = models.TextField(_("comment with the calendar answer"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     form_token = form_token_field()
 
@@ -860,6 +862,9 @@ class CalendarReply(models.Model):
         UNKNOWN_ATTENDEE = "unknown_attendee", _("not an attendee of the meeting")
         UNREADABLE = "unreadable", _("unreadable message")
         TOO_LARGE = "too_large", _("too large to be a calendar reply")
+        WRONG_SENDER = "wrong_sender", _("sent from another address than the attendee's")
+        CANCELLED = "cancelled", _("the meeting is cancelled")
+        COUNTER = "counter", _("proposes another time")
 
     message_id = models.CharField(max_length=300, blank=True)
     sender = models.CharField(max_length=300, blank=True)
@@ -868,6 +873,10 @@ class CalendarReply(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     attendee = models.ForeignKey(Attendee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     partstat = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    # The time a COUNTER ("propose new time") proposes instead.
+    proposed_start = models.DateTimeField(null=True, blank=True)
+    proposed_end = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -876,6 +885,39 @@ class CalendarReply(models.Model):
 
     def __str__(self):
         return f"{self.sender}: {self.get_outcome_display()}"
+
+    @property
+    def proposed_slot(self):
+        """The time a COUNTER proposes, as an unsaved slot: labelled and compared like the meeting's own."""
+        if self.proposed_start is None:
+            return None
+        return Slot(start=self.proposed_start, end=self.proposed_end)
+
+    @property
+    def answer(self):
+        """The answer the reply gives, as the attendee list names it."""
+        return Attendee.Rsvp(self.partstat).label if self.partstat in Attendee.Rsvp.values else ""
+
+    @property
+    def refusal(self):
+        """Why a reply about a meeting was not applied, as the conveners read it on the meeting's page."""
+        return REPLY_REFUSALS.get(self.outcome, "")
+
+
+# The refusals that name a meeting (the others cannot be shown on one), and what the conveners may do about each.
+REPLY_REFUSALS = {
+    CalendarReply.Outcome.WRONG_SENDER: _(
+        "The reply came from another address than the attendee's. Ask the attendee to answer from their own "
+        "address, or correct the attendee's address."
+    ),
+    CalendarReply.Outcome.CANCELLED: _("The meeting is cancelled. Nothing needs to be done."),
+    CalendarReply.Outcome.STALE: _(
+        "The reply was to an older version of the invitation. The attendee needs to answer the latest one."
+    ),
+    CalendarReply.Outcome.UNKNOWN_ATTENDEE: _(
+        "The address is not one of the meeting's attendees. Name the person as an attendee if they are to take part."
+    ),
+}
 
 
 class Hold(models.Model):

@@ -75,6 +75,8 @@ class MeetingAccess:
             "can_hold_times": can_hold_times(self),
             "can_see_delivery": can_see_delivery(self),
             "can_correct_delivery": can_correct_delivery(self),
+            "can_see_calendar_replies": can_see_calendar_replies(self),
+            "can_add_proposed_time": can_add_proposed_time(self),
             "answer_party_ids": answerable_party_ids(self),
             "attendee_party_ids": attendee_party_ids(self),
             "can_propose_agenda_item": can_propose_agenda_item(self),
@@ -228,6 +230,17 @@ def can_see_delivery(access):
 def can_correct_delivery(access):
     """Those who follow the delivery correct an address the mail server refused, and send the mail again."""
     return can_see_delivery(access)
+
+
+def can_see_calendar_replies(access):
+    """Those who follow the delivery also see what came back from the calendars and was not applied, and the
+    times the attendees proposed instead; the other parties do not."""
+    return can_see_delivery(access)
+
+
+def can_add_proposed_time(access):
+    """A time an attendee proposed from their calendar is added by someone who sees it and may propose times."""
+    return can_see_calendar_replies(access) and can_propose_slot(access)
 
 
 def can_export_log_for(access, party_id):

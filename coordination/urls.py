@@ -39,6 +39,7 @@ urlpatterns = [
     path("meetings/<int:pk>/open/", meetings.open_polling, name="open_polling"),
     path("meetings/<int:pk>/slots/new/", meetings.propose_slots, name="propose_slots"),
     path("meetings/<int:pk>/slots/<int:slot_pk>/withdraw/", meetings.withdraw_slot, name="withdraw_slot"),
+    path("meetings/<int:pk>/proposed-times/<int:reply_pk>/add/", meetings.add_proposed_time, name="add_proposed_time"),
     path("meetings/<int:pk>/slots/<int:slot_pk>/confirm/", meetings.confirm, name="confirm"),
     path("meetings/<int:pk>/answers/<int:party_pk>/", meetings.answer, name="answer"),
     path("meetings/<int:pk>/reschedule/", meetings.reschedule, name="reschedule"),

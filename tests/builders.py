@@ -222,11 +222,12 @@ def calendar_of(message):
     return part.get_payload(decode=True), part.get_param("method")
 
 
-def calendar_reply(invitation, address, partstat):
+def calendar_reply(invitation, address, partstat, comment=None):
     """The raw mail a calendar client sends when ``address`` answers the parsed mail ``invitation``.
 
     As Outlook writes it: METHOD:REPLY, the invitation's UID and SEQUENCE, one ATTENDEE with its
-    PARTSTAT, to the ORGANIZER, as text/calendar; method=REPLY in a multipart message.
+    PARTSTAT and the person's ``comment`` if any, to the ORGANIZER, as text/calendar; method=REPLY
+    in a multipart message.
     """
     [event] = icalendar.Calendar.from_ical(calendar_of(invitation)[0]).walk("VEVENT")
     calendar = icalendar.Calendar()
@@ -240,6 +241,8 @@ def calendar_reply(invitation, address, partstat):
     attendee = icalendar.vCalAddress(f"mailto:{address}")
     attendee.params["partstat"] = partstat
     answer.add("attendee", attendee)
+    if comment is not None:
+        answer.add("comment", comment)
     calendar.add_component(answer)
     organizer = str(event["ORGANIZER"]).removeprefix("mailto:")
     return calendar_mail(calendar, sender=address, to=organizer, subject=f"{partstat.capitalize()}: {event['SUMMARY']}")

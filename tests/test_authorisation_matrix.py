@@ -42,6 +42,7 @@ from coordination.models import (
     AgendaItem,
     Answer,
     Attendee,
+    CalendarReply,
     Document,
     FeedToken,
     Meeting,
@@ -194,6 +195,10 @@ MATRIX = {
     ),
     "propose_slots": Row(
         "polling", get=(LOGIN, 404, 200, 403, 200, 403, 200, 403), post=(LOGIN, 404, DONE, 403, DONE, 403, DONE, 403)
+    ),
+    # Only the convener's coordinators add a time an attendee proposed from their calendar (a POST, one click).
+    "add_proposed_time": Row(
+        "counter", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
     ),
     "withdraw_slot": Row(
         "slot", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
@@ -351,6 +356,7 @@ class Things:
     attendee: Attendee = None
     agenda: object = None  # agenda_support.Scenario
     mail: OutboxMessage = None  # a mail to their attendee that the outbox gave up on
+    counter: CalendarReply = None  # another time their attendee proposed from the calendar
 
 
 # What each target of the matrix points at: the meeting, and the URL's other arguments in that meeting.
@@ -361,6 +367,7 @@ TARGETS = {
     "polling": ("polling", {}),
     "scheduled": ("scheduled", {}),
     "slot": ("polling", {"slot_pk": lambda w, t: t.slot}),
+    "counter": ("polling", {"reply_pk": lambda w, t: t.counter}),
     "answers": ("polling", {"party_pk": lambda w, t: w.police}),
     "police's log": ("polling", {"party_pk": lambda w, t: w.police}),
     "member's reset link": (
@@ -474,6 +481,15 @@ def build_world(documents):
             by=police_coordinator,
             name="Rikspolischef",
             email="rikspolischef@polisen.example",
+        )
+        things.counter = CalendarReply.objects.create(
+            meeting=things.meeting,
+            attendee=things.attendee,
+            sender="rikspolischef@polisen.example",
+            outcome=CalendarReply.Outcome.COUNTER,
+            partstat="TENTATIVE",
+            proposed_start=future_time(42)[0],
+            proposed_end=future_time(42)[1],
         )
         things.mail = queued_mail(
             things.meeting, "rikspolischef@polisen.exmaple", failed_at=timezone.now(), failure="recipient_refused"
@@ -769,7 +785,7 @@ def post_only(name):
     return all(outcome == 405 for outcome in MATRIX[name].get[1:])
 
 
-OBJECT_ARGUMENTS = {"slot_pk", "attendee_pk", "item_pk", "position_pk", "document_pk", "message_pk"}
+OBJECT_ARGUMENTS = {"slot_pk", "attendee_pk", "item_pk", "position_pk", "document_pk", "message_pk", "reply_pk"}
 WITH_OBJECTS = [name for name in MATRIX if OBJECT_ARGUMENTS & set(TARGETS[MATRIX[name].target][1])]
 
 
@@ -1259,6 +1275,7 @@ NO_FIELDS = {
     "agenda_item_up",
     "agenda_item_down",
     "hold_times",
+    "add_proposed_time",  # the time is the proposal's own: a posted one is never read
 }
 
 

@@ -289,7 +289,7 @@ def test_a_new_time_sets_every_calendar_answer_back_to_awaiting_in_the_update_an
     meeting = confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()
     [(_, invitation)] = [m for m in smtp_server.messages() if m[0] == ["rpc@polisen.example"]]
-    reply = replies.apply_reply(calendar_reply(invitation, "rpc@polisen.example", "ACCEPTED"))
+    reply = replies.apply_reply(calendar_reply(invitation, "rpc@polisen.example", "ACCEPTED", "Jag kommer"))
     assert reply.outcome == CalendarReply.Outcome.APPLIED
     smtp_server.received.clear()
 
@@ -308,11 +308,12 @@ def test_a_new_time_sets_every_calendar_answer_back_to_awaiting_in_the_update_an
         assert (method, sequence) == ("REQUEST", Meeting.objects.get(pk=meeting.pk).sequence)
         assert listed == {"rpc@polisen.example": awaiting, "kso@uppsala.example": awaiting}
     chief = meeting.attendees.get(email="rpc@polisen.example")
-    assert (chief.rsvp, chief.rsvp_at) == (Attendee.Rsvp.NEEDS_ACTION, None)
+    assert (chief.rsvp, chief.rsvp_at, chief.rsvp_comment) == (Attendee.Rsvp.NEEDS_ACTION, None, "")
     client.force_login(kommun_coordinator)
     page = client.get(reverse("meeting_detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
     listed = page[page.index('id="attendees"') : page.index('id="delivery"')]
     assert "Accepterat i kalendern" not in listed and "Inget svar från kalendern ännu" in listed
+    assert "Jag kommer" not in listed
 
 
 def test_adding_an_attendee_to_a_scheduled_meeting_invites_that_person(

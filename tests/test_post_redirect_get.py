@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
-from coordination.models import Event, Hold, Slot
+from coordination.models import CalendarReply, Event, Hold, Slot
 from coordination.services import agenda, attendance
 from coordination.urls import urlpatterns
 
@@ -89,6 +89,13 @@ def named_attendee(f):
 
 def given_up_mail(f):
     return queued_mail(f("meeting"), "rikspolischef@polisen.exmaple", failed_at=timezone.now(), failure="bad_address")
+
+
+def proposed_from_a_calendar(f):
+    """Another time an attendee proposed from their calendar (Outlook's "propose new time")."""
+    start, end = future_time(40, hour=13)
+    outcome = CalendarReply.Outcome.COUNTER
+    return CalendarReply.objects.create(meeting=f("meeting"), outcome=outcome, proposed_start=start, proposed_end=end)
 
 
 def held_meeting_ready(f):
@@ -187,6 +194,11 @@ SUCCESSFUL_POSTS = {
         f("polis_coordinator"),
         url("propose_slots", f("meeting").pk),
         slot_formset(slot_row(future_time(40)[0].date(), "13:00", "14:00")),
+    ),
+    "add_proposed_time": lambda f: (
+        f("kommun_coordinator"),
+        url("add_proposed_time", f("meeting").pk, proposed_from_a_calendar(f).pk),
+        {},
     ),
     "withdraw_slot": lambda f: (f("kommun_coordinator"), url("withdraw_slot", f("meeting").pk, f("slots")[0].pk), {}),
     "confirm": lambda f: (

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from coordination.formatting import describe_slot, slot_label
+from coordination.models import CalendarReply
 from coordination.services import agenda, attendance, meetings
 
 from .builders import answer_all, create_meeting, future_time
@@ -37,7 +38,13 @@ def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrel
         answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
         answer_all(meeting, polisen, polis_member)
         for name in ATTENDEES:
-            attendance.name_attendee(meeting=meeting, party=polisen, by=polis_member, name=name)
+            attendee = attendance.name_attendee(meeting=meeting, party=polisen, by=polis_member, name=name)
+            # What came back from the attendee's calendar, shown to the conveners: a time proposed, a refusal.
+            start, end = future_time(35)
+            for outcome in (CalendarReply.Outcome.COUNTER, CalendarReply.Outcome.WRONG_SENDER):
+                CalendarReply.objects.create(
+                    meeting=meeting, attendee=attendee, outcome=outcome, proposed_start=start, proposed_end=end
+                )
         return slot
 
     return grow
@@ -45,7 +52,12 @@ def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrel
 
 # What each page shows of the grown meeting: the new time, and the attendees where the page lists them.
 SHOWN = {
-    "meeting_detail": lambda slot: [in_swedish(slot_label, slot), *ATTENDEES],
+    "meeting_detail": lambda slot: [
+        in_swedish(slot_label, slot),
+        *ATTENDEES,
+        "Andra tider som deltagare föreslår",
+        "Svar som inte registrerades",
+    ],
     "event_log": lambda slot: [describe_slot(slot), *ATTENDEES],
     "answer": lambda slot: [in_swedish(slot_label, slot), f'name="answer_{slot.pk}"'],
     "propose_slots": lambda slot: [],  # a form for new times: it lists none of the meeting's data
@@ -54,7 +66,7 @@ SHOWN = {
 
 @pytest.mark.parametrize(
     "url_name, queries",
-    [("meeting_detail", 13), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
+    [("meeting_detail", 14), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
 )
 def test_a_meeting_page_does_not_grow_with_its_data(
     client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries
@@ -179,7 +191,7 @@ def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_nu
     ) == (3, 12, 8, 10)
     assert not meeting.slots.filter(answers__party=answering).exists()
     client.force_login(coordinator)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         assert client.get(reverse("meeting_detail", args=[meeting.pk])).status_code == 200
 
 

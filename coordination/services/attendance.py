@@ -87,11 +87,12 @@ def _remove(meeting, attendees, *, by, acting_party):
 
 
 def clear_calendar_answers(meeting):
-    """A new time asks every attendee again: an answer from their calendar was to the old time.
+    """A new time asks every attendee again: an answer from their calendar, and its comment, was to the old time.
 
     Called with the meeting locked, before the update that asks them is queued.
     """
-    meeting.attendees.exclude(rsvp=Attendee.Rsvp.NEEDS_ACTION).update(rsvp=Attendee.Rsvp.NEEDS_ACTION, rsvp_at=None)
+    answered = meeting.attendees.exclude(rsvp=Attendee.Rsvp.NEEDS_ACTION, rsvp_comment="")
+    answered.update(rsvp=Attendee.Rsvp.NEEDS_ACTION, rsvp_at=None, rsvp_comment="")
 
 
 @transaction.atomic

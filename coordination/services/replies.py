@@ -1,9 +1,14 @@
 """Accept / Tentative / Decline from the attendees' calendars, read from the reply mailbox.
 
 Calendar clients mail a METHOD:REPLY to the ORGANIZER, which is Samråd's own
-mailbox. A reply is applied only when it names a meeting we sent (UID), answers
-the latest invitation that attendee got (SEQUENCE) and comes from one of its
-attendees (ATTENDEE address). Everything else is kept unapplied with the reason.
+mailbox. A reply is applied only when it names a meeting we sent (UID) that is
+not cancelled, answers the latest calendar message that attendee got (SEQUENCE;
+none counts as 0), comes from one of its attendees (ATTENDEE address) and was
+sent by that attendee (the mail's From, or the ATTENDEE's SENT-BY, is the
+attendee's address): a forwarded invitation answered by someone else changes
+nothing. Everything else is kept unapplied with the reason, which the conveners
+see on the meeting's page. A METHOD:COUNTER (Outlook's "propose new time")
+passing the same checks is kept as a proposal the conveners may add as a time.
 
 No message stops the reader: one that cannot be read at all (a From: the email
 package chokes on, an oversized one, anything apply_reply raises on) is
@@ -12,7 +17,9 @@ not read again and the messages after it are. Only an outage (the database,
 the mailbox) ends a read, leaving the message unread for the next round.
 """
 
+import datetime
 import email
+import email.utils
 import imaplib
 import logging
 import re
@@ -22,7 +29,7 @@ from email import policy
 import icalendar
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..models import Attendee, CalendarReply, Event, Meeting, OutboxMessage
@@ -32,6 +39,8 @@ logger = logging.getLogger(__name__)
 Outcome = CalendarReply.Outcome
 ANSWERS = {Attendee.Rsvp.ACCEPTED, Attendee.Rsvp.TENTATIVE, Attendee.Rsvp.DECLINED}
 CALENDAR_TYPES = {"text/calendar", "application/ics"}
+METHODS = {"REPLY", "COUNTER"}
+MAX_COMMENT_CHARS = 2000
 # A calendar reply is a few kilobytes; only this much of a message is fetched, a larger one is not read.
 MAX_REPLY_BYTES = 2 * 1024 * 1024
 
@@ -45,18 +54,36 @@ def _header(message, name):
 
 
 def _reply_event(message):
-    """The VEVENT of the message's METHOD:REPLY calendar; None if there is none; ValueError if unreadable."""
+    """(METHOD, VEVENT) of the message's METHOD:REPLY or COUNTER calendar; None if none; ValueError if unreadable."""
     for part in message.walk():
         if part.get_content_type() not in CALENDAR_TYPES:
             continue
         calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
-        if str(calendar.get("METHOD", "")).upper() != "REPLY":
+        method = str(calendar.get("METHOD", "")).upper()
+        if method not in METHODS:
             continue
         events = calendar.walk("VEVENT")
         if len(events) != 1:
             raise ValueError("a reply must hold exactly one VEVENT")
-        return events[0]
+        return method, events[0]
     return None
+
+
+def _proposed_time(event):
+    """The (start, end) a COUNTER proposes, in UTC; ValueError if it is not a time with a time zone."""
+    start, end = event.start, event.end
+    if not all(isinstance(value, datetime.datetime) and value.tzinfo for value in (start, end)):
+        raise ValueError("a proposed time needs a start and an end with a time zone")
+    if end <= start:
+        raise ValueError("a proposed time must end after it starts")
+    return start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+
+
+def _comment(event):
+    """What the attendee wrote (Outlook puts it in COMMENT), as plain text."""
+    comments = event.get("COMMENT", [])
+    comments = comments if isinstance(comments, list) else [comments]
+    return "\n".join(str(comment).strip() for comment in comments).strip()[:MAX_COMMENT_CHARS]
 
 
 def _meeting_for_uid(uid):
@@ -72,6 +99,14 @@ def _address(value):
     return str(value).removeprefix("mailto:").removeprefix("MAILTO:").strip().lower()
 
 
+def _sender_addresses(reply, attendee_line):
+    """Who sent the reply: the addresses in its From, and the ATTENDEE's SENT-BY if it has one."""
+    addresses = {address.lower() for _, address in email.utils.getaddresses([reply.sender]) if address}
+    if sent_by := attendee_line.params.get("SENT-BY"):
+        addresses.add(_address(sent_by))
+    return addresses
+
+
 @transaction.atomic
 def apply_reply(raw):
     """Read one mail from the reply mailbox and record what it says. Returns its CalendarReply row."""
@@ -81,61 +116,80 @@ def apply_reply(raw):
         return earlier  # read twice (the mark as read was lost): nothing new to do
     reply = CalendarReply(message_id=message_id, sender=_header(message, "From")[:300])
     try:
-        event = _reply_event(message)
-        if event is not None:
+        found = _reply_event(message)
+        if found is not None:
+            method, event = found
             sequence = int(event.get("SEQUENCE", 0))
             attendees = event.get("ATTENDEE")
             attendees = attendees if isinstance(attendees, list) else [attendees]
             if len(attendees) != 1 or attendees[0] is None:
                 raise ValueError("a reply names exactly one attendee")
-            address, partstat = _address(attendees[0]), str(attendees[0].params.get("PARTSTAT", "")).upper()
-            if partstat not in ANSWERS:
+            partstat = str(attendees[0].params.get("PARTSTAT", "")).upper()
+            if method == "REPLY" and partstat not in ANSWERS:
                 raise ValueError(f"unexpected PARTSTAT {partstat!r}")
+            if method == "COUNTER":
+                reply.proposed_start, reply.proposed_end = _proposed_time(event)
+            reply.comment = _comment(event)
     except (ValueError, KeyError, TypeError) as error:
         logger.warning("Unreadable calendar reply %s: %s", message_id, error)
         reply.outcome = Outcome.MALFORMED
         reply.save()
         return reply
-    if event is None:
+    if found is None:
         reply.outcome = Outcome.NOT_A_REPLY
     else:
-        reply.partstat = partstat
-        reply.outcome = _apply(reply, event, sequence, address, partstat)
-    if reply.outcome not in (Outcome.APPLIED, Outcome.UNCHANGED):
+        reply.partstat = partstat[:20]
+        reply.outcome = _apply(reply, event, sequence, attendees[0])
+    if reply.outcome not in (Outcome.APPLIED, Outcome.UNCHANGED, Outcome.COUNTER):
         logger.warning("Calendar reply %s from %s not applied: %s", message_id, reply.sender, reply.outcome)
     reply.save()
     return reply
 
 
-def _apply(reply, event, sequence, address, partstat):
+def _apply(reply, event, sequence, attendee_line):
     meeting = _meeting_for_uid(event.get("UID", ""))
     if meeting is None:
         return Outcome.UNKNOWN_MEETING
     reply.meeting = meeting
+    address = _address(attendee_line)
     attendee = meeting.attendees.select_for_update().filter(email__iexact=address).select_related("party").first()
     if attendee is None:
         return Outcome.UNKNOWN_ATTENDEE
     reply.attendee = attendee
-    latest = OutboxMessage.objects.filter(meeting=meeting, recipient__iexact=address, method="REQUEST").aggregate(
-        latest=Max("sequence")
-    )["latest"]
-    if latest is None or sequence < latest:
+    if attendee.email.lower() not in _sender_addresses(reply, attendee_line):
+        return Outcome.WRONG_SENDER
+    if meeting.status == Meeting.Status.CANCELLED:
+        return Outcome.CANCELLED
+    # The latest calendar message the attendee got: an invitation, an update, or the cancellation that took the
+    # event out of their calendar when the meeting went back to polling.
+    sent = OutboxMessage.objects.filter(meeting=meeting, recipient__iexact=address).exclude(method="")
+    latest = sent.aggregate(latest=Max("sequence"), invited=Max("sequence", filter=Q(method="REQUEST")))
+    if latest["invited"] is None or sequence < latest["latest"]:
         return Outcome.STALE
-    if attendee.rsvp == partstat:
+    if reply.proposed_start:
+        return Outcome.COUNTER
+    return _record_answer(attendee, reply.partstat, reply.comment)
+
+
+def _record_answer(attendee, partstat, comment):
+    if (attendee.rsvp, attendee.rsvp_comment) == (partstat, comment):
         return Outcome.UNCHANGED
-    before = attendee.rsvp
-    attendee.rsvp = partstat
+    before = {"rsvp": attendee.rsvp}
+    after = {"rsvp": partstat}
+    if comment or attendee.rsvp_comment:
+        before["comment"], after["comment"] = attendee.rsvp_comment, comment
+    attendee.rsvp, attendee.rsvp_comment = partstat, comment
     attendee.rsvp_at = timezone.now()
-    attendee.save(update_fields=["rsvp", "rsvp_at"])
+    attendee.save(update_fields=["rsvp", "rsvp_comment", "rsvp_at"])
     log_event(
-        meeting=meeting,
+        meeting=attendee.meeting,
         by=None,
         actor_name=f"{attendee.name} <{attendee.email}>",
         party=attendee.party,
         action=Event.Action.CALENDAR_REPLY,
         subject=attendee.name,
-        before={"rsvp": before},
-        after={"rsvp": partstat},
+        before=before,
+        after=after,
     )
     return Outcome.APPLIED
 
@@ -179,3 +233,23 @@ def _unparsed_headers(raw):
 
 
 HEADERS = {"message_id": "Message-ID", "sender": "From"}
+
+
+def for_conveners(meeting):
+    """The replies about ``meeting`` that need the conveners' eyes: (times proposed instead, answers refused).
+
+    Each proposal knows whether it is already among the meeting's times or has passed, so that the page can say
+    why it is not offered to be added.
+    """
+    replies = list(
+        CalendarReply.objects.filter(meeting=meeting)
+        .exclude(outcome__in=[Outcome.APPLIED, Outcome.UNCHANGED])
+        .select_related("attendee")
+    )
+    counters = [reply for reply in replies if reply.outcome == Outcome.COUNTER]
+    proposed = {(slot.start, slot.end) for slot in meeting.slots.all() if not slot.is_withdrawn}  # as prefetched
+    now = timezone.now()
+    for counter in counters:
+        counter.already_proposed = (counter.proposed_start, counter.proposed_end) in proposed
+        counter.has_passed = counter.proposed_start <= now
+    return counters, [reply for reply in replies if reply.outcome != Outcome.COUNTER]

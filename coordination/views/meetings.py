@@ -22,10 +22,11 @@ from ..forms import (
     MeetingForm,
     RescheduleForm,
     SlotFormSet,
+    one_slot_data,
 )
-from ..models import Answer, Event, Meeting, Membership
+from ..models import Answer, CalendarReply, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows
-from ..services import attendance, delivery, eventlog, holds, invites, meetings, reminders
+from ..services import attendance, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
@@ -98,6 +99,8 @@ def meeting_detail(request, pk):
         "agenda": build_agenda(meeting, request.user),
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
     }
+    if rules.can_see_calendar_replies(access):
+        context["counters"], context["refused_replies"] = replies.for_conveners(meeting)
     return render(request, "coordination/meeting_detail.html", context)
 
 
@@ -138,6 +141,28 @@ def propose_slots(request, pk):
         )
         return redirect(meeting_url(meeting))
     return render(request, "coordination/slot_form.html", {"meeting": meeting, "formset": formset})
+
+
+@login_required
+@require_POST
+@refuse_rule_errors
+def add_proposed_time(request, pk, reply_pk):
+    """Add the time an attendee proposed from their calendar, through the slot form as if typed in."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_add_proposed_time(access))
+    counter = get_object_or_404(CalendarReply, meeting=meeting, outcome=CalendarReply.Outcome.COUNTER, pk=reply_pk)
+    formset = SlotFormSet(
+        one_slot_data(counter.proposed_start, counter.proposed_end), form_kwargs={"meeting": meeting}, prefix="slots"
+    )
+    if not formset.is_valid():
+        for error in [*formset.non_form_errors(), *(e for form in formset for f in form.errors.values() for e in f)]:
+            messages.error(request, error)
+        return redirect(meeting_url(meeting))
+    [slot] = meetings.propose_slots(
+        meeting=meeting, party=access.acting_party(Role.COORDINATOR), by=request.user, times=formset.times
+    )
+    messages.success(request, _("The time %(slot)s was added to the proposed times.") % {"slot": slot_label(slot)})
+    return redirect(meeting_url(meeting))
 
 
 @login_required
