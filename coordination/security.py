@@ -31,13 +31,14 @@ RESET_WINDOW = 3600
 
 
 def lockout_username(request, credentials):
-    """The name axes counts failures under (settings.AXES_USERNAME_CALLABLE): as typed, cut to an account name's length.
+    """The name axes counts failures under (settings.AXES_USERNAME_CALLABLE): as typed, without NUL characters
+    and cut to an account name's length.
 
-    A longer name cannot be an account, so cutting it loses nothing, and storing it whole
-    would fail on PostgreSQL and turn a refused login into a 500.
+    No account name holds a NUL or is longer, so dropping them loses nothing, and PostgreSQL
+    refuses both in a query or a row, which would turn a refused login into a 500.
     """
     typed = (credentials or {}).get("username") or request.POST.get("username") or ""
-    return typed[:USERNAME_LENGTH]
+    return typed.replace("\x00", "")[:USERNAME_LENGTH]
 
 
 def account_login_wait(username):

@@ -605,7 +605,8 @@ STORED_NAMES = [
     ("..\\..\\boot.ini.txt", "boot.ini.txt", "boot.ini.txt"),
     ("Åtgärder.txt", "Atgarder.txt", "Åtgärder.txt"),
     ("Заметки.txt", "dokument.txt", "Заметки.txt"),
-    ("å" * 300 + ".txt", "a" * 190 + ".txt", "å" * 190 + ".txt"),
+    # As long as the column holds (255): the download name is cut to 200 all the same.
+    ("å" * 250 + ".txt", "a" * 190 + ".txt", "å" * 190 + ".txt"),
     ("evil.html", "evil.html.txt", "evil.html.txt"),
     ("stats.js", "stats.js.txt", "stats.js.txt"),
     ("skannad-sida", "skannad-sida.txt", "skannad-sida.txt"),

@@ -54,6 +54,15 @@ def test_a_name_longer_than_any_account_is_counted_under_its_first_150_character
     assert AccessAttempt.objects.get().username == "😀" * 150
 
 
+def test_a_name_with_a_nul_character_is_refused_like_any_wrong_name(client, db):
+    """PostgreSQL refuses NUL in a query: the per-account wait looked the name up before the form refused it."""
+    from axes.models import AccessAttempt
+
+    response = attempt(client, "polis\x00member")
+    assert response.status_code == 200
+    assert not any("\x00" in name for name in AccessAttempt.objects.values_list("username", flat=True))
+
+
 def test_an_unknown_user_still_costs_a_password_hash(client, db, monkeypatch):
     calls = []
     original = MD5PasswordHasher.encode
