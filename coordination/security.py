@@ -23,6 +23,8 @@ from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import sso
+
 logger = logging.getLogger("samrad.security")
 # No account has a longer name (Django's User.username), and axes keeps the name in a column of 255.
 USERNAME_LENGTH = 150
@@ -100,13 +102,13 @@ def _count(key):
 
 @receiver(user_logged_in, dispatch_uid="samrad-security-login")
 def _logged_in(sender, request, user, **kwargs):
-    log_security_event("login", request, user=user)
+    log_security_event("sso_login" if sso.signed_in_with_sso(request) else "login", request, user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="samrad-security-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        log_security_event("logout", request, user=user)
+        log_security_event("sso_logout" if sso.signed_in_with_sso(request) else "logout", request, user=user)
 
 
 @receiver(user_login_failed, dispatch_uid="samrad-security-login-failed")
