@@ -110,7 +110,8 @@ def remember_session(request, chosen, id_token, after_logout):
 
 
 def signed_in_with_sso(request):
-    return request.session.get(BACKEND_SESSION_KEY) == BACKEND
+    # A request built without the session middleware (a test's, a management command's) has none.
+    return getattr(request, "session", {}).get(BACKEND_SESSION_KEY) == BACKEND
 
 
 def provider_logout_url(request):
