@@ -9,6 +9,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SCREENSHOT_PREFIX = "sso"
 
 
+def through_provider(page, live_server, provider, sub):
+    """From the login page to the provider, where the person with ``sub`` logs in, and back to the app."""
+    page.goto(f"{live_server.url}/login/")
+    page.click("text=Logga in med Polisen")
+    page.wait_for_url(f"{provider.issuer}/oauth2/authorize**")
+    page.fill("input[name=sub]", sub)
+    page.click("button:has-text('Authorize')")
+
+
 def test_a_user_logs_in_through_the_local_openid_provider_and_out_again(
     browser, live_server, settings, oidc_provider, polis_member
 ):
@@ -21,10 +30,7 @@ def test_a_user_logs_in_through_the_local_openid_provider_and_out_again(
 
     page.goto(f"{live_server.url}/login/")
     assert axe_violations(page) == []
-    page.click("text=Logga in med Polisen")
-    page.wait_for_url(f"{provider.issuer}/oauth2/authorize**")
-    page.fill("input[name=sub]", "p-1")
-    page.click("button:has-text('Authorize')")
+    through_provider(page, live_server, provider, "p-1")
     page.wait_for_url(f"{live_server.url}/")
     assert "Mina möten" in page.inner_text("main")
 
@@ -45,11 +51,7 @@ def test_a_person_nobody_invited_is_told_to_ask_a_coordinator(browser, live_serv
     provider.person("p-2", email="okand@samrad.example", email_verified=True)
     context = browser.new_context(locale="sv-SE")
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.click("text=Logga in med Polisen")
-    page.wait_for_url(f"{provider.issuer}/oauth2/authorize**")
-    page.fill("input[name=sub]", "p-2")
-    page.click("button:has-text('Authorize')")
+    through_provider(page, live_server, provider, "p-2")
     page.wait_for_url(f"{live_server.url}/sso/polisen/callback/**")
     assert "Be en samordnare för din organisations part" in page.inner_text("main")
     assert axe_violations(page) == []
