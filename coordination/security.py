@@ -64,12 +64,17 @@ def account_login_wait(username):
     return max(failures["last"] + delay - now, datetime.timedelta(0))
 
 
-def log_security_event(event, request, *, user=None, username=None):
-    """Write one event. ``user`` when the account is known; otherwise the username as it was typed."""
+def log_security_event(event, request, *, user=None, username=None, provider=None):
+    """Write one event. ``user`` when the account is known; otherwise the username as it was typed.
+
+    ``provider``: the identity provider a single sign-on event came from.
+    """
     if user is not None:
         who = f"user_id={user.pk} username={user.get_username()!r}"
     else:
         who = f"user_id=- username={username or ''!r}"
+    if provider is not None:
+        who += f" provider={provider}"
     client = get_client_ip_address(request) if request is not None else None
     logger.info("%s %s client_ip=%s", event, who, client or "-")
 

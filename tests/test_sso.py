@@ -124,7 +124,7 @@ def test_a_person_nobody_invited_gets_no_access_and_no_account(client, police_pr
     assert "ingen med den adressen är inbjuden" in page and "samordnare" in page
     assert get_user_model().objects.count() == accounts
     assert "_auth_user_id" not in client.session
-    assert "sso_refused_unknown user_id=- username='okand@samrad.example'" in caplog.text
+    assert "sso_refused_unknown user_id=- username='okand@samrad.example' provider=polisen" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_a_tampered_answer_is_refused_with_a_clear_page(client, police_provider,
     assert response.status_code == 400
     assert "Inloggningen med Polisen kunde inte slutföras" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert "sso_failed" in caplog.text
+    assert "sso_failed user_id=- username='' provider=polisen" in caplog.text
 
 
 def test_a_provider_that_cannot_be_reached_gives_the_clear_page(client, settings, oidc_provider, db):

@@ -51,7 +51,7 @@ def sso_login(request, provider):
     try:
         return sso.client(chosen).authorize_redirect(request, callback)
     except requests.RequestException:
-        log_security_event("sso_failed", request, username=f"provider={chosen['id']}")
+        log_security_event("sso_failed", request, provider=chosen["id"])
         return _failed(request, chosen)
 
 
@@ -62,16 +62,16 @@ def sso_callback(request, provider):
     try:
         token = sso.client(chosen).authorize_access_token(request)
     except (OAuthError, JoseError, requests.RequestException):
-        log_security_event("sso_failed", request, username=f"provider={chosen['id']}")
+        log_security_event("sso_failed", request, provider=chosen["id"])
         return _failed(request, chosen)
     claims = token.get("userinfo")
     if not claims:
-        log_security_event("sso_failed", request, username=f"provider={chosen['id']}")
+        log_security_event("sso_failed", request, provider=chosen["id"])
         return _failed(request, chosen)
     user, refusal = sso.match_user(chosen, claims)
     if user is None:
         email = claims.get("email") or ""
-        log_security_event(f"sso_refused_{refusal.value}", request, username=email)
+        log_security_event(f"sso_refused_{refusal.value}", request, username=email, provider=chosen["id"])
         values = {"provider": chosen["name"], "email": email}
         messages = {
             sso.Refusal.UNVERIFIED: _(
