@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from . import rules
+from . import rules, two_factor
 
 
 class AdminSite(admin.AdminSite):
@@ -14,4 +14,6 @@ class AdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
-        return super().has_permission(request) and (user.is_verified() or not rules.must_use_two_factor(user))
+        return super().has_permission(request) and (
+            two_factor.session_verified(request) or not rules.must_use_two_factor(user)
+        )

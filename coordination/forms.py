@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import documents, mail, times
+from . import documents, mail, sso, times
 from .formatting import format_date, format_time, slot_label
 from .models import (
     AgendaItem,
@@ -568,8 +568,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
     The request then costs the same for a known and an unknown address (a row
     written, or nothing), and a mail server that is down loses nothing: the
-    worker sends the mail when it is back.
+    worker sends the mail when it is back. Nobody who must log in through
+    their provider (sso.password_refused) is sent a link; the answer is the same.
     """
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if not sso.password_refused(user))
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
         user = context["user"]

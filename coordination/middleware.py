@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 
-from . import rules, two_factor
+from . import rules, sso, two_factor
 
 
 class IdleSessionMiddleware:
@@ -46,7 +46,9 @@ class PrivacyHeadersMiddleware:
     """Permissions-Policy on every response; Cache-Control: no-store on every page a logged-in user gets.
 
     A response that sets its own Cache-Control (the calendar feed, which
-    calendars revalidate with ETags) keeps it.
+    calendars revalidate with ETags) keeps it. A session that a provider made
+    may post its logout on to the provider's logout (the CSP's form-action
+    covers where a form's redirect goes).
     """
 
     def __init__(self, get_response):
@@ -57,6 +59,8 @@ class PrivacyHeadersMiddleware:
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         if request.user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
+        if origin := sso.provider_logout_origin(request):
+            response._csp_update = {"form-action": [origin]}
         return response
 
 
@@ -86,7 +90,7 @@ class TwoFactorRequiredMiddleware:
         if (
             settings.TWO_FACTOR_REQUIRED_FOR_COORDINATORS
             and user.is_authenticated
-            and not user.is_verified()
+            and not two_factor.session_verified(request)
             and resolve_name(request) not in self.OPEN_URL_NAMES
             and rules.must_use_two_factor(user)
         ):

@@ -23,6 +23,8 @@ from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import sso
+
 logger = logging.getLogger("samrad.security")
 # No account has a longer name (Django's User.username), and axes keeps the name in a column of 255.
 USERNAME_LENGTH = 150
@@ -63,12 +65,17 @@ def account_login_wait(username):
     return max(failures["last"] + delay - now, datetime.timedelta(0))
 
 
-def log_security_event(event, request, *, user=None, username=None):
-    """Write one event. ``user`` when the account is known; otherwise the username as it was typed."""
+def log_security_event(event, request, *, user=None, username=None, provider=None):
+    """Write one event. ``user`` when the account is known; otherwise the username as it was typed.
+
+    ``provider``: the identity provider a single sign-on event came from.
+    """
     if user is not None:
         who = f"user_id={user.pk} username={user.get_username()!r}"
     else:
         who = f"user_id=- username={username or ''!r}"
+    if provider is not None:
+        who += f" provider={provider}"
     client = get_client_ip_address(request) if request is not None else None
     logger.info("%s %s client_ip=%s", event, who, client or "-")
 
@@ -101,13 +108,13 @@ def _count(key):
 
 @receiver(user_logged_in, dispatch_uid="samrad-security-login")
 def _logged_in(sender, request, user, **kwargs):
-    log_security_event("login", request, user=user)
+    log_security_event("sso_login" if sso.signed_in_with_sso(request) else "login", request, user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="samrad-security-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        log_security_event("logout", request, user=user)
+        log_security_event("sso_logout" if sso.signed_in_with_sso(request) else "logout", request, user=user)
 
 
 @receiver(user_login_failed, dispatch_uid="samrad-security-login-failed")

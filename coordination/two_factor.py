@@ -18,11 +18,21 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import sso
 from .security import log_security_event
 
 # How long a password, once accepted, waits in the session for its code.
 PENDING_LOGIN = "samrad-pending-login"
 PENDING_LOGIN_SECONDS = 300
+
+
+def session_verified(request):
+    """The session's login had a second factor: a code here, or the login at the user's own provider.
+
+    An organisation's identity provider asks for its own second factor, so a
+    session it made is not asked for a code here as well.
+    """
+    return request.user.is_verified() or sso.signed_in_with_sso(request)
 
 
 def confirmed_device(user):

@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, meetings, pages
+from .views import account, agenda, meetings, pages, sso
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
     path("login/", account.LoginView.as_view(), name="login"),
     path("login/code/", account.LoginCodeView.as_view(), name="login_code"),
     path("logout/", account.LogoutView.as_view(), name="logout"),
+    path("sso/<slug:provider>/login/", sso.sso_login, name="sso_login"),
+    path("sso/<slug:provider>/callback/", sso.sso_callback, name="sso_callback"),
     path("password-reset/", account.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

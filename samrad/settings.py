@@ -4,7 +4,9 @@ The environment is read here and nowhere else; code reads ``settings.X``.
 """
 
 import datetime
+import json
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +52,52 @@ def envcache(name):
     if url.startswith(("redis://", "rediss://")):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     raise ImproperlyConfigured(f"{name} must be empty or a redis:// or rediss:// URL, not {url!r}")
+
+
+def envproviders(name):
+    """The OpenID Connect providers: a JSON list, one object per organisation (README, "Single sign-on").
+
+    Each names its ``id`` (in its URLs), the ``name`` on its button, its ``issuer``, ``client_id`` and
+    ``client_secret``, and the ``email_domains`` whose addresses it may vouch for; ``scopes`` is optional.
+    Anything missing or malformed refuses to start, naming the provider and the field.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a JSON list of providers") from None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ImproperlyConfigured(f"{name} must be a JSON list of objects, one per provider")
+    providers = []
+    for number, item in enumerate(items, start=1):
+        label = f"{name}, provider {item.get('id') or number}"
+        for field in ("id", "name", "issuer", "client_id", "client_secret"):
+            if not isinstance(item.get(field), str) or not item[field].strip():
+                raise ImproperlyConfigured(f"{label}: {field!r} must be given")
+        if not re.fullmatch(r"[a-z0-9-]+", item["id"]):
+            raise ImproperlyConfigured(f"{label}: 'id' may hold only a-z, 0-9 and -")
+        domains = item.get("email_domains")
+        if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and d for d in domains):
+            raise ImproperlyConfigured(f"{label}: 'email_domains' must list the e-mail domains it vouches for")
+        scopes = item.get("scopes", "openid email profile")
+        if not {"openid", "email"} <= set(str(scopes).split()):
+            raise ImproperlyConfigured(f"{label}: 'scopes' must include openid and email")
+        providers.append(
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "issuer": item["issuer"].rstrip("/"),
+                "client_id": item["client_id"],
+                "client_secret": item["client_secret"],
+                "scopes": " ".join(str(scopes).split()),
+                "email_domains": [domain.strip().lower() for domain in domains],
+            }
+        )
+    if len({provider["id"] for provider in providers}) != len(providers):
+        raise ImproperlyConfigured(f"{name}: every provider needs its own 'id'")
+    return providers
 
 
 DEBUG = envbool("DEBUG", False)
@@ -152,7 +200,17 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Checks no password: the session of a user its provider vouched for is marked by it (coordination.sso).
+    "coordination.sso.SingleSignOnBackend",
 ]
+
+# Single sign-on with each organisation's own identity provider (OpenID Connect, README "Single sign-on").
+# A person is matched by the e-mail address their provider has verified, in a domain that provider vouches
+# for; nobody gets an account from it. With LOCAL_PASSWORDS_FOR_SSO_USERS=False, whoever has an address in
+# such a domain logs in through the provider only: no password login, no password reset mail.
+OIDC_PROVIDERS = envproviders("OIDC_PROVIDERS")
+LOCAL_PASSWORDS_FOR_SSO_USERS = envbool("LOCAL_PASSWORDS_FOR_SSO_USERS", True)
+OIDC_TIMEOUT = 10  # seconds for each call to a provider (discovery, keys, token)
 
 # Failed logins are counted for each account and client address together: LOGIN_FAILURE_LIMIT failures
 # for one name from one client lock that pair until the cool-off has passed, so nobody can lock a person
@@ -324,6 +382,11 @@ if PRODUCTION:
             "BEHIND_TLS_PROXY=True needs TRUSTED_PROXY_COUNT set to the number of proxies in front of the app"
             " (with 0, every client has the proxy's address)"
         )
+    problems += [
+        f"OIDC_PROVIDERS: the issuer of {provider['id']!r} must be an https:// address"
+        for provider in OIDC_PROVIDERS
+        if not provider["issuer"].startswith("https://")
+    ]
     if problems:
         raise ImproperlyConfigured("PRODUCTION=True, but " + "; ".join(problems) + ".")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)

@@ -61,6 +61,10 @@ OWN_BOOKKEEPING = {"hold_times"}
 # browser saves the file without leaving the page, so there is nothing for a reload to repeat.
 DOWNLOADS = {"event_log_csv", "event_log_json"}
 
+# The way to an identity provider and back: GETs by the protocol (redirects between two sites, with
+# state, nonce and PKCE against a forged return); a POST is refused with 405.
+SINGLE_SIGN_ON = {"sso_login", "sso_callback"}
+
 
 def url(name, *args):
     return reverse(name, args=args)
@@ -301,7 +305,7 @@ SUCCESSFUL_POSTS = {
 
 def test_every_url_either_changes_state_with_a_redirect_below_or_only_shows():
     names = {pattern.name for pattern in urlpatterns if isinstance(pattern, URLPattern)}
-    listed = [SHOWING, DOWNLOADS, SUCCESSFUL_POSTS.keys()]
+    listed = [SHOWING, DOWNLOADS, SINGLE_SIGN_ON, SUCCESSFUL_POSTS.keys()]
     assert names - set().union(*listed) == set(), "a URL without a row in this module"
     assert sum(len(names) for names in listed) == len(set().union(*listed)), "a URL in two lists"
     assert set().union(*listed) - names == set(), "a row for a URL that no longer exists"

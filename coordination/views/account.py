@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language
 
-from .. import rules, two_factor
+from .. import rules, sso, two_factor
 from ..forms import NoticePreferencesForm, OneTimeCodeForm, PasswordResetForm
 from ..models import Profile
 from ..security import account_login_wait, allow_password_reset, lockout_username, log_security_event
@@ -33,7 +33,7 @@ HAD_SESSION_COOKIE = "samrad-had-session"
 WRONG_CODE = gettext_lazy("That code is not right, or it has been used already. Wait for the next code and try again.")
 
 
-def _logged_in(response, user):
+def logged_in(response, user):
     """The response that ends a login: the app in the user's language, and the mark of a session."""
     profile = Profile.objects.filter(user=user).first()
     if profile:
@@ -64,14 +64,28 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         session_ended = self.request.method == "GET" and bool(self.request.COOKIES.get(HAD_SESSION_COOKIE))
-        return super().get_context_data(session_ended=session_ended, idle_hours=settings.SESSION_IDLE_HOURS, **kwargs)
+        return super().get_context_data(
+            session_ended=session_ended,
+            idle_hours=settings.SESSION_IDLE_HOURS,
+            sso_providers=settings.OIDC_PROVIDERS,
+            **kwargs,
+        )
 
     def form_valid(self, form):
         user = form.get_user()
+        if provider := sso.password_refused(user):
+            # Said only after the right password, so that it tells nobody else who logs in how.
+            log_security_event("password_refused_sso", self.request, user=user)
+            message = _(
+                "Your account logs in with %(provider)s, not with a password. "
+                "Use the button “Log in with %(provider)s” below."
+            ) % {"provider": provider["name"]}
+            form.add_error(None, message)
+            return self.form_invalid(form)
         if two_factor.confirmed_device(user) is not None:
             two_factor.hold_pending_login(self.request, user)
             return redirect(reverse("login_code") + "?" + urlencode({"next": self.get_success_url()}))
-        return _logged_in(super().form_valid(form), user)
+        return logged_in(super().form_valid(form), user)
 
 
 class LoginCodeView(auth_views.LoginView):
@@ -96,7 +110,7 @@ class LoginCodeView(auth_views.LoginView):
         if not two_factor.finish_pending_login(request=self.request, user=user, code=form.cleaned_data["code"]):
             form.add_error("code", WRONG_CODE)
             return self.form_invalid(form)
-        return _logged_in(HttpResponseRedirect(self.get_success_url()), user)
+        return logged_in(HttpResponseRedirect(self.get_success_url()), user)
 
 
 def locked_out(request, original_response, credentials):
@@ -147,8 +161,13 @@ def _too_many_attempts(request, message, retry_after):
 
 
 class LogoutView(auth_views.LogoutView):
+    """Ends the session here; one a provider made goes on to the provider's logout, to end it there too."""
+
     def post(self, request, *args, **kwargs):
+        provider_logout = sso.provider_logout_url(request)
         response = super().post(request, *args, **kwargs)
+        if provider_logout:
+            response = HttpResponseRedirect(provider_logout)
         response.delete_cookie(HAD_SESSION_COOKIE, samesite="Lax")
         return response
 
