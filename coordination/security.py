@@ -62,12 +62,19 @@ def account_login_wait(username):
     return max(failures["last"] + delay - now, datetime.timedelta(0))
 
 
-def log_security_event(event, request, *, user=None, username=None):
-    """Write one event. ``user`` when the account is known; otherwise the username as it was typed."""
+def log_security_event(event, request, *, user=None, username=None, by=None, party=None):
+    """Write one event. ``user`` when the account is known; otherwise the username as it was typed.
+
+    ``by`` is who did it to ``user`` (a coordinator managing their party's people), ``party`` the party concerned.
+    """
     if user is not None:
         who = f"user_id={user.pk} username={user.get_username()!r}"
     else:
         who = f"user_id=- username={username or ''!r}"
+    if by is not None:
+        who += f" by_user_id={by.pk}"
+    if party is not None:
+        who += f" party_id={party.pk}"
     client = get_client_ip_address(request) if request is not None else None
     logger.info("%s %s client_ip=%s", event, who, client or "-")
 
