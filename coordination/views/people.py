@@ -78,7 +78,7 @@ def person_invite(request, party_pk):
         ),
         "button": _("Send the invitation"),
     }
-    return render(request, "coordination/party_form.html", context, status=400 if form.errors else 200)
+    return render(request, "coordination/party_form.html", context)
 
 
 @login_required
