@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -77,8 +78,9 @@ def person_invite(request, party_pk):
             "already has an account is told that they are in your party."
         ),
         "button": _("Send the invitation"),
+        "back": reverse("party_people"),
     }
-    return render(request, "coordination/party_form.html", context)
+    return render(request, "registration/account_form.html", context)
 
 
 @login_required
@@ -120,8 +122,9 @@ def membership_remove(request, membership_pk):
         ),
         "button": _("Remove from the party"),
         "danger": True,
+        "back": reverse("party_people"),
     }
-    return render(request, "coordination/party_form.html", context)
+    return render(request, "registration/account_form.html", context)
 
 
 def _name(membership):
