@@ -33,7 +33,7 @@ HAD_SESSION_COOKIE = "samrad-had-session"
 WRONG_CODE = gettext_lazy("That code is not right, or it has been used already. Wait for the next code and try again.")
 
 
-def _logged_in(response, user):
+def logged_in(response, user):
     """The response that ends a login: the app in the user's language, and the mark of a session."""
     profile = Profile.objects.filter(user=user).first()
     if profile:
@@ -71,7 +71,7 @@ class LoginView(auth_views.LoginView):
         if two_factor.confirmed_device(user) is not None:
             two_factor.hold_pending_login(self.request, user)
             return redirect(reverse("login_code") + "?" + urlencode({"next": self.get_success_url()}))
-        return _logged_in(super().form_valid(form), user)
+        return logged_in(super().form_valid(form), user)
 
 
 class LoginCodeView(auth_views.LoginView):
@@ -96,7 +96,7 @@ class LoginCodeView(auth_views.LoginView):
         if not two_factor.finish_pending_login(request=self.request, user=user, code=form.cleaned_data["code"]):
             form.add_error("code", WRONG_CODE)
             return self.form_invalid(form)
-        return _logged_in(HttpResponseRedirect(self.get_success_url()), user)
+        return logged_in(HttpResponseRedirect(self.get_success_url()), user)
 
 
 def locked_out(request, original_response, credentials):

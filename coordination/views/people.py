@@ -16,7 +16,7 @@ from ..forms import NewPartyForm, PersonInviteForm, RoleForm
 from ..models import Membership, Party
 from ..services import people
 from ..services.base import RuleError
-from .account import _logged_in
+from .account import logged_in
 from .common import form_page, get_meeting_for_user, meeting_url, require
 
 Role = Membership.Role
@@ -176,6 +176,9 @@ def new_party(request, pk):
 class ActivateView(auth_views.PasswordResetConfirmView):
     """The link from the activation mail: the first password (Django's form and validators), then in.
 
+    The one way in for a new person; signing in with the organisation's SSO,
+    where configured, is for that to offer beside the password form.
+
     Django's view moves the token from the address into the session before the
     form is shown, so that it does not leak in a Referer. A link that does not
     work gets a page saying why, with a 4xx status: 410 when it is too old,
@@ -201,7 +204,7 @@ class ActivateView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         people.activated(self.request, form.user)
         messages.success(self.request, _("Welcome to Samråd. Your password is saved and you are logged in."))
-        return _logged_in(response, form.user)
+        return logged_in(response, form.user)
 
     def get_success_url(self):
         return people.landing_url(self.user)
