@@ -590,3 +590,37 @@ class NoticePreferencesForm(forms.ModelForm):
         model = NoticePreferences
         fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared"]
         widgets = {name: forms.RadioSelect for name in fields}
+
+
+# A party's people (services/people.py). A name is kept whole as typed, such as a directory's "Lindström, Åsa":
+# splitting it into first and last name would be a guess.
+PERSON_NAME_LENGTH = 150
+EMAIL_LENGTH = 254
+
+
+class PersonInviteForm(PlainTextForm, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=PERSON_NAME_LENGTH)
+    email = forms.EmailField(label=_("E-mail"), max_length=EMAIL_LENGTH)
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    title = forms.CharField(label=_("Title"), max_length=Membership._meta.get_field("title").max_length, required=False)
+
+
+class NewPartyForm(PlainTextForm, forms.Form):
+    party_name = forms.CharField(label=_("Name of the party"), max_length=Party._meta.get_field("name").max_length)
+    short_name = forms.CharField(
+        label=_("Short name"),
+        max_length=Party._meta.get_field("short_name").max_length,
+        required=False,
+        help_text=_("Shown where space is short. Leave it empty to use the name."),
+    )
+    required = forms.BooleanField(label=_("The party must answer (required)"), required=False, initial=True)
+    person = forms.CharField(label=_("Name of its coordinator"), max_length=PERSON_NAME_LENGTH)
+    email = forms.EmailField(
+        label=_("E-mail of its coordinator"),
+        max_length=EMAIL_LENGTH,
+        help_text=_("The coordinator gets a link to choose a password, then brings in the rest of the party."),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

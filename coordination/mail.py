@@ -46,6 +46,8 @@ SUBJECTS = {
     Kind.REMINDER: gettext_lazy("Reminder: answer for %(party_name)s on “%(title)s” by %(answer_by)s"),
     Kind.HOLDS_RELEASED: gettext_lazy("Tentative hold released: %(title)s, %(when)s"),
     Kind.PASSWORD_RESET: gettext_lazy("A new password for Samråd"),
+    Kind.ACTIVATION: gettext_lazy("Welcome to Samråd: %(party_name)s"),
+    Kind.MEMBERSHIP_ADDED: gettext_lazy("You are now in %(party_name)s in Samråd"),
     Kind.OPEN_FOR_ANSWERS: gettext_lazy("Answer for %(party_name)s: “%(title)s” is open for answers"),
     Kind.ALL_ANSWERED: gettext_lazy("Everyone has answered – confirm a time: %(title)s"),
     Kind.AGENDA_PROPOSED: gettext_lazy("Agenda item proposed by %(party_name)s: “%(item)s” (%(title)s)"),
@@ -63,6 +65,8 @@ TEMPLATES = {
     Kind.REMINDER: "reminder",
     Kind.HOLDS_RELEASED: "holds_released",
     Kind.PASSWORD_RESET: "password_reset",
+    Kind.ACTIVATION: "activation",
+    Kind.MEMBERSHIP_ADDED: "membership_added",
     Kind.OPEN_FOR_ANSWERS: "open_for_answers",
     # The other notices, at once or collected in a digest: a list of entries.
     Kind.ALL_ANSWERED: "notice",

@@ -468,6 +468,7 @@ class Event(models.Model):
         POLLING_OPENED = "polling_opened", _("opened the meeting for answers")
         PARTY_INVITED = "party_invited", _("invited a party")
         PARTY_UNINVITED = "party_uninvited", _("removed a party")
+        PARTY_CREATED = "party_created", _("brought a new party into Samråd")
         SLOT_PROPOSED = "slot_proposed", _("proposed a time")
         SLOT_WITHDRAWN = "slot_withdrawn", _("withdrew a time")
         ANSWER_GIVEN = "answer_given", _("answered")
@@ -741,6 +742,10 @@ class OutboxMessage(models.Model):
         REMINDER = "reminder", _("reminder")
         HOLDS_RELEASED = "holds_released", _("tentative holds released")
         PASSWORD_RESET = "password_reset", _("password reset")
+        # A person invited into a party (services/people.py): the link that sets their password.
+        ACTIVATION = "activation", _("account activation")
+        # An existing account of no party added to one: the person hears of it.
+        MEMBERSHIP_ADDED = "membership_added", _("added to a party")
         # Notices (services/notices.py): each person chooses how they get these.
         OPEN_FOR_ANSWERS = "open_for_answers", _("open for answers")
         ALL_ANSWERED = "all_answered", _("every party has answered")

@@ -63,6 +63,7 @@ class MeetingAccess:
         """Every meeting-wide right as a plain boolean, for templates."""
         return {
             "can_edit": can_edit_meeting(self),
+            "can_bring_in_new_party": can_bring_in_new_party(self),
             "can_open_polling": can_open_polling(self),
             "can_propose_slot": can_propose_slot(self),
             "can_confirm": can_confirm(self),
@@ -113,6 +114,31 @@ def creating_party(user, convening):
         .first()
     )
     return membership.party
+
+
+# A party's own people.
+
+
+def roles_of(user):
+    """The user's role in each of their parties (party id -> role): what the rules on people read."""
+    if not user.is_authenticated:
+        return {}
+    return dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+
+
+def can_manage_people_of(roles, party_id):
+    """A party's coordinators bring in its people, change their roles and remove them; nobody else does."""
+    return roles.get(party_id) == Role.COORDINATOR
+
+
+def managed_party_ids(roles):
+    """The parties whose people the user manages (their "Min part" page)."""
+    return sorted(party_id for party_id in roles if can_manage_people_of(roles, party_id))
+
+
+def can_bring_in_new_party(access):
+    """The convener's coordinators invite a party new to Samråd, as they invite any other: while they may edit."""
+    return can_edit_meeting(access)
 
 
 def can_edit_meeting(access):

@@ -65,10 +65,11 @@ def account_login_wait(username):
     return max(failures["last"] + delay - now, datetime.timedelta(0))
 
 
-def log_security_event(event, request, *, user=None, username=None, provider=None):
+def log_security_event(event, request, *, user=None, username=None, provider=None, by=None, party=None):
     """Write one event. ``user`` when the account is known; otherwise the username as it was typed.
 
-    ``provider``: the identity provider a single sign-on event came from.
+    ``provider``: the identity provider a single sign-on event came from. ``by`` is who did it to ``user``
+    (a coordinator managing their party's people), ``party`` the party concerned.
     """
     if user is not None:
         who = f"user_id={user.pk} username={user.get_username()!r}"
@@ -76,6 +77,10 @@ def log_security_event(event, request, *, user=None, username=None, provider=Non
         who = f"user_id=- username={username or ''!r}"
     if provider is not None:
         who += f" provider={provider}"
+    if by is not None:
+        who += f" by_user_id={by.pk}"
+    if party is not None:
+        who += f" party_id={party.pk}"
     client = get_client_ip_address(request) if request is not None else None
     logger.info("%s %s client_ip=%s", event, who, client or "-")
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, meetings, pages, sso
+from .views import account, agenda, meetings, pages, people, sso
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
@@ -22,6 +22,11 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("activate/<uidb64>/<token>/", people.ActivateView.as_view(), name="activate"),
+    path("party/", people.party_people, name="party_people"),
+    path("party/<int:party_pk>/invite/", people.person_invite, name="person_invite"),
+    path("party/people/<int:membership_pk>/role/", people.membership_role, name="membership_role"),
+    path("party/people/<int:membership_pk>/remove/", people.membership_remove, name="membership_remove"),
     path("language/", account.choose_language, name="choose_language"),
     path("accessibility/", pages.accessibility, name="accessibility"),
     path("privacy/", pages.privacy, name="privacy"),
@@ -38,6 +43,7 @@ urlpatterns = [
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/parties/new/", people.new_party, name="new_party"),
     path("meetings/<int:pk>/open/", meetings.open_polling, name="open_polling"),
     path("meetings/<int:pk>/slots/new/", meetings.propose_slots, name="propose_slots"),
     path("meetings/<int:pk>/slots/<int:slot_pk>/withdraw/", meetings.withdraw_slot, name="withdraw_slot"),

@@ -85,6 +85,9 @@ def pages(rich, meeting, slots):
         f"/meetings/{polling}/slots/new/",
         f"/meetings/{polling}/slots/{slots[0].pk}/withdraw/",
         "/meetings/new/",
+        f"/meetings/{polling}/parties/new/",
+        "/party/",
+        f"/party/{meeting.invitations.get(party__short_name='Kommunen').party_id}/invite/",
         "/account/",
         "/account/password/",
         "/account/two-factor/",
@@ -190,7 +193,9 @@ def test_the_answer_form_with_an_error_has_no_axe_violations(
     assert not report(found), report(found)
 
 
-def test_pages_fit_320_css_pixels_without_scrolling_sideways(browser, live_server, rich_meeting, meeting, slots):
+def test_pages_fit_320_css_pixels_without_scrolling_sideways(
+    browser, live_server, rich_meeting, meeting, slots, kommun, kommun_coordinator
+):
     """WCAG 1.4.10 Reflow: at 320 px (a phone, or 1280 px zoomed to 400 %) only the grid may scroll, in its region."""
     scheduled, item, _ = rich_meeting
     context = browser.new_context(locale="sv-SE", viewport={"width": 320, "height": 640})
@@ -210,6 +215,10 @@ def test_pages_fit_320_css_pixels_without_scrolling_sideways(browser, live_serve
         "/meetings/new/",
         f"/meetings/{scheduled.pk}/kallelse/",
         "/accessibility/",
+        "/party/",
+        f"/party/{kommun.pk}/invite/",
+        f"/party/people/{kommun_coordinator.memberships.get().pk}/remove/",
+        f"/meetings/{meeting.pk}/parties/new/",
     ]:
         page.goto(f"{live_server.url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")

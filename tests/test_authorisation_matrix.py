@@ -45,6 +45,7 @@ from coordination.models import (
     CalendarReply,
     Document,
     FeedToken,
+    Invitation,
     Meeting,
     Membership,
     NoticePreferences,
@@ -53,7 +54,7 @@ from coordination.models import (
     Profile,
     Slot,
 )
-from coordination.services import attendance, feeds, meetings
+from coordination.services import attendance, feeds, meetings, people
 from coordination.times import to_stockholm
 
 from .agenda_support import build_scenario
@@ -186,6 +187,31 @@ MATRIX = {
     "feed": Row(
         "member's feed", get=(200, 200, 200, 200, 200, 200, 200, 200), post=(405, 405, 405, 405, 405, 405, 405, 405)
     ),
+    # The activation link of a person invited into a party works for whoever holds it, like a reset link: the
+    # member's, asked for by everyone, leads on to the form without the token in its address.
+    "activate": Row(
+        "member's activation link",
+        get=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY),
+        post=(AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY, AWAY),
+    ),
+    # "My party": every party's coordinators manage their own party's people, nobody another's. A person of
+    # another party is not there to be found (404); a party is named openly in the URL (403).
+    "party_people": Row(
+        "-", get=(LOGIN, 200, 200, 403, 200, 403, 200, 403), post=(LOGIN, 200, 200, 403, 200, 403, 200, 403)
+    ),
+    "person_invite": Row(
+        "police", get=(LOGIN, 403, 403, 403, 200, 403, 403, 403), post=(LOGIN, 403, 403, 403, DONE, 403, 403, 403)
+    ),
+    "membership_role": Row(
+        "police member's membership",
+        get=(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+        post=(LOGIN, 404, 404, 404, DONE, 404, 404, 404),
+    ),
+    "membership_remove": Row(
+        "police member's membership",
+        get=(LOGIN, 404, 404, 404, 200, 404, 404, 404),
+        post=(LOGIN, 404, 404, 404, DONE, 404, 404, 404),
+    ),
     # The meeting and its scheduling.
     "meeting_create": Row(
         "-", get=(LOGIN, 200, 200, 403, 200, 403, 200, 403), post=(LOGIN, DONE, DONE, 403, DONE, 403, DONE, 403)
@@ -194,6 +220,10 @@ MATRIX = {
         "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
     ),
     "meeting_edit": Row(
+        "polling", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    # Bringing a party new to Samråd into the meeting is the convener's, as inviting any party is.
+    "new_party": Row(
         "polling", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
     ),
     # A draft is hidden from the invited parties.
@@ -386,6 +416,15 @@ TARGETS = {
         },
     ),
     "attendees": ("polling", {"party_pk": lambda w, t: w.police}),
+    "police": (None, {"party_pk": lambda w, t: w.police}),
+    "police member's membership": (None, {"membership_pk": lambda w, t: w.users["member"].memberships.get()}),
+    "member's activation link": (
+        None,
+        {
+            "uidb64": lambda w, t: urlsafe_base64_encode(force_bytes(w.users["member"].pk)),
+            "token": lambda w, t: people.activation_tokens.make_token(w.users["member"]),
+        },
+    ),
     "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
     "given-up mail": ("scheduled", {"message_pk": lambda w, t: t.mail}),
     "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
@@ -639,6 +678,16 @@ def action_data(name, world, user):
         "reschedule": lambda: {"target": "polling", "reason": "Rikspolischefen är förhindrad"},
         "cancel": lambda: {"reason": "Inget behov längre"},
         "resend_mail": lambda: {"email": "smyg@polisen.example"},
+        "person_invite": lambda: {"name": "Smyg", "email": "smyg@smyg.example", "role": "coordinator", "title": ""},
+        "membership_role": lambda: {"role": "coordinator"},
+        "new_party": lambda: {
+            "party_name": "Smygparten",
+            "short_name": "",
+            "required": "on",
+            "person": "Smyg",
+            "email": "smyg@smygparten.example",
+        },
+        "activate": lambda: {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
         "attendee_create": lambda: {"user": "", "name": "Obehörig", "email": "", "title": "", "kind": "principal"},
         "agenda_item_create": lambda: item_form,
         "agenda_item_edit": lambda: item_form,
@@ -1263,6 +1312,59 @@ MASS_ASSIGNMENT = [
         lambda w: {"recipient": "spion@example.org", "kind": "invitation", "meeting": w.things["polling"].meeting.pk},
         latest(OutboxMessage),
         lambda w: {"recipient": w.users["member"].email, "kind": OutboxMessage.Kind.PASSWORD_RESET, "meeting": None},
+    ),
+    Extra(
+        "person_invite",
+        "coordinator",
+        lambda w: {"party": w.parties["kommun"].pk, "user": w.users["convener"].pk, "is_staff": "on", "password": "x"},
+        lambda w: {
+            "membership": Membership.objects.values_list("party_id", "role").get(user__email="smyg@smyg.example"),
+            "staff": get_user_model().objects.get(email="smyg@smyg.example").is_staff,
+            "password": get_user_model().objects.get(email="smyg@smyg.example").has_usable_password(),
+        },
+        lambda w: {"membership": (w.police.pk, Role.COORDINATOR), "staff": False, "password": False},
+    ),
+    Extra(
+        "membership_role",
+        "coordinator",
+        lambda w: {"party": w.parties["kommun"].pk, "user": w.users["convener"].pk, "title": "Smyg"},
+        lambda w: Membership.objects.get(user=w.users["member"]),
+        lambda w: {
+            "party_id": w.police.pk,
+            "user_id": w.users["member"].pk,
+            "role": Role.COORDINATOR,
+            "title": "Handläggare",
+        },
+    ),
+    Extra(
+        "membership_remove",
+        "coordinator",
+        lambda w: {"membership_pk": w.users["secretary"].memberships.get().pk, "user": w.users["secretary"].pk},
+        lambda w: {
+            "this one": Membership.objects.filter(user=w.users["member"]).exists(),
+            "the posted one": Membership.objects.filter(user=w.users["secretary"]).exists(),
+        },
+        lambda w: {"this one": False, "the posted one": True},
+    ),
+    Extra(
+        "new_party",
+        "convener",
+        lambda w: {
+            "role": "convening",
+            "is_staff": "on",
+            "party": w.parties["kommun"].pk,
+            "meeting": w.meeting("draft").pk,
+        },
+        lambda w: {
+            "invitation": Invitation.objects.values_list("meeting_id", "role", "required").get(
+                party__name="Smygparten"
+            ),
+            "coordinator": Membership.objects.values_list("role", "user__is_staff").get(party__name="Smygparten"),
+        },
+        lambda w: {
+            "invitation": (w.meeting("polling").pk, Invitation.Role.INVITED, True),
+            "coordinator": (Role.COORDINATOR, False),
+        },
     ),
 ]
 

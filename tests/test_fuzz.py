@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from coordination import documents
 from coordination.models import Answer
-from coordination.services import agenda
+from coordination.services import agenda, people
 
 from .builders import FROZEN_NOW, PASSWORD, answer_all, autumn_back, spring_forward
 
@@ -218,8 +218,8 @@ def assert_handled(client, response):
         assert has_form_errors(response.context), "a form came back without saying what is wrong"
     if response.status_code == 302:
         # The page it leads to, and the meeting's log, which shows every value before and after.
-        meeting = re.match(r"/meetings/(\d+)/", response.url).group(1)
-        for url in (response.url, reverse("event_log", args=[meeting])):
+        meeting = re.match(r"/meetings/(\d+)/", response.url)
+        for url in (response.url, *([reverse("event_log", args=[meeting.group(1)])] if meeting else [])):
             page = client.get(url)
             assert page.status_code == 200
             assert_escaped(page)
@@ -386,6 +386,74 @@ def test_naming_an_attendee_survives_any_input(client, meeting, polisen, polis_c
             client, reverse("attendee_create", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile)
         )
         assert_handled(client, response)
+
+
+def hostile_email():
+    return st.one_of(st.emails(), hostile_text(), st.integers(250, 330).map(lambda n: "a" * (n - 12) + "@samrad.test"))
+
+
+@given(data=st.data())
+def test_inviting_a_person_into_the_party_survives_any_input(client, polisen, polis_coordinator, kommun_member, data):
+    client.force_login(polis_coordinator)
+    valid = {"name": "Berg, Örjan", "email": "orjan.berg@polisen.example", "role": "member", "title": ""}
+    hostile = {
+        "name": hostile_text(),
+        "email": st.one_of(hostile_email(), st.just(kommun_member.email)),
+        "role": hostile_choice("member", "secretary", "coordinator"),
+        "title": hostile_text(),
+    }
+    with rolled_back():
+        response = post(client, reverse("person_invite", args=[polisen.pk]), mostly_valid(data, valid, hostile))
+        assert_handled(client, response)
+
+
+@given(role=hostile_choice("member", "secretary", "coordinator"))
+def test_changing_a_role_survives_any_input(client, polis_coordinator, polis_member, role):
+    client.force_login(polis_coordinator)
+    with rolled_back():
+        url = reverse("membership_role", args=[polis_member.memberships.get().pk])
+        assert_handled(client, post(client, url, {"role": role}))
+
+
+@given(data=st.data())
+def test_bringing_in_a_new_party_survives_any_input(client, meeting, kommun_coordinator, polis_member, data):
+    client.force_login(kommun_coordinator)
+    valid = {
+        "party_name": "Region Uppsala",
+        "short_name": "Regionen",
+        "required": "on",
+        "person": "Ekström, Åsa",
+        "email": "asa.ekstrom@region.example",
+    }
+    hostile = {
+        "party_name": st.one_of(hostile_text(), st.just("Polismyndigheten")),
+        "short_name": hostile_text(),
+        "required": hostile_choice("on", ""),
+        "person": hostile_text(),
+        "email": st.one_of(hostile_email(), st.just(polis_member.email)),
+    }
+    with rolled_back():
+        response = post(client, reverse("new_party", args=[meeting.pk]), mostly_valid(data, valid, hostile))
+        assert_handled(client, response)
+
+
+@pytest.fixture
+def invited_person(polisen, polis_coordinator):
+    return people.invite_person(
+        request=None, party=polisen, by=polis_coordinator, person="Ny", email="ny@polisen.example", role="member"
+    ).user
+
+
+@given(password=hostile_text(), again=st.one_of(st.just(None), hostile_text()))
+def test_choosing_the_first_password_survives_any_input(client, invited_person, password, again):
+    link = people.activation_url(invited_person).removeprefix(django_settings.SITE_URL)
+    with rolled_back():
+        form = client.get(link).url
+        response = post(
+            client, form, {"new_password1": password, "new_password2": password if again is None else again}
+        )
+        assert_handled(client, response)
+        client.logout()
 
 
 def agenda_item_form(data, parties):

@@ -8,6 +8,7 @@ other URL is listed as one that only shows. A new URL in neither list fails.
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
 from coordination.models import CalendarReply, Event, Hold, Slot
-from coordination.services import agenda, attendance
+from coordination.services import agenda, attendance, people
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -52,6 +53,7 @@ SHOWING = {
     "document_download",
     "password_reset_done",
     "password_reset_complete",
+    "party_people",
 }
 
 # POSTs on a meeting that change only the user's own bookkeeping, not the meeting, so they write no event.
@@ -134,6 +136,19 @@ def reset_link_followed(f):
     return f("client").get(link).url
 
 
+def activation_link_followed(f):
+    """Open the activation link of a person just invited; Django's view asks for the password at a URL of its own."""
+    person = people.invite_person(
+        request=None,
+        party=f("polisen"),
+        by=f("polis_coordinator"),
+        person="Ny",
+        email="ny@polisen.example",
+        role="member",
+    ).user
+    return f("client").get(people.activation_url(person).removeprefix(settings.SITE_URL)).url
+
+
 def started_device(f):
     two_factor.start_setup(f("polis_member"))
     return two_factor.started_device(f("polis_member"))
@@ -162,6 +177,31 @@ SUCCESSFUL_POSTS = {
             "new_password1": "ett-nytt-langt-losenord",
             "new_password2": "ett-nytt-langt-losenord",
         },
+    ),
+    "activate": lambda f: (
+        None,
+        activation_link_followed(f),
+        {"new_password1": "ett-nytt-langt-losenord", "new_password2": "ett-nytt-langt-losenord"},
+    ),
+    "person_invite": lambda f: (
+        f("polis_coordinator"),
+        url("person_invite", f("polisen").pk),
+        {"name": "Berg, Örjan", "email": "orjan.berg@polisen.example", "role": "member", "title": ""},
+    ),
+    "membership_role": lambda f: (
+        f("polis_coordinator"),
+        url("membership_role", f("polis_member").memberships.get().pk),
+        {"role": "secretary"},
+    ),
+    "membership_remove": lambda f: (
+        f("polis_coordinator"),
+        url("membership_remove", f("polis_member").memberships.get().pk),
+        {},
+    ),
+    "new_party": lambda f: (
+        f("kommun_coordinator"),
+        url("new_party", f("meeting").pk),
+        {"party_name": "Region Uppsala", "short_name": "", "person": "Ekström, Åsa", "email": "asa@region.example"},
     ),
     "two_factor_start": lambda f: (f("polis_member"), url("two_factor_start"), {}),
     "two_factor_setup": lambda f: (

@@ -30,7 +30,7 @@ from coordination.models import (
     Party,
 )
 from coordination.outbox import send_due
-from coordination.services import agenda, attendance, holds, meetings, notices, reminders
+from coordination.services import agenda, attendance, holds, meetings, notices, people, reminders
 
 from .builders import PASSWORD, future_time
 
@@ -107,6 +107,21 @@ def live_a_meeting(client, users, parties):
         required=set(),
         optional=set(),
     )
+    # Region Uppsala is brought in, its first coordinator activating by the link; a person of no party joins.
+    people.bring_in_new_party(
+        request=None,
+        meeting=dialogue,
+        by=coordinator,
+        acting_party=kommun,
+        name="Region Uppsala",
+        short_name="Regionen",
+        person="Ekström, Åsa",
+        email="asa.ekstrom@region.example",
+    )
+    loner = get_user_model().objects.create_user(
+        "fristaende", email="fristaende@samrad.example", password=PASSWORD, first_name="Fristående, Märta"
+    )
+    people.invite_person(request=None, party=police, by=police_coordinator, person="", email=loner.email, role="member")
     meetings.cancel_meeting(meeting=earlier, by=coordinator, party=kommun, reason="Ersätts av dialogen")
     assert client.post(reverse("password_reset"), {"email": users["polis.handlaggare"].email}).status_code == 302
 

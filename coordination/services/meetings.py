@@ -101,11 +101,35 @@ def save_meeting(
         # After the parties: the attendees of one no longer invited get their cancellation instead.
         invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE)
     if invitations_changed:
-        # The parties are part of what the edit form shows, so a change of them is a new edit version too.
-        meeting.save(update_fields=["updated_at"])
-        notices.open_for_answers(meeting, newly_invited, by=by)
-        notices.check_all_answered(meeting)
+        _parties_changed(meeting, newly_invited, by=by)
     return meeting
+
+
+@transaction.atomic
+def invite_party(*, meeting, by, party, invited, required=True):
+    """Invite one more party (``invited``), the others staying as they are; ``party`` is the convener acting.
+
+    The same invitation as the edit form's: its event, and the new party's people told if answers are open.
+    """
+    meeting = locked_meeting(meeting)
+    current = list(meeting.invitations.select_related("party"))
+    convening = {inv.party for inv in current if inv.is_convening}
+    others = [inv for inv in current if not inv.is_convening]
+    required_parties = {inv.party for inv in others if inv.required} | ({invited} if required else set())
+    optional_parties = {inv.party for inv in others if not inv.required} | (set() if required else {invited})
+    changed, newly_invited = _set_invitations(
+        meeting=meeting, by=by, party=party, convening=convening, required=required_parties, optional=optional_parties
+    )
+    if changed:
+        _parties_changed(meeting, newly_invited, by=by)
+    return meeting
+
+
+def _parties_changed(meeting, newly_invited, *, by):
+    # The parties are part of what the edit form shows, so a change of them is a new edit version too.
+    meeting.save(update_fields=["updated_at"])
+    notices.open_for_answers(meeting, newly_invited, by=by)
+    notices.check_all_answered(meeting)
 
 
 def _set_invitations(*, meeting, by, party, convening, required, optional):
