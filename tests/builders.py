@@ -9,6 +9,7 @@ import datetime
 import email
 import email.policy
 import os
+import re
 import subprocess
 import sys
 import zoneinfo
@@ -22,6 +23,7 @@ import pytest
 import vobject
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
 
@@ -291,3 +293,20 @@ def calendar_state(body):
     )
     assert by_icalendar == by_vobject
     return by_icalendar
+
+
+def bring_in_region(client, meeting, email="Lindstrom.Asa@region.example", **changes):
+    """A convening coordinator (logged in on ``client``) brings Region Uppsala into ``meeting``."""
+    data = {"party_name": "Region Uppsala", "short_name": "Regionen", "required": "on", "person": "Lindström, Åsa"}
+    data.update(email=email, **changes)
+    return client.post(reverse("new_party", args=[meeting.pk]), data)
+
+
+def activation_link(message):
+    """The activation link in an activation mail (an OutboxMessage)."""
+    return re.search(r"https?://\S+/activate/\S+/", message.text).group(0)
+
+
+def path_of(url):
+    """The path of a link in a mail, to follow it with the test client."""
+    return "/" + url.split("/", 3)[3]

@@ -14,7 +14,7 @@ from coordination.models import Event, Invitation, Membership, OutboxMessage, Pa
 from coordination.services import people
 from coordination.services.base import RuleError
 
-from .builders import PASSWORD, make_user
+from .builders import PASSWORD, activation_link, bring_in_region, make_user, path_of
 from .views_support import messages_of
 
 Role = Membership.Role
@@ -23,35 +23,11 @@ NEW_PASSWORD = "Ett-nytt-och-langt-losenord-2026"
 User = get_user_model()
 
 
-def bring_in_region(client, meeting, email="Lindstrom.Asa@region.example", **changes):
-    data = {"party_name": "Region Uppsala", "short_name": "Regionen", "required": "on", "person": "Lindström, Åsa"}
-    data.update(email=email, **changes)
-    return client.post(reverse("new_party", args=[meeting.pk]), data)
-
-
-def activation_link(message):
-    return re.search(r"https?://\S+/activate/\S+/", message.text).group(0)
-
-
-def path_of(url):
-    return "/" + url.split("/", 3)[3]
-
-
 def activate(client, message, password=NEW_PASSWORD):
     """Follow the mailed link as a browser does: to the form without the token, then post the password."""
     opened = client.get(path_of(activation_link(message)))
     assert opened.status_code == 302
     return client.post(opened.url, {"new_password1": password, "new_password2": password})
-
-
-@pytest.fixture
-def region_invited(client, meeting, kommun_coordinator):
-    """Uppsala kommun's coordinator brings Region Uppsala into the meeting open for answers."""
-    client.force_login(kommun_coordinator)
-    response = bring_in_region(client, meeting)
-    assert response.status_code == 302
-    client.logout()
-    return OutboxMessage.objects.get(kind=OutboxMessage.Kind.ACTIVATION)
 
 
 # A new party brought into a meeting.

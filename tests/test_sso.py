@@ -6,7 +6,9 @@ exchanges the code over HTTP, and checks the ID token's signature and nonce.
 The person "at the provider" is played by HTTP requests to its login form.
 """
 
+import html
 import logging
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -18,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from coordination import sso
 from coordination.models import OutboxMessage
 
-from .builders import PASSWORD, run_django
+from .builders import PASSWORD, activation_link, path_of, run_django
 
 pytestmark = pytest.mark.django_db
 SECURITY = "samrad.security"
@@ -38,9 +40,12 @@ def with_query(url, **changes):
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def sign_in(client, provider_id, sub, *, authorize=lambda url: url, back=lambda url: url):
-    """The journey through the provider; ``authorize`` and ``back`` may change the URLs on the way."""
-    going = client.get(reverse("sso_login", kwargs={"provider": provider_id}))
+def sign_in(client, provider_id, sub, *, authorize=lambda url: url, back=lambda url: url, start=None):
+    """The journey through the provider; ``authorize`` and ``back`` may change the URLs on the way.
+
+    ``start``: the sign-in button's address, where it carries where to land (?next=...).
+    """
+    going = client.get(start or reverse("sso_login", kwargs={"provider": provider_id}))
     assert going.status_code == 302
     at_provider = requests.post(authorize(going["Location"]), data={"sub": sub}, allow_redirects=False, timeout=5)
     assert at_provider.status_code == 302, at_provider.text
@@ -287,3 +292,49 @@ def test_production_starts_with_providers_configured_right():
     )
     result = run_django({**PRODUCTION_ENV, "OIDC_PROVIDERS": value}, "check")
     assert result.returncode == 0, result.stderr
+
+
+# The activation link of a person whose organisation has single sign-on (issue 15: "to set a password — or to
+# sign in with SSO where configured").
+
+
+@pytest.fixture
+def region_provider(oidc_provider, settings):
+    provider = oidc_provider()
+    settings.OIDC_PROVIDERS = [provider.config("regionen", "Region Uppsala", ["region.example"])]
+    return provider
+
+
+def open_activation(client, message):
+    opened = client.get(path_of(activation_link(message)))
+    assert opened.status_code == 302
+    return opened.url, client.get(opened.url)
+
+
+def test_the_activation_link_offers_the_organisations_sign_in_and_it_lands_on_the_meeting(
+    client, region_provider, region_invited, meeting
+):
+    region_provider.person("r-1", email="lindstrom.asa@region.example", email_verified=True)
+    _form_url, page = open_activation(client, region_invited)
+    text = page.content.decode()
+    assert "Logga in med Region Uppsala" in text and 'name="new_password1"' in text
+
+    [button] = re.findall(r'href="([^"]*/sso/regionen/[^"]*)"', text)
+    response = sign_in(client, "regionen", "r-1", start=html.unescape(button))
+
+    assert response.status_code == 302 and response["Location"] == reverse("meeting_detail", args=[meeting.pk])
+    assert client.session[BACKEND_SESSION_KEY] == sso.BACKEND
+
+
+def test_with_local_passwords_off_the_activation_link_offers_only_the_organisations_sign_in(
+    client, settings, region_provider, region_invited
+):
+    settings.LOCAL_PASSWORDS_FOR_SSO_USERS = False
+    form_url, page = open_activation(client, region_invited)
+    assert "Logga in med Region Uppsala" in page.content.decode()
+    assert 'name="new_password1"' not in page.content.decode()
+
+    posted = client.post(form_url, {"new_password1": "ett-långt-lösenord-1", "new_password2": "ett-långt-lösenord-1"})
+
+    assert posted.status_code == 403
+    assert not get_user_model().objects.get(email__iexact="lindstrom.asa@region.example").has_usable_password()

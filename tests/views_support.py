@@ -11,12 +11,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, Slot
+from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, OutboxMessage, Slot
 from coordination.services import attendance, meetings
 from coordination.services.base import RuleError
 from coordination.times import to_stockholm
 
-from .builders import answer_data, edit_data, future_time, slot_formset, slot_row
+from .builders import answer_data, bring_in_region, edit_data, future_time, slot_formset, slot_row
 
 Role = Membership.Role
 
@@ -182,3 +182,13 @@ def action_data(name, meeting):
         "cancel": lambda: {"reason": "Inget behov längre"},
         "attendee_create": lambda: {"user": "", "name": "Obehörig", "email": "", "title": "", "kind": "principal"},
     }.get(name, dict)()
+
+
+@pytest.fixture
+def region_invited(client, meeting, kommun_coordinator):
+    """Uppsala kommun's coordinator brings Region Uppsala into the meeting open for answers."""
+    client.force_login(kommun_coordinator)
+    response = bring_in_region(client, meeting)
+    assert response.status_code == 302
+    client.logout()
+    return OutboxMessage.objects.get(kind=OutboxMessage.Kind.ACTIVATION)

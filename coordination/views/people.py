@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import rules
+from .. import rules, sso
 from ..forms import NewPartyForm, PersonInviteForm, RoleForm
 from ..models import Membership, Party
 from ..services import people
@@ -176,8 +177,9 @@ def new_party(request, pk):
 class ActivateView(auth_views.PasswordResetConfirmView):
     """The link from the activation mail: the first password (Django's form and validators), then in.
 
-    The one way in for a new person; signing in with the organisation's SSO,
-    where configured, is for that to offer beside the password form.
+    Where the person's organisation has single sign-on, the page offers it
+    beside the password form, or instead of it when local passwords are off
+    for SSO users (sso.password_refused).
 
     Django's view moves the token from the address into the session before the
     form is shown, so that it does not leak in a Referer. A link that does not
@@ -190,6 +192,14 @@ class ActivateView(auth_views.PasswordResetConfirmView):
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.validlink:
+            context["sso_provider"] = sso.provider_for_email(self.user.email or "")
+            context["password_refused"] = sso.password_refused(self.user) is not None
+            context["landing_url"] = people.landing_url(self.user)
+        return context
+
     def render_to_response(self, context, **kwargs):
         if not self.validlink:
             token = self.kwargs["token"]
@@ -201,6 +211,9 @@ class ActivateView(auth_views.PasswordResetConfirmView):
         return super().render_to_response(context, **kwargs)
 
     def form_valid(self, form):
+        if sso.password_refused(form.user) is not None:
+            # The page offers no password form then; a post made by hand gets the plain refusal.
+            raise PermissionDenied
         response = super().form_valid(form)
         people.activated(self.request, form.user)
         messages.success(self.request, _("Welcome to Samråd. Your password is saved and you are logged in."))
