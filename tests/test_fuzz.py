@@ -599,6 +599,6 @@ def test_entering_a_guest_code_survives_any_input(client, meeting, polisen, poli
         if response.status_code == 200:
             assert has_form_errors(response.context)
             # A code of the right shape that is wrong counts towards the lock; anything else is only a form error.
-            assert failed == (1 if response.context["form"].is_valid() else 0)
+            assert failed == (1 if re.fullmatch(r"\s*\d{6}\s*", code) else 0)
         else:
             assert failed == 0
