@@ -888,7 +888,8 @@ class Guest(models.Model):
         if meeting.confirmed_slot_id:
             end = meeting.confirmed_slot.end
         else:
-            end = meeting.slots.active().aggregate(end=models.Max("end"))["end"] or self.added_at
+            # Read from the slots as they are (prefetched on the meeting page), not by a query per guest.
+            end = max((slot.end for slot in meeting.slots.all() if not slot.is_withdrawn), default=self.added_at)
         return end + datetime.timedelta(days=settings.GUEST_LINK_DAYS_AFTER)
 
     @property

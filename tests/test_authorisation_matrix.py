@@ -128,6 +128,11 @@ class Row:
         return getattr(self, method)[MEMBER_ROLES.index(role)]
 
 
+def guest_page_row(target, *, get, post):
+    """A guest's own page: the guests' columns as given; to everyone else, who is no guest, 403."""
+    return Row(target, get=(403,) * len(MEMBER_ROLES), post=(403,) * len(MEMBER_ROLES), guest_get=get, guest_post=post)
+
+
 MATRIX = {
     #                                                         anon.  outs.  other  member coord. secr.  conv.  conv.secr.
     # The user's own pages, and the public ones.
@@ -368,38 +373,14 @@ MATRIX = {
         guest_post=(DONE,) * 5,
     ),
     # Without a code mailed to this browser, there is no code to enter.
-    "guest_code": Row("-", get=(403,) * 8, post=(403,) * 8, guest_get=(403,) * 5, guest_post=(403,) * 5),
+    "guest_code": guest_page_row("-", get=(403,) * 5, post=(403,) * 5),
     # A guest's own pages: the meeting the session's guest belongs to; a revoked or expired link is gone (410).
-    "guest_meeting": Row(
-        "-",
-        get=(403,) * 8,
-        post=(403,) * 8,
-        guest_get=(200, 200, 410, 410, 200),
-        guest_post=(200, 200, 410, 410, 200),
-    ),
+    "guest_meeting": guest_page_row("-", get=(200, 200, 410, 410, 200), post=(200, 200, 410, 410, 200)),
     # The guest of the polling meeting and the one elsewhere: no time is confirmed, so no calendar entry.
-    "guest_ics": Row(
-        "-",
-        get=(403,) * 8,
-        post=(403,) * 8,
-        guest_get=(200, 403, 410, 410, 403),
-        guest_post=(200, 403, 410, 410, 403),
-    ),
-    "guest_answer": Row(
-        "-",
-        get=(403,) * 8,
-        post=(403,) * 8,
-        guest_get=(403, 200, 410, 410, 403),
-        guest_post=(403, DONE, 410, 410, 403),
-    ),
+    "guest_ics": guest_page_row("-", get=(200, 403, 410, 410, 403), post=(200, 403, 410, 410, 403)),
+    "guest_answer": guest_page_row("-", get=(403, 200, 410, 410, 403), post=(403, DONE, 410, 410, 403)),
     # The document on the scheduled meeting's accepted item: its guest's; to any other guest it does not exist.
-    "guest_document": Row(
-        "guest's document",
-        get=(403,) * 8,
-        post=(403,) * 8,
-        guest_get=(200, 404, 410, 410, 404),
-        guest_post=(200, 404, 410, 410, 404),
-    ),
+    "guest_document": guest_page_row("guest's document", get=(200, 404, 410, 410, 404), post=(200, 404, 410, 410, 404)),
 }
 
 # Downloads that write, on purpose: the export of the log writes one row to the log itself, that the

@@ -69,7 +69,7 @@ REFUSALS = {
         429,
         gettext_lazy("The link is locked for a while"),
         gettext_lazy(
-            "Too many wrong codes were entered. Wait a quarter of an hour, then open the link from the e-mail again "
+            "Too many wrong codes were entered. Wait %(minutes)s minutes, then open the link from the e-mail again "
             "to get a new code."
         ),
     ),
@@ -92,7 +92,8 @@ def refused(request, reason, guest=None):
     """The one page of a link or code that cannot be used: what happened and what to do, never a 500."""
     log_guest_event(f"guest_refused reason={reason}", request, guest)
     status, heading, text = REFUSALS[reason]
-    return render(request, "coordination/guest_refused.html", {"heading": heading, "text": text}, status=status)
+    context = {"heading": heading, "text": text % {"minutes": settings.GUEST_LOCK_MINUTES}}
+    return render(request, "coordination/guest_refused.html", context, status=status)
 
 
 def _guest(pk):

@@ -99,6 +99,7 @@ def meeting_detail(request, pk):
         "agenda": build_agenda(meeting, request.user),
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
         "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
+        # Through the meeting's own manager, so each guest's meeting is this one, slots prefetched (Guest.valid_until).
         "guests": meeting.guests.filter(party__in=rules.guest_list_party_ids(access)).select_related("party"),
     }
     if rules.can_see_calendar_replies(access):
