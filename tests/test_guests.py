@@ -102,14 +102,16 @@ def test_the_guests_of_a_party_are_not_listed_to_another_party(
         assert "Eva Expert" not in client.get(reverse("meeting_detail", args=[scheduled_meeting.pk])).content.decode()
 
 
-def test_revoking_ends_the_link_and_the_open_session_at_once(client, guest, polis_coordinator):
+def test_revoking_ends_the_link_and_the_open_session_at_once(client, guest, polis_coordinator, caplog):
     sign_in(client, guest)
     assert client.get(reverse("guest_meeting")).status_code == 200
     coordinator = Client()
     coordinator.force_login(polis_coordinator)
     url = reverse("guest_revoke", args=[guest.meeting_id, guest.pk])
     assert "Återkalla" in coordinator.get(url).content.decode()
-    assert coordinator.post(url).status_code == 302
+    with caplog.at_level(logging.INFO, logger=SECURITY):
+        assert coordinator.post(url).status_code == 302
+    assert f"guest_revoked by_user_id={polis_coordinator.pk} guest_id={guest.pk}" in caplog.text
     response = client.get(reverse("guest_meeting"))
     assert response.status_code == 410 and "återkallat länken" in response.content.decode()
     assert client.get(link_path(guest)).status_code == 410

@@ -254,6 +254,7 @@ def guest_add(request, pk, party_pk):
             form_token=form.cleaned_data["form_token"],
             **{name: form.cleaned_data[name] for name in ("name", "email", "may_answer")},
         )
+        log_guest_event(f"guest_added by_user_id={request.user.pk}", request, guest)
         messages.success(
             request, _("%(name)s is added as a guest and gets a personal link by e-mail.") % {"name": guest.name}
         )
@@ -280,6 +281,7 @@ def guest_revoke(request, pk, guest_pk):
     require(rules.can_revoke_guest(access, guest))
     if request.method == "POST":
         guests.revoke_guest(guest=guest, by=request.user, party=guest.party)
+        log_guest_event(f"guest_revoked by_user_id={request.user.pk}", request, guest)
         messages.success(request, _("The link of %(name)s is revoked; it no longer works.") % {"name": guest.name})
         return redirect(meeting_url(meeting) + "#guests")
     return confirm_page(
