@@ -156,6 +156,8 @@ PLAIN_TEXT_TEMPLATES = {
     "coordination/email/open_for_answers.txt",
     "coordination/email/notice.txt",
     "coordination/email/no_longer_called.txt",
+    "coordination/email/guest_link.txt",
+    "coordination/email/guest_code.txt",
 }
 MARKUP_IN_PYTHON = re.compile(
     r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\("
