@@ -356,7 +356,8 @@ def can_read_as_guest(access):
     event log, another meeting or anyone's people lists: those pages are
     behind login, and a guest is never logged in.
     """
-    return access.guest is not None and access.meeting.opened_at is not None
+    guest = access.guest
+    return guest is not None and guest.party_id in access.parties and access.meeting.opened_at is not None
 
 
 def _guest_answering_for(access, party_id):

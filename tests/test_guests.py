@@ -301,3 +301,19 @@ def test_check_code_refuses_without_a_code(guest):
         guests.check_code(guest, "123456")
     assert refused.value.reason == GuestRefused.NO_CODE
     assert Guest.objects.get(pk=guest.pk).failed_codes == 1
+
+
+def test_a_guest_whose_party_leaves_the_meeting_is_refused_clearly(client, guest, kommun, kommun_coordinator):
+    sign_in(client, guest)
+    meeting = guest.meeting
+    meetings.save_meeting(
+        meeting=meeting,
+        by=kommun_coordinator,
+        party=kommun,
+        details={name: getattr(meeting, name) for name in meetings.DETAIL_FIELDS},
+        convening=set(inv.party for inv in meeting.invitations.filter(role="convening")),
+        required=set(),
+        optional=set(),
+    )
+    for response in (client.get(reverse("guest_meeting")), client.get(link_path(guest))):
+        assert response.status_code == 410 and "deltar inte längre" in response.content.decode()

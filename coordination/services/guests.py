@@ -32,6 +32,7 @@ class GuestRefused(Exception):
 
     UNKNOWN = "unknown"  # no such link: never made, mistyped or tampered with
     REVOKED = "revoked"
+    PARTY_LEFT = "party_left"  # the guest's party is no longer in the meeting
     EXPIRED = "expired"
     LOCKED = "locked"
     NO_CODE = "no_code"  # the code was used, or has expired, or none was asked for
@@ -138,6 +139,9 @@ def usable(guest):
         raise GuestRefused(GuestRefused.REVOKED, guest)
     if guest.is_expired:
         raise GuestRefused(GuestRefused.EXPIRED, guest)
+    # A party taken off the meeting no longer sees it (models.visible_meeting_ids), nor do its guests.
+    if not guest.meeting.invitations.filter(party=guest.party_id).exists():
+        raise GuestRefused(GuestRefused.PARTY_LEFT, guest)
     return guest
 
 

@@ -58,6 +58,13 @@ REFUSALS = {
         gettext_lazy("The link has been revoked"),
         gettext_lazy("The party that invited you has revoked the link. Ask them if you still need to take part."),
     ),
+    GuestRefused.PARTY_LEFT: (
+        410,
+        gettext_lazy("The link no longer works"),
+        gettext_lazy(
+            "The party that invited you no longer takes part in the meeting, so the link has stopped working."
+        ),
+    ),
     GuestRefused.EXPIRED: (
         410,
         gettext_lazy("The link has expired"),
