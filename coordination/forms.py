@@ -17,6 +17,7 @@ from .models import (
     AgendaItem,
     Answer,
     Attendee,
+    Guest,
     Meeting,
     Membership,
     NoticePreferences,
@@ -561,6 +562,27 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].strip()
+
+
+class GuestCodeForm(OneTimeCodeForm):
+    """The six digits mailed to a guest (services.guests.send_code): the same field, told as the mail tells it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        code.label = _("Code from the e-mail")
+        code.help_text = _("Six digits, in the e-mail we have just sent you. The code works once.")
+        code.error_messages["invalid"] = _("Enter the six digits from the e-mail.")
+
+
+class GuestForm(PlainTextForm, forms.ModelForm):
+    """A guest of the party: who they are, where the link goes, and whether they may answer for the party."""
+
+    form_token = FormTokenField()
+
+    class Meta:
+        model = Guest
+        fields = ["name", "email", "may_answer"]
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

@@ -53,6 +53,8 @@ SUBJECTS = {
     Kind.AGENDA_PROPOSED: gettext_lazy("Agenda item proposed by %(party_name)s: “%(item)s” (%(title)s)"),
     Kind.POSITION_SHARED: gettext_lazy("Position shared by %(party_name)s: “%(item)s” (%(title)s)"),
     Kind.NOTICE_DIGEST: gettext_lazy("News of “%(title)s”"),
+    Kind.GUEST_LINK: gettext_lazy("You are invited as a guest: %(title)s"),
+    Kind.GUEST_CODE: gettext_lazy("Your one-time code for “%(title)s”"),
 }
 
 # The templates of each kind, under templates/coordination/email/ as <name>.txt and <name>.html.
@@ -73,6 +75,8 @@ TEMPLATES = {
     Kind.AGENDA_PROPOSED: "notice",
     Kind.POSITION_SHARED: "notice",
     Kind.NOTICE_DIGEST: "notice",
+    Kind.GUEST_LINK: "guest_link",
+    Kind.GUEST_CODE: "guest_code",
 }
 
 SUBJECT_LENGTH = OutboxMessage._meta.get_field("subject").max_length

@@ -4,6 +4,7 @@ Names follow the glossary in DESIGN.md. State changes are not made here but
 in ``services.py``; rights live in ``rules.py``.
 """
 
+import datetime
 import uuid
 from urllib.parse import urlsplit
 
@@ -494,6 +495,8 @@ class Event(models.Model):
         CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
         LOG_EXPORTED = "log_exported", _("exported the event log")
         MAIL_RESENT = "mail_resent", _("corrected an address and sent the mail again")
+        GUEST_ADDED = "guest_added", _("added a guest")
+        GUEST_REVOKED = "guest_revoked", _("revoked a guest's link")
 
     # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
     # in the migration). A deleted account only loses its link; its name stays as text.
@@ -589,6 +592,10 @@ class PositionQuerySet(models.QuerySet):
             Q(party__in=own_parties) | Q(state=Position.State.SHARED)
         )
 
+    def shared(self):
+        """What every party sees: a guest's view, and the kallelse's."""
+        return self.filter(state=Position.State.SHARED)
+
 
 class Position(models.Model):
     """A party's standpoint on an agenda item. Its versions keep every text ever saved."""
@@ -676,6 +683,10 @@ class DocumentQuerySet(models.QuerySet):
     def current(self):
         return self.filter(replaced_at__isnull=True)
 
+    def shared(self):
+        """The documents every party sees: those on an item, and those of a shared position."""
+        return self.filter(Q(position__isnull=True) | Q(position__state=Position.State.SHARED))
+
 
 class Document(models.Model):
     """A file attached to an agenda item or to a position. A replaced document is kept."""
@@ -752,6 +763,8 @@ class OutboxMessage(models.Model):
         AGENDA_PROPOSED = "agenda_proposed", _("agenda item proposed")
         POSITION_SHARED = "position_shared", _("position shared")
         NOTICE_DIGEST = "notice_digest", _("digest of notices")
+        GUEST_LINK = "guest_link", _("a guest's personal link")
+        GUEST_CODE = "guest_code", _("a guest's one-time code")
 
     class Failure(models.TextChoices):
         """Why the last attempt failed, said for people; the technical text is in last_error (admin, logs)."""
@@ -822,6 +835,71 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+
+class Guest(models.Model):
+    """A person without an account whom a party's coordinator lets into one meeting, for the party, by a link.
+
+    A guest is deliberately no Django user: nothing behind login_required ever
+    opens to them, and what they may do is only what the guest pages
+    (views/guests.py) and rules.py's guest predicates allow. The personal link
+    is a random secret of which only the SHA-256 is kept (as the calendar
+    feed's address); the one-time code mailed on first use from a browser is
+    kept only as a salted hash (Django's password hashers).
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="guests")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=NAME_LENGTH)
+    email = models.EmailField(_("e-mail address"))
+    may_answer = models.BooleanField(
+        _("may also answer for the party"),
+        default=False,
+        help_text=_("Without it the guest only reads the meeting, the agenda and the shared positions."),
+    )
+    link_hash = models.CharField(max_length=64, unique=True, editable=False)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The code mailed last, as a hash, until it is used or expires.
+    code_hash = models.CharField(max_length=200, blank=True, editable=False)
+    code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_codes = models.PositiveSmallIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    form_token = form_token_field()
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        verbose_name = _("guest")
+        verbose_name_plural = _("guests")
+
+    def __str__(self):
+        return f"{self.name} ({self.party}, {self.meeting})"
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    @property
+    def valid_until(self):
+        """The meeting's end (its confirmed time, else its last time proposed) and settings.GUEST_LINK_DAYS_AFTER.
+
+        Read when asked rather than stored, so that a rescheduled meeting moves its guests' links along.
+        """
+        meeting = self.meeting
+        if meeting.confirmed_slot_id:
+            end = meeting.confirmed_slot.end
+        else:
+            # Read from the slots as they are (prefetched on the meeting page), not by a query per guest.
+            end = max((slot.end for slot in meeting.slots.all() if not slot.is_withdrawn), default=self.added_at)
+        return end + datetime.timedelta(days=settings.GUEST_LINK_DAYS_AFTER)
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.valid_until
 
 
 class ReminderSent(models.Model):

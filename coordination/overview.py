@@ -245,19 +245,24 @@ def build_agenda(meeting, user, *, shared_only=False):
     """The agenda with, per item, each party's position the user may see, and the documents.
 
     ``shared_only`` leaves out even the user's own drafts (the kallelse shows
-    what every party sees). Three queries, whatever the number of items,
-    parties, positions or documents.
+    what every party sees); a ``user`` of None (a guest, who is no user) gets
+    just that too. Three queries, whatever the number of items, parties,
+    positions or documents.
     """
     parties = [inv.party for inv in ordered_invitations(meeting)]
     items = list(meeting.agenda_items.select_related("presenting_party", "proposed_by_party"))
-    positions = Position.objects.visible_to(user).filter(agenda_item__meeting=meeting).select_related("updated_by")
+    if user is None:
+        positions, documents = Position.objects.shared(), Document.objects.shared()
+    else:
+        positions, documents = Position.objects.visible_to(user), Document.objects.visible_to(user)
+    positions = positions.filter(agenda_item__meeting=meeting).select_related("updated_by")
     if shared_only:
-        positions = positions.filter(state=Position.State.SHARED)
+        positions = positions.shared()
     by_item = {}
     for position in positions:
         by_item.setdefault(position.agenda_item_id, {})[position.party_id] = position
     item_documents, position_documents = {}, {}
-    for document in Document.objects.visible_to(user).current().filter(agenda_item__meeting=meeting):
+    for document in documents.current().filter(agenda_item__meeting=meeting):
         if document.position_id:
             position_documents.setdefault(document.position_id, []).append(document)
         else:

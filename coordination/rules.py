@@ -25,6 +25,12 @@ class MeetingAccess:
     roles: dict = field(default_factory=dict)
     convening_ids: frozenset = frozenset()
     parties: dict = field(default_factory=dict)
+    # A guest (models.Guest) on the guest pages: no roles, only what the guest predicates below allow.
+    guest: object = None
+
+    @classmethod
+    def for_guest(cls, guest):
+        return cls.from_roles(None, guest.meeting, {}, guest=guest)
 
     @classmethod
     def for_user(cls, user, meeting):
@@ -34,11 +40,12 @@ class MeetingAccess:
         return cls.from_roles(user, meeting, roles)
 
     @classmethod
-    def from_roles(cls, user, meeting, roles):
+    def from_roles(cls, user, meeting, roles, guest=None):
         """Build from all of the user's roles (party id -> role); keeps those of the meeting's parties."""
         invitations = list(meeting.invitations.all())
         return cls(
             user=user,
+            guest=guest,
             meeting=meeting,
             roles={inv.party_id: roles[inv.party_id] for inv in invitations if inv.party_id in roles},
             convening_ids=frozenset(inv.party_id for inv in invitations if inv.is_convening),
@@ -164,8 +171,9 @@ def can_withdraw_slot(access, slot):
 
 
 def can_answer_for(access, party_id):
-    """Every party answers for itself: any member of that party, while the meeting polls."""
-    return party_id in access.roles and access.meeting.status == Status.POLLING
+    """Every party answers for itself: any member of that party, or its guest allowed to, while the meeting polls."""
+    answers = party_id in access.roles or _guest_answering_for(access, party_id)
+    return answers and access.meeting.status == Status.POLLING
 
 
 def people_who_can_answer_for(meeting, party):
@@ -362,3 +370,44 @@ def can_attach_to_item(access, item):
 
 def can_attach_to_position(access, position):
     return can_write_position_for(access, position.party_id)
+
+
+# Guests (models.Guest): a person without an account, let in by a party's coordinator to one meeting.
+
+
+def can_read_as_guest(access):
+    """A guest reads their meeting, its accepted agenda and what every party shares, once it has been opened.
+
+    Never a draft of the party's own (guests are not its people), never the
+    event log, another meeting or anyone's people lists: those pages are
+    behind login, and a guest is never logged in.
+    """
+    guest = access.guest
+    return guest is not None and guest.party_id in access.parties and access.meeting.opened_at is not None
+
+
+def _guest_answering_for(access, party_id):
+    guest = access.guest
+    return guest is not None and guest.may_answer and guest.party_id == party_id and can_read_as_guest(access)
+
+
+def can_add_guest_for(access, party_id):
+    """A party's coordinators add guests for it, to a meeting the parties see and that is still ahead."""
+    return (
+        party_id in access.party_ids_with_role(Role.COORDINATOR)
+        and access.meeting.opened_at is not None
+        and access.meeting.is_active
+    )
+
+
+def guest_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_add_guest_for(access, party_id))
+
+
+def guest_list_party_ids(access):
+    """The parties whose guests the user sees and may revoke: those they coordinate."""
+    return sorted(access.party_ids_with_role(Role.COORDINATOR))
+
+
+def can_revoke_guest(access, guest):
+    return guest.party_id in guest_list_party_ids(access)

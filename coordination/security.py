@@ -85,6 +85,12 @@ def log_security_event(event, request, *, user=None, username=None, provider=Non
     logger.info("%s %s client_ip=%s", event, who, client or "-")
 
 
+def log_guest_event(event, request, guest=None):
+    """Write one event of a guest's link (views/guests.py): every use, and every refusal with its reason."""
+    who = f"guest_id={guest.pk} meeting_id={guest.meeting_id}" if guest is not None else "guest_id=-"
+    logger.info("%s %s client_ip=%s", event, who, get_client_ip_address(request) or "-")
+
+
 def allow_password_reset(request, email):
     """Count one password reset request for the address typed and for the client (as axes reads it).
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, meetings, pages, people, sso
+from .views import account, agenda, guests, meetings, pages, people, sso
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
@@ -40,6 +40,13 @@ urlpatterns = [
     path("account/feed/revoke/", account.feed_revoke, name="feed_revoke"),
     path("account/notices/", account.notice_preferences, name="notice_preferences"),
     path("feed/<str:token>/samrad.ics", account.feed, name="feed"),
+    # A guest's pages (views/guests.py): the session names the guest, and so the one meeting.
+    path("guest/", guests.guest_meeting, name="guest_meeting"),
+    path("guest/code/", guests.guest_code, name="guest_code"),
+    path("guest/samrad.ics", guests.guest_ics, name="guest_ics"),
+    path("guest/answers/", guests.guest_answer, name="guest_answer"),
+    path("guest/documents/<int:document_pk>/", guests.guest_document, name="guest_document"),
+    path("guest/<str:token>/", guests.guest_link, name="guest_link"),
     path("meetings/new/", meetings.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting_edit"),
@@ -58,6 +65,8 @@ urlpatterns = [
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", meetings.attendee_remove, name="attendee_remove"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/confirm/", meetings.attendee_confirm, name="attendee_confirm"),
     path("meetings/<int:pk>/mail/<int:message_pk>/resend/", meetings.resend_mail, name="resend_mail"),
+    path("meetings/<int:pk>/guests/<int:party_pk>/new/", guests.guest_add, name="guest_add"),
+    path("meetings/<int:pk>/guests/<int:guest_pk>/revoke/", guests.guest_revoke, name="guest_revoke"),
     path("meetings/<int:pk>/log/", meetings.event_log, name="event_log"),
     path(
         "meetings/<int:pk>/log/<int:party_pk>/export.csv",

@@ -1,7 +1,8 @@
-"""Gunicorn's logger for Samråd: its access and error lines, with the calendar feed's secret token masked.
+"""Gunicorn's logger for Samråd: its access and error lines, with the secret tokens of addresses masked.
 
-The feed address (/feed/<token>/samrad.ics, coordination/urls.py) is the key to a person's calendar; anyone
-who reads the log could otherwise subscribe to it.
+The feed address (/feed/<token>/samrad.ics, coordination/urls.py) is the key to a person's calendar, and a
+guest's personal link (/guest/<token>/) the first half of the key to a meeting; anyone who reads the log
+could otherwise use them.
 """
 
 import logging
@@ -11,11 +12,13 @@ from gunicorn import glogging
 
 # The segment after /feed/ at the start of a path; /account/feed/new/ and /account/feed/revoke/ hold no token.
 FEED_TOKEN = re.compile(r"(?<!/account)/feed/[^/?#\s\"]+")
-MASKED = "/feed/[maskerad]"
+# A guest's link is a 43-character token (services/guests.py); the guest pages' own words are shorter.
+GUEST_TOKEN = re.compile(r"/guest/[A-Za-z0-9_-]{20,}")
 
 
 def mask_feed_tokens(text):
-    return FEED_TOKEN.sub(MASKED, text)
+    """Every secret token in ``text`` masked: the feed's and the guest links'."""
+    return GUEST_TOKEN.sub("/guest/[maskerad]", FEED_TOKEN.sub("/feed/[maskerad]", text))
 
 
 class FeedTokenFilter(logging.Filter):

@@ -260,6 +260,14 @@ OTP_TOTP_ISSUER = "Samråd"
 # A session ends after this long without a request. Activity restarts the clock, but at most once per
 # SESSION_RENEW_SECONDS (coordination.middleware.IdleSessionMiddleware): saving the session on every
 # request would cost three writes on every page.
+# Guests (models.Guest): their personal link works until this many days after the meeting's end; the
+# one-time code mailed on first use from a browser for GUEST_CODE_MINUTES; GUEST_CODE_ATTEMPTS wrong
+# codes in a row lock the link for GUEST_LOCK_MINUTES.
+GUEST_LINK_DAYS_AFTER = envint("GUEST_LINK_DAYS_AFTER", 14)
+GUEST_CODE_MINUTES = envint("GUEST_CODE_MINUTES", 10, minimum=1)
+GUEST_CODE_ATTEMPTS = envint("GUEST_CODE_ATTEMPTS", 5, minimum=1)
+GUEST_LOCK_MINUTES = envint("GUEST_LOCK_MINUTES", 15, minimum=1)
+
 SESSION_IDLE_HOURS = envint("SESSION_IDLE_HOURS", 8, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_HOURS * 3600
 SESSION_RENEW_SECONDS = 300

@@ -30,6 +30,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -45,6 +46,7 @@ from coordination.models import (
     CalendarReply,
     Document,
     FeedToken,
+    Guest,
     Invitation,
     Meeting,
     Membership,
@@ -54,8 +56,9 @@ from coordination.models import (
     Profile,
     Slot,
 )
-from coordination.services import attendance, feeds, meetings, people
+from coordination.services import attendance, feeds, guests, meetings, people
 from coordination.times import to_stockholm
+from coordination.views.guests import GUEST_KEY
 
 from .agenda_support import build_scenario
 from .builders import (
@@ -91,7 +94,23 @@ AWAY = "302"  # 302 elsewhere, and nothing changed
 # (a party not invited); the other party is the county board's coordinator; member, coordinator and secretary
 # are the police's; the convener is the municipality's coordinator; the convener's secretary the
 # municipality's secretary, who alone confirms attendance.
-ROLES = ["anonymous", "outsider", "other_party", "member", "coordinator", "secretary", "convener", "convener_secretary"]
+MEMBER_ROLES = [
+    "anonymous",
+    "outsider",
+    "other_party",
+    "member",
+    "coordinator",
+    "secretary",
+    "convener",
+    "convener_secretary",
+]
+# Guests (models.Guest), each with a session of their own: the police's guest in the scheduled meeting, who
+# reads; the police's guest in the polling meeting, allowed to answer for them; the police's guest in the
+# scheduled meeting whose link was then revoked; a guest of a meeting held weeks ago, whose link has expired;
+# a guest of another meeting. A guest is never logged in: on every URL but their own pages they get what
+# the anonymous column says, which is what a row without guest columns means.
+GUEST_ROLES = ["guest", "guest_answering", "guest_revoked", "guest_expired", "guest_elsewhere"]
+ROLES = MEMBER_ROLES + GUEST_ROLES
 
 
 @dataclass(frozen=True)
@@ -99,9 +118,20 @@ class Row:
     target: str  # what the URL points at, see World.kwargs
     get: tuple
     post: tuple
+    # The columns of GUEST_ROLES; None: each as the anonymous column.
+    guest_get: tuple = None
+    guest_post: tuple = None
 
     def expected(self, method, role):
-        return getattr(self, method)[ROLES.index(role)]
+        if role in GUEST_ROLES:
+            guests = getattr(self, f"guest_{method}")
+            return getattr(self, method)[0] if guests is None else guests[GUEST_ROLES.index(role)]
+        return getattr(self, method)[MEMBER_ROLES.index(role)]
+
+
+def guest_page_row(target, *, get, post):
+    """A guest's own page: the guests' columns as given; to everyone else, who is no guest, 403."""
+    return Row(target, get=(403,) * len(MEMBER_ROLES), post=(403,) * len(MEMBER_ROLES), guest_get=get, guest_post=post)
 
 
 MATRIX = {
@@ -364,6 +394,30 @@ MATRIX = {
         get=(LOGIN, 404, 403, 200, 200, 200, 200, 403),
         post=(LOGIN, 404, 403, DONE, DONE, DONE, DONE, 403),
     ),
+    # Guests: the police's coordinators add and revoke the police's guests, nobody else.
+    "guest_add": Row(
+        "guests", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
+    ),
+    "guest_revoke": Row(
+        "guest", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
+    ),
+    # The personal link is the key, whoever holds it: its page for all; its button mails the code to the guest.
+    "guest_link": Row(
+        "guest's link",
+        get=(200,) * 8,
+        post=(DONE,) * 8,
+        guest_get=(200,) * 5,
+        guest_post=(DONE,) * 5,
+    ),
+    # Without a code mailed to this browser, there is no code to enter.
+    "guest_code": guest_page_row("-", get=(403,) * 5, post=(403,) * 5),
+    # A guest's own pages: the meeting the session's guest belongs to; a revoked or expired link is gone (410).
+    "guest_meeting": guest_page_row("-", get=(200, 200, 410, 410, 200), post=(200, 200, 410, 410, 200)),
+    # The guest of the polling meeting and the one elsewhere: no time is confirmed, so no calendar entry.
+    "guest_ics": guest_page_row("-", get=(200, 403, 410, 410, 403), post=(200, 403, 410, 410, 403)),
+    "guest_answer": guest_page_row("-", get=(403, 200, 410, 410, 403), post=(403, DONE, 410, 410, 403)),
+    # The document on the scheduled meeting's accepted item: its guest's; to any other guest it does not exist.
+    "guest_document": guest_page_row("guest's document", get=(200, 404, 410, 410, 404), post=(200, 404, 410, 410, 404)),
 }
 
 # Downloads that write, on purpose: the export of the log writes one row to the log itself, that the
@@ -394,6 +448,7 @@ class Things:
     agenda: object = None  # agenda_support.Scenario
     mail: OutboxMessage = None  # a mail to their attendee that the outbox gave up on
     counter: CalendarReply = None  # another time their attendee proposed from the calendar
+    guest: Guest = None  # the police's guest, who only reads
 
 
 # What each target of the matrix points at: the meeting, and the URL's other arguments in that meeting.
@@ -435,6 +490,10 @@ TARGETS = {
     "shared position": ("scheduled", {"position_pk": lambda w, t: t.agenda.shared}),
     "draft document": ("scheduled", {"document_pk": lambda w, t: t.agenda.draft_doc}),
     "item document": ("scheduled", {"document_pk": lambda w, t: t.agenda.item_doc}),
+    "guests": ("scheduled", {"party_pk": lambda w, t: w.police}),
+    "guest": ("scheduled", {"guest_pk": lambda w, t: t.guest}),
+    "guest's link": (None, {"token": lambda w, t: w.guest_link}),
+    "guest's document": (None, {"document_pk": lambda w, t: w.things["scheduled"].agenda.item_doc}),
 }
 
 
@@ -446,6 +505,7 @@ class World:
     things: dict  # meeting key -> Things
     feed_token: str
     documents: object
+    guest_link: str = ""  # the path's token of the scheduled meeting's police guest
     before: dict = None
 
     @property
@@ -551,9 +611,11 @@ def build_world(documents):
         )
     # Everyone has a calendar address, so that turning one's own off changes something.
     tokens = {role: feeds.new_feed_token(user) for role, user in users.items()}
+    guest_sessions, link = build_guests(users, parties, polling, scheduled, meeting)
     return World(
         users=users,
-        sessions={role: logged_in(user) for role, user in users.items()},
+        sessions={**{role: logged_in(user) for role, user in users.items()}, **guest_sessions},
+        guest_link=link,
         parties=parties,
         things={
             "draft": Things(meeting=draft),
@@ -564,6 +626,55 @@ def build_world(documents):
         feed_token=tokens["member"],
         documents=documents,
     )
+
+
+def build_guests(users, parties, polling, scheduled, meeting):
+    """The guests of GUEST_ROLES, each in a session of their own; returns the sessions and the reader's link."""
+    police, kommun, coordinator, convener = (
+        parties["polisen"],
+        parties["kommun"],
+        users["coordinator"],
+        users["convener"],
+    )
+
+    def add(on, name, *, party=police, by=coordinator, may_answer=False):
+        added = guests.add_guest(
+            meeting=on, party=party, by=by, name=name, email=f"{name.lower()}@gast.example", may_answer=may_answer
+        )
+        return added, guest_session(added)
+
+    scheduled.guest, reader = add(scheduled.meeting, "Läsare")
+    polling.guest, _ = add(polling.meeting, "Läsare2")
+    _, answering = add(polling.meeting, "Svarare", may_answer=True)
+    revoked_guest, revoked = add(scheduled.meeting, "Återkallad")
+    guests.revoke_guest(guest=revoked_guest, by=coordinator, party=police)
+    # A meeting held weeks ago: its guest's link has expired.
+    past = meetings.open_polling(meeting=meeting("Samråd i våras", 14), by=convener, party=kommun)
+    answer_all(past, parties["lansstyrelsen"], users["other_party"])
+    answer_all(past, police, users["member"])
+    meetings.confirm_slot(meeting=past, slot=past.slots.first(), by=convener, party=kommun)
+    _, expired = add(past, "Utgången")
+    weeks_ago = timezone.now() - datetime.timedelta(days=settings.GUEST_LINK_DAYS_AFTER + 7)
+    Slot.objects.filter(meeting=past).update(start=weeks_ago - datetime.timedelta(hours=2), end=weeks_ago)
+    elsewhere_meeting = meetings.open_polling(meeting=meeting("Annat samråd", 14), by=convener, party=kommun)
+    _, elsewhere = add(elsewhere_meeting, "Annanstans", party=kommun, by=convener)
+    sessions = {
+        "guest": reader,
+        "guest_answering": answering,
+        "guest_revoked": revoked,
+        "guest_expired": expired,
+        "guest_elsewhere": elsewhere,
+    }
+    link = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.GUEST_LINK, recipient="läsare@gast.example").get()
+    return sessions, re.search(r"/guest/([^/\s]+)/", link.text).group(1)
+
+
+def guest_session(guest):
+    """The key of a session in which ``guest`` has entered their code."""
+    session = SessionStore()
+    session[GUEST_KEY] = guest.pk
+    session.create()
+    return session.session_key
 
 
 def logged_in(user):
@@ -696,6 +807,9 @@ def action_data(name, world, user):
         "document_create": lambda: {"file": upload()},
         "position_document_create": lambda: {"file": upload()},
         "document_replace": lambda: {"file": upload()},
+        "guest_add": lambda: {"name": "Smyggäst", "email": "smyg@gast.example", "may_answer": "on"},
+        "guest_code": lambda: {"code": "123456"},
+        "guest_answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
     }.get(name, dict)()
 
 
@@ -752,7 +866,9 @@ def test_every_url_has_a_row():
     names = app_url_names()
     assert None not in names, "an unnamed URL outside the admin cannot be checked by the matrix"
     assert names == set(MATRIX)
-    assert all(len(row.get) == len(row.post) == len(ROLES) for row in MATRIX.values())
+    assert all(len(row.get) == len(row.post) == len(MEMBER_ROLES) for row in MATRIX.values())
+    guest_columns = [row.guest_get for row in MATRIX.values()] + [row.guest_post for row in MATRIX.values()]
+    assert all(columns is None or len(columns) == len(GUEST_ROLES) for columns in guest_columns)
     assert len(admin_urls()) > 50
 
 
@@ -788,7 +904,7 @@ def test_admin_is_for_staff_only(client, world, role, method):
         response = getattr(client, method)(url)
         # The admin logs in through the app's own login (lockout, two-factor step), where a logged-in user who is
         # not an administrator is refused; its logout leads to its index.
-        if name == f"{ADMIN}:login" and role != "anonymous":
+        if name == f"{ADMIN}:login" and role in world.users:
             ok = response.status_code == 403
         else:
             targets = {f"{ADMIN}:login": reverse("login"), f"{ADMIN}:logout": reverse(f"{ADMIN}:index")}
@@ -842,8 +958,22 @@ def post_only(name):
     return all(outcome == 405 for outcome in MATRIX[name].get[1:])
 
 
-OBJECT_ARGUMENTS = {"slot_pk", "attendee_pk", "item_pk", "position_pk", "document_pk", "message_pk", "reply_pk"}
-WITH_OBJECTS = [name for name in MATRIX if OBJECT_ARGUMENTS & set(TARGETS[MATRIX[name].target][1])]
+OBJECT_ARGUMENTS = {
+    "slot_pk",
+    "attendee_pk",
+    "item_pk",
+    "position_pk",
+    "document_pk",
+    "message_pk",
+    "reply_pk",
+    "guest_pk",
+}
+# A guest's own pages name no meeting: a guest of another meeting is a column of their rows.
+WITH_OBJECTS = [
+    name
+    for name in MATRIX
+    if TARGETS[MATRIX[name].target][0] and OBJECT_ARGUMENTS & set(TARGETS[MATRIX[name].target][1])
+]
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -859,7 +989,7 @@ def test_an_id_of_the_same_kind_from_another_meeting_is_refused_to_the_user_allo
     url = reverse(name, kwargs=world.kwargs(row.target, objects_from=other))
     files = files_in(world.documents)
 
-    response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
+    response = send(client, world, role, method, url, action_data(name, world, world.users.get(role)))
 
     # A confirmation asks for a time among this meeting's own and is refused with a message (no such time here).
     refused = 405 if method == "get" and post_only(name) else AWAY if name == "confirm" else 404
@@ -884,7 +1014,7 @@ def test_a_draft_cancelled_before_opening_is_to_the_invited_parties_what_any_mee
     for name in OF_A_MEETING:
         row = MATRIX[name]
         url = reverse(name, kwargs={**world.kwargs(row.target), "pk": cancelled.pk})
-        response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
+        response = send(client, world, role, method, url, action_data(name, world, world.users.get(role)))
         if outcome(response, url) != row.expected(method, "outsider") or cancelled.title in response.content.decode():
             wrong.append(f"{name}: {outcome(response, url)}")
     assert wrong == []
@@ -902,13 +1032,13 @@ def test_nobody_acts_for_a_party_that_is_not_in_the_meeting(client, world, name,
     for party_pk in (world.parties["region"].pk, 999999):
         kwargs = {**world.kwargs(MATRIX[name].target), "party_pk": party_pk}
         url = reverse(name, kwargs=kwargs)
-        response = send(client, world, role, method, url, action_data(name, world, world.users[role]))
+        response = send(client, world, role, method, url, action_data(name, world, world.users.get(role)))
         refused = 405 if method == "get" and post_only(name) else 403
         assert response.status_code == refused, (party_pk, response.status_code)
     assert changed_tables(world.before, snapshot()) == []
 
 
-STATE_CHANGING = [name for name in MATRIX if DONE in MATRIX[name].post]
+STATE_CHANGING = [name for name in MATRIX if DONE in MATRIX[name].post + (MATRIX[name].guest_post or ())]
 FORM_TAGS = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
 
 
@@ -928,7 +1058,7 @@ def test_a_get_on_a_state_changing_url_is_refused_or_asks_first_even_for_the_use
     row, role = MATRIX[name], allowed_role(name)
     url = reverse(name, kwargs=world.kwargs(row.target))
 
-    response = send(client, world, role, "get", url, action_data(name, world, world.users[role]))
+    response = send(client, world, role, "get", url, action_data(name, world, world.users.get(role)))
 
     if row.expected("get", role) == 405:
         assert response.status_code == 405 and response["Allow"] == "POST"
@@ -1366,6 +1496,40 @@ MASS_ASSIGNMENT = [
             "coordinator": (Role.COORDINATOR, False),
         },
     ),
+    Extra(
+        "guest_add",
+        "coordinator",
+        lambda w: {
+            "party": w.parties["kommun"].pk,
+            "meeting": w.meeting("polling").pk,
+            "link_hash": "0" * 64,
+            "revoked_at": "",
+            "added_by": w.users["convener"].pk,
+            "failed_codes": "-5",
+            "locked_until": "",
+        },
+        latest(Guest),
+        lambda w: {
+            "party_id": w.police.pk,
+            "meeting_id": w.meeting("scheduled").pk,
+            "added_by_id": w.users["coordinator"].pk,
+            "revoked_at": None,
+            "failed_codes": 0,
+            "may_answer": True,
+        },
+    ),
+    # A guest answers for their own party only, and is never recorded as anyone's account.
+    Extra(
+        "guest_answer",
+        "guest_answering",
+        lambda w: {"party": w.parties["kommun"].pk, "answered_by": w.users["convener"].pk},
+        lambda w: {
+            "parties answering if need be": set(
+                Answer.objects.filter(value="if_need_be").values_list("party_id", "answered_by_id")
+            ),
+        },
+        lambda w: {"parties answering if need be": {(w.police.pk, None)}},
+    ),
 ]
 
 
@@ -1386,6 +1550,8 @@ NO_FIELDS = {
     "agenda_item_down",
     "hold_times",
     "add_proposed_time",  # the time is the proposal's own: a posted one is never read
+    "guest_link",
+    "guest_revoke",
 }
 
 
@@ -1396,7 +1562,7 @@ def test_every_state_changing_url_is_tried_with_extra_fields_or_takes_none():
 @pytest.mark.parametrize("extra", MASS_ASSIGNMENT, ids=[extra.name for extra in MASS_ASSIGNMENT])
 def test_fields_that_are_not_in_the_form_are_ignored(client, world, extra):
     url = reverse(extra.name, kwargs=world.kwargs(MATRIX[extra.name].target))
-    data = {**action_data(extra.name, world, world.users[extra.role]), **extra.fields(world)}
+    data = {**action_data(extra.name, world, world.users.get(extra.role)), **extra.fields(world)}
 
     response = send(client, world, extra.role, "post", url, data)
 

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
 from coordination import documents
-from coordination.models import Answer
-from coordination.services import agenda, people
+from coordination.models import Answer, Guest, OutboxMessage
+from coordination.services import agenda, guests, people
 
 from .builders import FROZEN_NOW, PASSWORD, answer_all, autumn_back, spring_forward
 
@@ -622,3 +622,51 @@ def test_comparing_position_versions_survives_any_numbers(client, item, polisen,
         response = client.get(url, {"from": older, "to": newer})
         assert response.status_code == 200
         assert_escaped(response)
+
+
+@given(data=st.data())
+def test_adding_a_guest_survives_any_input(client, meeting, polisen, polis_coordinator, data):
+    client.force_login(polis_coordinator)
+    valid = {"name": "Eva Expert", "email": "eva@expert.example", "may_answer": "on"}
+    hostile = {
+        "name": hostile_text(),
+        "email": st.one_of(
+            st.emails(), hostile_text(), st.integers(250, 330).map(lambda n: "a" * (n - 12) + "@samrad.test")
+        ),
+        "may_answer": hostile_text(),
+    }
+    with rolled_back():
+        response = post(client, reverse("guest_add", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile))
+        assert_handled(client, response)
+
+
+@given(token=hostile_text())
+def test_a_guest_link_of_any_shape_is_refused_clearly(client, db, token):
+    """Never a 500: a link that matches no guest is "not valid" (404); a few words are the guest pages' own."""
+    with rolled_back():
+        for method in (client.get, client.post):
+            response = method(f"/guest/{quote(token, safe='')}/")
+            assert response.status_code in (403, 404), response.status_code
+            assert_escaped(response)
+
+
+@given(code=st.one_of(st.from_regex(r"\A\d{6}\Z"), hostile_text()))
+def test_entering_a_guest_code_survives_any_input(client, meeting, polisen, polis_coordinator, code):
+    with rolled_back():
+        guest = guests.add_guest(
+            meeting=meeting, party=polisen, by=polis_coordinator, name="Eva Expert", email="eva@expert.example"
+        )
+        link = re.search(r"/guest/[^/\s]+/", OutboxMessage.objects.get(kind=OutboxMessage.Kind.GUEST_LINK).text)
+        client.post(link.group())
+        response = post(client, reverse("guest_code"), {"code": code})
+        if refused_as_too_big(response):
+            return
+        assert response.status_code in (200, 302), response.status_code
+        assert_escaped(response)
+        failed = Guest.objects.get(pk=guest.pk).failed_codes
+        if response.status_code == 200:
+            assert has_form_errors(response.context)
+            # A code of the right shape that is wrong counts towards the lock; anything else is only a form error.
+            assert failed == (1 if re.fullmatch(r"\s*\d{6}\s*", code) else 0)
+        else:
+            assert failed == 0

@@ -6,6 +6,7 @@ other URL is listed as one that only shows. A new URL in neither list fails.
 """
 
 import datetime
+import re
 
 import pytest
 from django.conf import settings
@@ -19,8 +20,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
-from coordination.models import CalendarReply, Event, Hold, Slot
-from coordination.services import agenda, attendance, people
+from coordination.models import CalendarReply, Event, Hold, OutboxMessage, Slot
+from coordination.services import agenda, attendance, guests, people
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -54,6 +55,9 @@ SHOWING = {
     "password_reset_done",
     "password_reset_complete",
     "party_people",
+    "guest_meeting",
+    "guest_ics",
+    "guest_document",
 }
 
 # POSTs on a meeting that change only the user's own bookkeeping, not the meeting, so they write no event.
@@ -118,6 +122,28 @@ def two_accepted_items(f):
         f("meeting"), f("kommun"), f("kommun_coordinator"), "Kameror", accept_by=(f("kommun_coordinator"), f("kommun"))
     )
     return first, second
+
+
+def guest_of(f, **fields):
+    return guests.add_guest(
+        meeting=f("meeting"), party=f("polisen"), by=f("polis_coordinator"), name="Eva", email="eva@x.example", **fields
+    )
+
+
+def link_of(guest):
+    return re.search(r"/guest/[^/\s]+/", OutboxMessage.objects.filter(kind="guest_link").latest("pk").text).group()
+
+
+def guest_code_asked(f, **fields):
+    """A guest's link opened and a code asked for, in the test's browser; returns the mailed code."""
+    f("client").post(link_of(guest_of(f, **fields)))
+    return re.search(r"^\d{6}$", OutboxMessage.objects.filter(kind="guest_code").latest("pk").text, re.M).group()
+
+
+def guest_signed_in(f):
+    """A guest allowed to answer for the police, signed in with the code in the test's browser."""
+    f("client").post(url("guest_code"), {"code": guest_code_asked(f, may_answer=True)})
+    return f("meeting")
 
 
 def pending_code_login(f):
@@ -340,6 +366,19 @@ SUCCESSFUL_POSTS = {
         url("position_document_create", f("meeting").pk, position_of(f).pk),
         upload(),
     ),
+    "guest_add": lambda f: (
+        f("polis_coordinator"),
+        url("guest_add", f("meeting").pk, f("polisen").pk),
+        {"name": "Eva Expert", "email": "eva@expert.example"},
+    ),
+    "guest_revoke": lambda f: (
+        f("polis_coordinator"),
+        url("guest_revoke", f("meeting").pk, guest_of(f).pk),
+        {},
+    ),
+    "guest_link": lambda f: (None, link_of(guest_of(f)), {}),
+    "guest_code": lambda f: (None, url("guest_code"), {"code": guest_code_asked(f)}),
+    "guest_answer": lambda f: (None, url("guest_answer"), answer_data(guest_signed_in(f), value="yes", comment="")),
 }
 
 

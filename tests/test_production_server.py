@@ -173,5 +173,11 @@ def test_only_the_feed_address_is_masked():
     token = secrets.token_urlsafe(32)
     line = f'127.0.0.1 - - "GET {reverse("feed", args=[token])} HTTP/1.1" 200 572 "-" "Outlook"'
     assert mask_feed_tokens(line) == '127.0.0.1 - - "GET /feed/[maskerad]/samrad.ics HTTP/1.1" 200 572 "-" "Outlook"'
-    for path in (reverse("feed_new"), reverse("feed_revoke"), reverse("healthz")):
+    for path in (reverse("feed_new"), reverse("feed_revoke"), reverse("healthz"), reverse("guest_code")):
         assert mask_feed_tokens(path) == path
+
+
+def test_a_guest_link_is_masked_too():
+    link = reverse("guest_link", args=[secrets.token_urlsafe(32)])
+    assert mask_feed_tokens(f'"GET {link} HTTP/1.1" 200') == '"GET /guest/[maskerad]/ HTTP/1.1" 200'
+    assert mask_feed_tokens(reverse("guest_document", args=[7])) == "/guest/documents/7/"

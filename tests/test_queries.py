@@ -11,7 +11,7 @@ from django.utils import translation
 
 from coordination.formatting import describe_slot, slot_label
 from coordination.models import CalendarReply
-from coordination.services import agenda, attendance, meetings
+from coordination.services import agenda, attendance, guests, meetings
 
 from .builders import answer_all, create_meeting, future_time
 
@@ -31,10 +31,11 @@ def in_swedish(function, *args):
 
 @pytest.fixture
 def more(meeting, kommun, kommun_coordinator, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_member):
-    """Grow the meeting: one more slot, every party's answers, two attendees. Returns the new slot."""
+    """Grow the meeting: one more slot, every party's answers, two attendees, a guest. Returns the new slot."""
 
     def grow():
         [slot] = meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(28)])
+        guests.add_guest(meeting=meeting, party=kommun, by=kommun_coordinator, name="Gäst", email="gast@x.example")
         answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
         answer_all(meeting, polisen, polis_member)
         for name in ATTENDEES:
@@ -57,6 +58,7 @@ SHOWN = {
         *ATTENDEES,
         "Andra tider som deltagare föreslår",
         "Svar som inte registrerades",
+        "gast@x.example",
     ],
     "event_log": lambda slot: [describe_slot(slot), *ATTENDEES],
     "answer": lambda slot: [in_swedish(slot_label, slot), f'name="answer_{slot.pk}"'],
@@ -66,7 +68,7 @@ SHOWN = {
 
 @pytest.mark.parametrize(
     "url_name, queries",
-    [("meeting_detail", 14), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
+    [("meeting_detail", 15), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
 )
 def test_a_meeting_page_does_not_grow_with_its_data(
     client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries
@@ -191,7 +193,7 @@ def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_nu
     ) == (3, 12, 8, 10)
     assert not meeting.slots.filter(answers__party=answering).exists()
     client.force_login(coordinator)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         assert client.get(reverse("meeting_detail", args=[meeting.pk])).status_code == 200
 
 

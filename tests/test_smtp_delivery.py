@@ -30,7 +30,7 @@ from coordination.models import (
     Party,
 )
 from coordination.outbox import send_due
-from coordination.services import agenda, attendance, holds, meetings, notices, people, reminders
+from coordination.services import agenda, attendance, guests, holds, meetings, notices, people, reminders
 
 from .builders import PASSWORD, future_time
 
@@ -67,7 +67,8 @@ def demo_with_directory_names():
 
 def live_a_meeting(client, users, parties):
     """After the demo's opening for answers and its answers: hold times, remind, the police's agenda item and
-    position (one convener hears at once, the other in the digest), name an attendee, confirm, reschedule,
+    position (one convener hears at once, the other in the digest), a guest's link and code, name an attendee,
+    confirm, reschedule,
     take the police off the meeting, cancel, and ask for a new password."""
     kommun, coordinator = parties["Kommunen"], users["kommun.samordnare"]
     dialogue = Meeting.objects.get(title="Dialog om utökat samarbete")
@@ -89,6 +90,11 @@ def live_a_meeting(client, users, parties):
     position = agenda.save_position(item=item, party=police, by=police_coordinator, text="Polisens syn", base_version=0)
     agenda.set_position_shared(position=position, by=police_coordinator, shared=True)
     notices.send_due_digests(timezone.now() + notices.digest_interval())
+    # The police's guest expert gets the personal link, and then the one-time code.
+    expert = guests.add_guest(
+        meeting=dialogue, party=police, by=police_coordinator, name="Ekström, Eva", email="eva@expert.example"
+    )
+    guests.send_code(expert)
     member = users["kommun.ordforande"]
     attendance.name_attendee(
         meeting=dialogue, party=kommun, by=coordinator, user=member, name=member.first_name, email=member.email

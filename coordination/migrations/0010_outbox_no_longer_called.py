@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0009_agenda_item_version'),
+        ("coordination", "0009_agenda_item_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='kind',
-            field=models.CharField(choices=[('invitation', 'invitation'), ('update', 'update'), ('cancellation', 'cancellation'), ('no_longer_called', 'no longer called to the meeting'), ('reminder', 'reminder'), ('holds_released', 'tentative holds released'), ('password_reset', 'password reset'), ('open_for_answers', 'open for answers'), ('all_answered', 'every party has answered'), ('agenda_proposed', 'agenda item proposed'), ('position_shared', 'position shared'), ('notice_digest', 'digest of notices')], max_length=20),
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "invitation"),
+                    ("update", "update"),
+                    ("cancellation", "cancellation"),
+                    ("no_longer_called", "no longer called to the meeting"),
+                    ("reminder", "reminder"),
+                    ("holds_released", "tentative holds released"),
+                    ("password_reset", "password reset"),
+                    ("open_for_answers", "open for answers"),
+                    ("all_answered", "every party has answered"),
+                    ("agenda_proposed", "agenda item proposed"),
+                    ("position_shared", "position shared"),
+                    ("notice_digest", "digest of notices"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

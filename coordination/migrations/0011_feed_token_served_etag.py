@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0010_outbox_no_longer_called'),
+        ("coordination", "0010_outbox_no_longer_called"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedtoken',
-            name='changed_at',
+            model_name="feedtoken",
+            name="changed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='feedtoken',
-            name='served_etag',
+            model_name="feedtoken",
+            name="served_etag",
             field=models.CharField(blank=True, max_length=64),
         ),
     ]

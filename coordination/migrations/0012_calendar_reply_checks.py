@@ -4,35 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0011_feed_token_served_etag'),
+        ("coordination", "0011_feed_token_served_etag"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attendee',
-            name='rsvp_comment',
-            field=models.TextField(blank=True, verbose_name='comment with the calendar answer'),
+            model_name="attendee",
+            name="rsvp_comment",
+            field=models.TextField(blank=True, verbose_name="comment with the calendar answer"),
         ),
         migrations.AddField(
-            model_name='calendarreply',
-            name='comment',
+            model_name="calendarreply",
+            name="comment",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='calendarreply',
-            name='proposed_end',
+            model_name="calendarreply",
+            name="proposed_end",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='calendarreply',
-            name='proposed_start',
+            model_name="calendarreply",
+            name="proposed_start",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='calendarreply',
-            name='outcome',
-            field=models.CharField(choices=[('applied', 'applied'), ('unchanged', 'already recorded'), ('not_a_reply', 'not a calendar reply'), ('malformed', 'unreadable calendar'), ('unknown_meeting', 'no such meeting'), ('stale', 'answers an older version of the invitation'), ('unknown_attendee', 'not an attendee of the meeting'), ('unreadable', 'unreadable message'), ('too_large', 'too large to be a calendar reply'), ('wrong_sender', "sent from another address than the attendee's"), ('cancelled', 'the meeting is cancelled'), ('counter', 'proposes another time')], max_length=20),
+            model_name="calendarreply",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("applied", "applied"),
+                    ("unchanged", "already recorded"),
+                    ("not_a_reply", "not a calendar reply"),
+                    ("malformed", "unreadable calendar"),
+                    ("unknown_meeting", "no such meeting"),
+                    ("stale", "answers an older version of the invitation"),
+                    ("unknown_attendee", "not an attendee of the meeting"),
+                    ("unreadable", "unreadable message"),
+                    ("too_large", "too large to be a calendar reply"),
+                    ("wrong_sender", "sent from another address than the attendee's"),
+                    ("cancelled", "the meeting is cancelled"),
+                    ("counter", "proposes another time"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

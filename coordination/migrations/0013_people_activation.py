@@ -4,20 +4,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coordination', '0012_calendar_reply_checks'),
+        ("coordination", "0012_calendar_reply_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='action',
-            field=models.CharField(choices=[('meeting_created', 'created the meeting'), ('meeting_edited', 'edited the meeting'), ('polling_opened', 'opened the meeting for answers'), ('party_invited', 'invited a party'), ('party_uninvited', 'removed a party'), ('party_created', 'brought a new party into Samråd'), ('slot_proposed', 'proposed a time'), ('slot_withdrawn', 'withdrew a time'), ('answer_given', 'answered'), ('answer_changed', 'changed an answer'), ('slot_confirmed', 'confirmed a time'), ('meeting_rescheduled', 'rescheduled the meeting'), ('meeting_cancelled', 'cancelled the meeting'), ('meeting_held', 'marked the meeting as held'), ('attendee_named', 'named an attendee'), ('attendee_removed', 'removed an attendee'), ('attendance_confirmed', 'confirmed attendance'), ('agenda_item_proposed', 'proposed an agenda item'), ('agenda_item_edited', 'edited an agenda item'), ('agenda_item_accepted', 'accepted an agenda item'), ('agenda_item_declined', 'declined an agenda item'), ('agenda_reordered', 'reordered the agenda'), ('position_saved', 'saved a position'), ('position_shared', 'shared a position'), ('position_withdrawn', 'withdrew a shared position'), ('document_added', 'added a document'), ('document_replaced', 'replaced a document'), ('reminder_sent', 'sent a reminder'), ('calendar_reply', 'answered the invitation in their calendar'), ('log_exported', 'exported the event log'), ('mail_resent', 'corrected an address and sent the mail again')], max_length=40),
+            model_name="event",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("meeting_created", "created the meeting"),
+                    ("meeting_edited", "edited the meeting"),
+                    ("polling_opened", "opened the meeting for answers"),
+                    ("party_invited", "invited a party"),
+                    ("party_uninvited", "removed a party"),
+                    ("party_created", "brought a new party into Samråd"),
+                    ("slot_proposed", "proposed a time"),
+                    ("slot_withdrawn", "withdrew a time"),
+                    ("answer_given", "answered"),
+                    ("answer_changed", "changed an answer"),
+                    ("slot_confirmed", "confirmed a time"),
+                    ("meeting_rescheduled", "rescheduled the meeting"),
+                    ("meeting_cancelled", "cancelled the meeting"),
+                    ("meeting_held", "marked the meeting as held"),
+                    ("attendee_named", "named an attendee"),
+                    ("attendee_removed", "removed an attendee"),
+                    ("attendance_confirmed", "confirmed attendance"),
+                    ("agenda_item_proposed", "proposed an agenda item"),
+                    ("agenda_item_edited", "edited an agenda item"),
+                    ("agenda_item_accepted", "accepted an agenda item"),
+                    ("agenda_item_declined", "declined an agenda item"),
+                    ("agenda_reordered", "reordered the agenda"),
+                    ("position_saved", "saved a position"),
+                    ("position_shared", "shared a position"),
+                    ("position_withdrawn", "withdrew a shared position"),
+                    ("document_added", "added a document"),
+                    ("document_replaced", "replaced a document"),
+                    ("reminder_sent", "sent a reminder"),
+                    ("calendar_reply", "answered the invitation in their calendar"),
+                    ("log_exported", "exported the event log"),
+                    ("mail_resent", "corrected an address and sent the mail again"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='outboxmessage',
-            name='kind',
-            field=models.CharField(choices=[('invitation', 'invitation'), ('update', 'update'), ('cancellation', 'cancellation'), ('no_longer_called', 'no longer called to the meeting'), ('reminder', 'reminder'), ('holds_released', 'tentative holds released'), ('password_reset', 'password reset'), ('activation', 'account activation'), ('membership_added', 'added to a party'), ('open_for_answers', 'open for answers'), ('all_answered', 'every party has answered'), ('agenda_proposed', 'agenda item proposed'), ('position_shared', 'position shared'), ('notice_digest', 'digest of notices')], max_length=20),
+            model_name="outboxmessage",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("invitation", "invitation"),
+                    ("update", "update"),
+                    ("cancellation", "cancellation"),
+                    ("no_longer_called", "no longer called to the meeting"),
+                    ("reminder", "reminder"),
+                    ("holds_released", "tentative holds released"),
+                    ("password_reset", "password reset"),
+                    ("activation", "account activation"),
+                    ("membership_added", "added to a party"),
+                    ("open_for_answers", "open for answers"),
+                    ("all_answered", "every party has answered"),
+                    ("agenda_proposed", "agenda item proposed"),
+                    ("position_shared", "position shared"),
+                    ("notice_digest", "digest of notices"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -265,8 +265,10 @@ def withdraw_slot(*, slot, by, party):
 
 
 @transaction.atomic
-def answer_slots(*, meeting, party, by, answers):
+def answer_slots(*, meeting, party, by, answers, actor_name=None):
     """Record ``party``'s answers: a dict of slot id -> (value, comment).
+
+    ``by`` is None for a guest answering for the party; ``actor_name`` then names them in the log.
 
     Unchanged answers are skipped; a replaced answer keeps its old value in the
     event log. Answering a withdrawn or unknown slot is refused.
@@ -286,12 +288,12 @@ def answer_slots(*, meeting, party, by, answers):
             continue
         changes.append((slots[slot_id], value, comment, previous))
     if changes:
-        _record_answers(meeting=meeting, party=party, by=by, changes=changes)
+        _record_answers(meeting=meeting, party=party, by=by, changes=changes, actor_name=actor_name)
         notices.check_all_answered(meeting)
     return len(changes)
 
 
-def _record_answers(*, meeting, party, by, changes):
+def _record_answers(*, meeting, party, by, changes, actor_name=None):
     """Write the party's current answers and an event for each, in two queries however many they are.
 
     ``changes`` holds (slot, value, comment, the Answer it replaces or None);
@@ -311,6 +313,7 @@ def _record_answers(*, meeting, party, by, changes):
             event_row(
                 meeting=meeting,
                 by=by,
+                actor_name=actor_name,
                 party=party,
                 action=Event.Action.ANSWER_CHANGED if previous else Event.Action.ANSWER_GIVEN,
                 subject=describe_slot(slot),

@@ -416,7 +416,11 @@ def _get_document(request, meeting, document_pk):
 def document_download(request, pk, document_pk):
     """The file, only as an attachment under a safe name, and never sniffed into something a browser would run."""
     meeting, _access = get_meeting_for_user(request, pk)
-    document = _get_document(request, meeting, document_pk)
+    return file_download(_get_document(request, meeting, document_pk))
+
+
+def file_download(document):
+    """A document's file as it is served to anyone allowed it (members, and guests: views/guests.py)."""
     response = FileResponse(document.file.open("rb"), content_type=documents.served_type(document.content_type))
     response["Content-Disposition"] = documents.attachment_disposition(
         documents.download_name(document.original_name, document.content_type)

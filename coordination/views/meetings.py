@@ -98,6 +98,9 @@ def meeting_detail(request, pk):
         "attendees": meeting.attendees.all(),
         "agenda": build_agenda(meeting, request.user),
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
+        "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
+        # Through the meeting's own manager, so each guest's meeting is this one, slots prefetched (Guest.valid_until).
+        "guests": meeting.guests.filter(party__in=rules.guest_list_party_ids(access)).select_related("party"),
     }
     if rules.can_see_calendar_replies(access):
         context["counters"], context["refused_replies"] = replies.for_conveners(meeting)
@@ -192,18 +195,26 @@ def withdraw_slot(request, pk, slot_pk):
 @refuse_rule_errors
 def answer(request, pk, party_pk):
     meeting, access = get_meeting_for_user(request, pk)
+    return answer_page(request, access, party_pk, by=request.user, back_url=meeting_url(meeting))
+
+
+def answer_page(request, access, party_pk, *, by, back_url, actor_name=None, template="coordination/answer_form.html"):
+    """The answer form of a party, for its members and for its guest allowed to answer (views/guests.py)."""
     require(rules.can_answer_for(access, party_pk))
-    party = access.parties[party_pk]
+    meeting, party = access.meeting, access.parties[party_pk]
     current = {a.slot_id: a for a in Answer.objects.filter(slot__meeting=meeting, party=party)}
     form = AnswerForm(request.POST or None, meeting=meeting, current=current, party=party)
     if form.is_valid():
-        changed = meetings.answer_slots(meeting=meeting, party=party, by=request.user, answers=form.answers)
+        changed = meetings.answer_slots(
+            meeting=meeting, party=party, by=by, answers=form.answers, actor_name=actor_name
+        )
         message = ngettext(
             "Answers for %(party)s saved: %(count)d change.", "Answers for %(party)s saved: %(count)d changes.", changed
         )
         messages.success(request, message % {"party": party.short_name, "count": changed})
-        return redirect(meeting_url(meeting))
-    return render(request, "coordination/answer_form.html", {"meeting": meeting, "party": party, "form": form})
+        return redirect(back_url)
+    context = {"meeting": meeting, "party": party, "form": form, "back_url": back_url}
+    return render(request, template, context)
 
 
 @login_required
@@ -465,8 +476,13 @@ def holds_ics(request, pk):
 @login_required
 def meeting_ics(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
+    return calendar_entry_download(access)
+
+
+def calendar_entry_download(access):
+    """ "Add to my calendar", for members and guests: a plain entry (PUBLISH, nobody listed), never an invitation."""
     require(rules.can_download_ics(access))
-    # "Add to my calendar": a plain entry (PUBLISH, nobody listed), never an invitation to answer.
+    meeting = access.meeting
     body = ics.build_calendar(
         [ics.build_published_event(invites.calendar_entry(meeting), now=timezone.now())], method=ics.PUBLISH
     )
