@@ -3,6 +3,7 @@
 import pytest
 
 from .browser import axe_violations
+from .e2e_steps import at_provider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -13,9 +14,7 @@ def through_provider(page, live_server, provider, sub):
     """From the login page to the provider, where the person with ``sub`` logs in, and back to the app."""
     page.goto(f"{live_server.url}/login/")
     page.click("text=Logga in med Polisen")
-    page.wait_for_url(f"{provider.issuer}/oauth2/authorize**")
-    page.fill("input[name=sub]", sub)
-    page.click("button:has-text('Authorize')")
+    at_provider(page, provider, sub)
 
 
 def test_a_user_logs_in_through_the_local_openid_provider_and_out_again(
