@@ -9,11 +9,14 @@ October happens twice). Neither is ever guessed.
 import datetime
 import functools
 import zoneinfo
+from typing import NamedTuple
 
 import holidays
 from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
+ONE_DAY = datetime.timedelta(days=1)
 
 # Which of the two 02:30s the user meant in the autumn's repeated hour.
 SUMMER_TIME = "summer"  # the first one, CEST, UTC+2 (fold=0)
@@ -72,3 +75,50 @@ def _swedish_holidays(year, language):
 def holiday_name(date):
     """The Swedish holiday or eve on this date, in the active language, or None."""
     return _swedish_holidays(date.year, translation.get_language() or "sv").get(date)
+
+
+class DayFlag(NamedTuple):
+    """Something about a day that makes a meeting on it unlikely: what kind, and its name to show."""
+
+    kind: str  # WEEKEND, HOLIDAY, EVE or BRIDGE_DAY
+    name: str
+
+
+WEEKEND = "weekend"
+HOLIDAY = "holiday"
+EVE = "eve"
+BRIDGE_DAY = "bridge_day"
+
+# The eves offices keep (half) free that the holidays package does not list: the day before these holidays.
+_EVE_BEFORE = {
+    "Trettondedag jul": gettext_lazy("Twelfth Night"),
+    "Påskdagen": gettext_lazy("Holy Saturday"),
+    "Pingstdagen": gettext_lazy("Whitsun Eve"),
+}
+# The package's own eves (category de_facto), named in Swedish whatever the language.
+_PACKAGE_EVES = {"Midsommarafton", "Julafton", "Nyårsafton"}
+
+
+def _is_day_off(date):
+    return date.weekday() >= 5 or _swedish_holidays(date.year, "sv").get(date) not in (None, *_PACKAGE_EVES)
+
+
+def day_flags(date):
+    """Why a meeting on this date may be hard to hold: weekend, holiday, eve, klämdag; [] for an ordinary day.
+
+    A klämdag is a weekday squeezed between two days off (a Friday after Ascension, say), which many take off.
+    """
+    swedish = _swedish_holidays(date.year, "sv").get(date)
+    flags = []
+    if date.weekday() >= 5:
+        flags.append(DayFlag(WEEKEND, gettext("Weekend")))
+    if swedish in _PACKAGE_EVES:
+        flags.append(DayFlag(EVE, holiday_name(date)))
+    elif swedish:
+        flags.append(DayFlag(HOLIDAY, holiday_name(date)))
+    tomorrow = _swedish_holidays((date + ONE_DAY).year, "sv").get(date + ONE_DAY)
+    if tomorrow in _EVE_BEFORE:
+        flags.append(DayFlag(EVE, str(_EVE_BEFORE[tomorrow])))
+    if not flags and _is_day_off(date - ONE_DAY) and _is_day_off(date + ONE_DAY):
+        flags.append(DayFlag(BRIDGE_DAY, gettext("Bridge day (klämdag)")))
+    return flags

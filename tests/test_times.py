@@ -88,3 +88,30 @@ def test_the_clock_changes_the_tests_use_are_sundays_ahead_where_the_offset_real
         assert day.weekday() == 6 and day > timezone.localdate()
         offsets = [stockholm_datetime(day, datetime.time(hour, 0)).utcoffset() for hour in (0, 4)]
         assert offsets == [datetime.timedelta(hours=before), datetime.timedelta(hours=after)]
+
+
+@pytest.mark.parametrize(
+    "date, flags",
+    [
+        (datetime.date(2027, 1, 5), [("eve", "Trettondagsafton")]),
+        (datetime.date(2027, 3, 27), [("weekend", "Helg"), ("eve", "Påskafton")]),
+        (datetime.date(2027, 5, 15), [("weekend", "Helg"), ("eve", "Pingstafton")]),
+        (datetime.date(2027, 6, 25), [("eve", "Midsommarafton")]),
+        (datetime.date(2027, 12, 24), [("eve", "Julafton")]),
+        (datetime.date(2027, 12, 31), [("eve", "Nyårsafton")]),
+        (datetime.date(2027, 6, 6), [("weekend", "Helg"), ("holiday", "Nationaldagen")]),
+        (datetime.date(2027, 5, 7), [("bridge_day", "Klämdag")]),  # the Friday after Ascension
+        (datetime.date(2029, 4, 30), [("bridge_day", "Klämdag")]),  # the Monday before 1 May on a Tuesday
+        (datetime.date(2027, 2, 9), []),
+        (datetime.date(2027, 2, 7), [("weekend", "Helg")]),
+    ],
+)
+def test_a_day_a_meeting_is_hard_to_hold_on_is_flagged_with_why(date, flags):
+    with translation.override("sv"):
+        assert [(flag.kind, flag.name) for flag in times.day_flags(date)] == flags
+
+
+def test_a_day_flag_is_named_in_english_for_english_users():
+    with translation.override("en"):
+        assert [flag.name for flag in times.day_flags(datetime.date(2027, 1, 5))] == ["Twelfth Night"]
+        assert [flag.name for flag in times.day_flags(datetime.date(2027, 5, 7))] == ["Bridge day (klämdag)"]
