@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from coordination.models import AgendaItem, Event, Invitation, Meeting
 from coordination.overview import agenda_clock
 from coordination.pdf import BASE_URL, StaticFilesOnly
-from coordination.services import meetings
+from coordination.services import agenda, meetings
 from coordination.times import STOCKHOLM
 
 from .agenda_support import add_item
@@ -230,3 +230,21 @@ def test_saving_the_same_number_again_writes_nothing(meeting, polisen, polis_sec
     assert meetings.set_registration_number(meeting=meeting, party=polisen, by=polis_secretary, number="A1")
     assert not meetings.set_registration_number(meeting=meeting, party=polisen, by=polis_secretary, number=" A1 ")
     assert Event.objects.filter(action=Event.Action.REGISTRATION_NUMBER_SET).count() == 1
+
+
+def test_a_long_first_item_starts_on_the_first_page_and_every_page_is_numbered(
+    client, kallelse_meeting, polisen, polis_member
+):
+    """An item longer than what is left of the first page breaks across pages rather than leave it half empty."""
+    item = kallelse_meeting.agenda_items.get(title="Stöd från NOA")
+    text = "\n\n".join(f"Stycke {n}: " + "Polisen behöver stöd från NOA i Gottsunda. " * 12 for n in range(1, 25))
+    position = agenda.save_position(item=item, party=polisen, by=polis_member, text=text, base_version=0)
+    agenda.set_position_shared(position=position, by=polis_member, shared=True)
+    client.force_login(polis_member)
+
+    reader = pdf_of(client, kallelse_meeting)
+
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(pages) > 1
+    assert "10.00–10.20 Stöd från NOA" in pages[0] and "Stycke 1:" in pages[0]
+    assert [page.endswith(f"{number} / {len(pages)}") for number, page in enumerate(pages, 1)] == [True] * len(pages)
