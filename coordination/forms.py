@@ -27,6 +27,7 @@ from .models import (
     default_contact,
     person_name,
 )
+from .services.meetings import DETAIL_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -130,17 +131,7 @@ class MeetingForm(PlainTextForm, forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = [
-            "title",
-            "purpose",
-            "location",
-            "video_link",
-            "duration_minutes",
-            "answer_deadline",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = list(DETAIL_FIELDS)
         widgets = {"answer_deadline": DateInput(), "purpose": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"contact_name": _("Named on the kallelse for questions about the meeting.")}
 
