@@ -18,13 +18,16 @@ from .models import (
     Answer,
     Attendee,
     Guest,
+    Invitation,
     Meeting,
     Membership,
     NoticePreferences,
     OutboxMessage,
     Party,
+    default_contact,
     person_name,
 )
+from .services.meetings import DETAIL_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -128,8 +131,9 @@ class MeetingForm(PlainTextForm, forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline"]
+        fields = list(DETAIL_FIELDS)
         widgets = {"answer_deadline": DateInput(), "purpose": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"contact_name": _("Named on the kallelse for questions about the meeting.")}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,6 +150,8 @@ class MeetingForm(PlainTextForm, forms.ModelForm):
             ]
         else:
             self.initial.setdefault("convening", list(self.coordinator_party_ids()))
+            for name, value in default_contact(user).items():
+                self.initial.setdefault(name, value)
 
     def meeting_arguments(self):
         """The cleaned form as services.save_meeting takes it."""
@@ -573,6 +579,15 @@ class GuestCodeForm(OneTimeCodeForm):
         code.label = _("Code from the e-mail")
         code.help_text = _("Six digits, in the e-mail we have just sent you. The code works once.")
         code.error_messages["invalid"] = _("Enter the six digits from the e-mail.")
+
+
+class RegistrationNumberForm(PlainTextForm, forms.ModelForm):
+    """A party's own diarienummer for the meeting; empty takes it away."""
+
+    class Meta:
+        model = Invitation
+        fields = ["registration_number"]
+        help_texts = {"registration_number": _("Your party's reference for the meeting in its diarium.")}
 
 
 class GuestForm(PlainTextForm, forms.ModelForm):

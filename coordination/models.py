@@ -72,6 +72,11 @@ def person_name(user):
     return (user.get_full_name() or user.get_username())[:NAME_LENGTH]
 
 
+def default_contact(user):
+    """The kallelse's contact person until the conveners name another: the meeting's creator."""
+    return {"contact_name": person_name(user), "contact_email": user.email}
+
+
 def own_party_ids(user):
     """The ids of the user's parties, as a subquery; nothing for an anonymous visitor."""
     if not user.is_authenticated:
@@ -156,11 +161,19 @@ class MeetingQuerySet(models.QuerySet):
         )
 
     def for_kallelse(self):
-        """The notice of meeting: parties, the confirmed time and attendees; no slots or answers."""
+        """The notice of meeting: parties, the confirmed time and attendees; no slots or answers.
+
+        ``time_confirmed_at``: when its present time was fixed (confirmed, or moved straight to another time),
+        read from the event log, the record of it; the kallelse's date of issue.
+        """
+        fixed = Event.objects.filter(
+            meeting=models.OuterRef("pk"), action__in=[Event.Action.SLOT_CONFIRMED, Event.Action.MEETING_RESCHEDULED]
+        )
         return (
             self.with_parties()
             .select_related("confirmed_slot")
             .prefetch_related(models.Prefetch("attendees", queryset=Attendee.objects.select_related("party")))
+            .annotate(time_confirmed_at=models.Subquery(fixed.order_by("-created_at", "-pk").values("created_at")[:1]))
         )
 
     def for_meeting_page(self):
@@ -198,6 +211,11 @@ class Meeting(models.Model):
     video_link = models.URLField(_("video link"), max_length=500, blank=True)
     duration_minutes = models.PositiveIntegerField(_("planned duration (minutes)"), default=120)
     answer_deadline = models.DateField(_("answer deadline"), null=True, blank=True)
+    # Whom the kallelse names for questions: plain text, as an authority's letter names its contact, who need
+    # not have an account; the meeting form fills in its creator.
+    contact_name = models.CharField(_("contact person"), max_length=NAME_LENGTH, blank=True)
+    contact_email = models.EmailField(_("contact person's e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact person's phone"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     confirmed_slot = models.ForeignKey(
         "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("confirmed time")
@@ -304,6 +322,9 @@ class Invitation(models.Model):
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="invitations")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.INVITED)
     required = models.BooleanField(_("required"), default=True)
+    # The party's own reference for the meeting in its diarium, set by the party itself; shown on the kallelse
+    # and filed with the party's copy of the record.
+    registration_number = models.CharField(_("registration number"), max_length=60, blank=True)
 
     class Meta:
         ordering = ["role", "party__name"]
@@ -497,6 +518,7 @@ class Event(models.Model):
         MAIL_RESENT = "mail_resent", _("corrected an address and sent the mail again")
         GUEST_ADDED = "guest_added", _("added a guest")
         GUEST_REVOKED = "guest_revoked", _("revoked a guest's link")
+        REGISTRATION_NUMBER_SET = "registration_number_set", _("set the party's registration number")
 
     # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
     # in the migration). A deleted account only loses its link; its name stays as text.

@@ -4,6 +4,7 @@ Built in Python from prefetched rows, so a template never queries and the
 number of queries does not grow with slots, parties or answers.
 """
 
+import datetime
 import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -217,6 +218,10 @@ class AgendaEntry:
     documents: list  # the item's own current documents
 
     @property
+    def planned_minutes(self):
+        return self.item.planned_minutes
+
+    @property
     def without_position(self):
         """Short names of the parties with no position the user can see: one line on the page, not a card each."""
         return [party.short_name for party, position, _documents in self.positions if position is None]
@@ -237,8 +242,27 @@ class Agenda:
     def over_time(self):
         return self.planned_minutes > self.duration_minutes
 
+    def clock(self, start):
+        """(entry, start, end) per accepted item, from the meeting's start: see agenda_clock."""
+        return agenda_clock(start, self.accepted)
+
     def entry_for(self, item):
         return next(entry for entry in self.accepted + self.proposed + self.declined if entry.item.pk == item.pk)
+
+
+def agenda_clock(start, items):
+    """(item, start, end) per item, each beginning where the one before ended, ``planned_minutes`` long.
+
+    Counted in UTC: minutes that elapse, so an item across a change to or from summer time ends when it
+    really ends; shown, as every time, in Stockholm's.
+    """
+    times = []
+    begin = start.astimezone(datetime.UTC)
+    for item in items:
+        end = begin + datetime.timedelta(minutes=item.planned_minutes)
+        times.append((item, begin, end))
+        begin = end
+    return times
 
 
 def build_agenda(meeting, user, *, shared_only=False):

@@ -289,6 +289,18 @@ def log_export_party_ids(access):
     return sorted(party_id for party_id in access.roles if can_export_log_for(access, party_id))
 
 
+def can_set_registration_number_for(access, party_id):
+    """A party's coordinators and secretaries enter its own diarienummer for the meeting; no party another's.
+
+    At any stage: a meeting is often registered when it is called, and a held or cancelled one still is.
+    """
+    return party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY)
+
+
+def registration_number_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_set_registration_number_for(access, party_id))
+
+
 def can_hold_times(access):
     """While the parties answer, anyone in them may block the proposed times in their own calendar."""
     return bool(access.roles) and access.meeting.status == Status.POLLING

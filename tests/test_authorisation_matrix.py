@@ -327,6 +327,16 @@ MATRIX = {
     "kallelse": Row(
         "scheduled", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
     ),
+    # The PDF of the kallelse: for whoever sees the kallelse, a download only (GET).
+    "kallelse_pdf": Row(
+        "scheduled", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 405, 405, 405, 405, 405, 405, 405)
+    ),
+    # Each party sets its own diarienummer: the police's coordinators and secretaries, no other party's people.
+    "registration_number": Row(
+        "registration number",
+        get=(LOGIN, 404, 403, 403, 200, 200, 403, 403),
+        post=(LOGIN, 404, 403, 403, DONE, DONE, 403, 403),
+    ),
     "agenda_item_create": Row(
         "scheduled", get=(LOGIN, 404, 200, 200, 200, 403, 200, 403), post=(LOGIN, 404, DONE, DONE, DONE, 403, DONE, 403)
     ),
@@ -471,6 +481,7 @@ TARGETS = {
         },
     ),
     "attendees": ("polling", {"party_pk": lambda w, t: w.police}),
+    "registration number": ("scheduled", {"party_pk": lambda w, t: w.police}),
     "police": (None, {"party_pk": lambda w, t: w.police}),
     "police member's membership": (None, {"membership_pk": lambda w, t: w.users["member"].memberships.get()}),
     "member's activation link": (
@@ -807,6 +818,7 @@ def action_data(name, world, user):
         "document_create": lambda: {"file": upload()},
         "position_document_create": lambda: {"file": upload()},
         "document_replace": lambda: {"file": upload()},
+        "registration_number": lambda: {"registration_number": "Smyg-2026/1"},
         "guest_add": lambda: {"name": "Smyggäst", "email": "smyg@gast.example", "may_answer": "on"},
         "guest_code": lambda: {"code": "123456"},
         "guest_answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
@@ -1516,6 +1528,26 @@ MASS_ASSIGNMENT = [
             "revoked_at": None,
             "failed_codes": 0,
             "may_answer": True,
+        },
+    ),
+    # A party's diarienummer lands on its own invitation in this meeting, and changes nothing else of it.
+    Extra(
+        "registration_number",
+        "coordinator",
+        lambda w: {"party": w.parties["kommun"].pk, "meeting": w.meeting("polling").pk, "role": "convening"},
+        lambda w: {
+            "numbers": set(
+                Invitation.objects.exclude(registration_number="").values_list(
+                    "meeting_id", "party_id", "registration_number"
+                )
+            ),
+            "police": Invitation.objects.values_list("role", "required").get(
+                meeting=w.meeting("scheduled"), party=w.police
+            ),
+        },
+        lambda w: {
+            "numbers": {(w.meeting("scheduled").pk, w.police.pk, "Smyg-2026/1")},
+            "police": (Invitation.Role.INVITED, True),
         },
     ),
     # A guest answers for their own party only, and is never recorded as anyone's account.

@@ -249,6 +249,9 @@ def meeting_form(data, convening, invited):
         "video_link": "",
         "duration_minutes": "120",
         "answer_deadline": "",
+        "contact_name": "Samordnare, kommunledningskontoret",
+        "contact_email": "samordnare@uppsala.example",
+        "contact_phone": "018-727 00 00",
         "convening": [str(convening.pk)],
         "required_parties": [str(invited.pk)],
         "optional_parties": [],
@@ -262,6 +265,9 @@ def meeting_form(data, convening, invited):
         ),
         "duration_minutes": hostile_number(),
         "answer_deadline": hostile_date(),
+        "contact_name": hostile_text(),
+        "contact_email": hostile_email(),
+        "contact_phone": hostile_text(),
         "convening": party_lists([convening, invited]),
         "required_parties": party_lists([convening, invited]),
         "optional_parties": party_lists([convening, invited]),
@@ -638,6 +644,14 @@ def test_adding_a_guest_survives_any_input(client, meeting, polisen, polis_coord
     with rolled_back():
         response = post(client, reverse("guest_add", args=[meeting.pk, polisen.pk]), mostly_valid(data, valid, hostile))
         assert_handled(client, response)
+
+
+@given(number=hostile_text())
+def test_setting_a_registration_number_survives_any_input(client, meeting, polisen, polis_secretary, number):
+    client.force_login(polis_secretary)
+    url = reverse("registration_number", args=[meeting.pk, polisen.pk])
+    with rolled_back():
+        assert_handled(client, post(client, url, {"registration_number": number}))
 
 
 @given(token=hostile_text())

@@ -49,6 +49,7 @@ SHOWING = {
     "meeting_ics",
     "holds_ics",
     "kallelse",
+    "kallelse_pdf",
     "agenda_item_detail",
     "position_versions",
     "document_download",
@@ -290,6 +291,11 @@ SUCCESSFUL_POSTS = {
         f("kommun_coordinator"),
         url("resend_mail", f("meeting").pk, given_up_mail(f).pk),
         {"email": "rikspolischef@polisen.example"},
+    ),
+    "registration_number": lambda f: (
+        f("polis_secretary"),
+        url("registration_number", f("meeting").pk, f("polisen").pk),
+        {"registration_number": "A123.456/2026"},
     ),
     "attendee_create": lambda f: (
         f("polis_coordinator"),

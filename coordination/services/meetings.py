@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from .. import rules
 from ..formatting import describe_slot
-from ..models import Answer, Event, Invitation, Meeting, OutboxMessage, Slot
+from ..models import Answer, Event, Invitation, Meeting, OutboxMessage, Slot, default_contact
 from . import attendance, holds, invites, notices
 from .base import RuleError, created_by_form, event_row, locked_meeting, log_event
 
@@ -37,7 +37,17 @@ MAX_SLOTS = 200
 
 # Fields of a meeting that calendars show: changing one of them is sent out.
 CALENDAR_FIELDS = ("title", "purpose", "location", "video_link")
-DETAIL_FIELDS = ("title", "purpose", "location", "video_link", "duration_minutes", "answer_deadline")
+DETAIL_FIELDS = (
+    "title",
+    "purpose",
+    "location",
+    "video_link",
+    "duration_minutes",
+    "answer_deadline",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
 
 
 def _slot_json(slot):
@@ -70,13 +80,15 @@ def save_meeting(
         created = created_by_form(Meeting, form_token)
         if created is not None:
             return created
-        meeting = Meeting.objects.create(created_by=by, form_token=form_token, **details)
+        meeting = Meeting.objects.create(created_by=by, form_token=form_token, **{**default_contact(by), **details})
         log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_CREATED, subject=meeting.title)
     else:
         meeting = locked_meeting(meeting)
         if base_version and base_version != meeting.edit_version:
             raise MeetingChanged(meeting)
         before = {name: getattr(meeting, name) for name in DETAIL_FIELDS}
+        # A detail not given stays as it is.
+        details = {**before, **details}
         changed = [name for name in DETAIL_FIELDS if before[name] != details[name]]
         if changed:
             for name in changed:
@@ -468,3 +480,26 @@ def mark_held(*, meeting, by, party):
     meeting.save(update_fields=["status", "updated_at"])
     log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_HELD, subject=meeting.title)
     return meeting
+
+
+@transaction.atomic
+def set_registration_number(*, meeting, party, by, number):
+    """Keep ``party``'s own diarienummer for the meeting; returns True if it changed (then one event)."""
+    locked_meeting(meeting)
+    invitation = Invitation.objects.select_for_update().get(meeting=meeting, party=party)
+    number = number.strip()
+    if invitation.registration_number == number:
+        return False
+    before = invitation.registration_number
+    invitation.registration_number = number
+    invitation.save(update_fields=["registration_number"])
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.REGISTRATION_NUMBER_SET,
+        subject=party.name,
+        before={"registration_number": before},
+        after={"registration_number": number},
+    )
+    return True

@@ -25,6 +25,7 @@ register.filter("slot_label", formatting.slot_label)
 register.filter("log_time", formatting.log_time)
 register.filter("iso_week", formatting.iso_week)
 register.filter("holiday", formatting.stockholm_holiday)
+register.filter("stockholm_day", formatting.stockholm_day)
 
 
 @register.filter

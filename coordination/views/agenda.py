@@ -2,14 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from .. import documents, rules
+from .. import documents, pdf, rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import AgendaItem, Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
@@ -429,14 +430,31 @@ def file_download(document):
     return response
 
 
-@login_required
-def kallelse(request, pk):
+def kallelse_context(request, pk):
     """The notice of meeting people print and bring: only what every party sees."""
     meeting, _access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
-    context = {
+    agenda = build_agenda(meeting, request.user, shared_only=True)
+    start = meeting.confirmed_slot.start if meeting.has_confirmed_time else None
+    return {
         "meeting": meeting,
         "invitations": ordered_invitations(meeting),
-        "agenda": build_agenda(meeting, request.user, shared_only=True),
+        "agenda": agenda,
+        "clock": agenda.clock(start) if start else [(entry, None, None) for entry in agenda.accepted],
         "attendees": meeting.attendees.all(),
     }
-    return render(request, "coordination/kallelse.html", context)
+
+
+@login_required
+def kallelse(request, pk):
+    return render(request, "coordination/kallelse.html", kallelse_context(request, pk))
+
+
+@login_required
+@require_safe
+def kallelse_pdf(request, pk):
+    """The same kallelse as a PDF file, for whoever may see the page, to send or file as it is."""
+    context = kallelse_context(request, pk)
+    html = render_to_string("coordination/kallelse.html", {**context, "as_pdf": True}, request=request)
+    response = HttpResponse(pdf.render_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="kallelse-{context["meeting"].pk}.pdf"'
+    return response

@@ -20,6 +20,7 @@ from ..forms import (
     ConfirmForm,
     CorrectAddressForm,
     MeetingForm,
+    RegistrationNumberForm,
     RescheduleForm,
     SlotFormSet,
     one_slot_data,
@@ -99,6 +100,7 @@ def meeting_detail(request, pk):
         "agenda": build_agenda(meeting, request.user),
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
         "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
+        "registration_party_ids": rules.registration_number_party_ids(access),
         # Through the meeting's own manager, so each guest's meeting is this one, slots prefetched (Guest.valid_until).
         "guests": meeting.guests.filter(party__in=rules.guest_list_party_ids(access)).select_related("party"),
     }
@@ -329,6 +331,29 @@ def remind(request, pk):
 def mark_held(request, pk):
     return _convener_step(
         request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
+    )
+
+
+@login_required
+@refuse_rule_errors
+def registration_number(request, pk, party_pk):
+    """A party's own diarienummer for the meeting, set by its coordinators or secretaries."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_set_registration_number_for(access, party_pk))
+    party = access.parties[party_pk]
+    invitation = next(inv for inv in meeting.invitations.all() if inv.party_id == party_pk)
+    form = RegistrationNumberForm(request.POST or None, instance=invitation)
+    if form.is_valid():
+        number = form.cleaned_data["registration_number"]
+        meetings.set_registration_number(meeting=meeting, party=party, by=request.user, number=number)
+        messages.success(request, _("The registration number of %(party)s was saved.") % {"party": party.short_name})
+        return redirect(meeting_url(meeting) + "#registration-numbers")
+    return form_page(
+        request,
+        meeting,
+        form,
+        heading=_("Registration number of %(party)s") % {"party": party.short_name},
+        button=_("Save"),
     )
 
 
