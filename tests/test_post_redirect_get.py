@@ -80,7 +80,7 @@ def url(name, *args):
 def item_of(f, *, accepted=False):
     meeting = f("meeting")
     convener = (f("kommun_coordinator"), f("kommun")) if accepted else None
-    return add_item(meeting, f("kommun"), f("kommun_coordinator"), "Lokalt poliskontor", accept_by=convener)
+    return add_item(meeting, f("polisen"), f("polis_coordinator"), "Lokalt poliskontor", accept_by=convener)
 
 
 def position_of(f, *, shared=False):
