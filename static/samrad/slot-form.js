@@ -92,7 +92,7 @@
     field(row, "start_time").value = start.value;
     field(row, "end_time").value = document.getElementById("same-time-end").value;
     showRepeatedHour(row);
-    status.textContent = sameTime.dataset.added.replace("%s", row.querySelector("legend").textContent);
+    status.textContent = sameTime.dataset.added.replace("__row__", row.querySelector("legend").textContent);
     date.value = "";
     date.focus();
   }
