@@ -326,3 +326,22 @@ def test_the_summer_time_question_is_asked_only_after_a_time_in_the_repeated_hou
 
     page = response.content.decode()
     assert page.count('class="repeated-hour">') == 1 and page.count('class="repeated-hour" hidden') == 2
+
+
+def test_a_slot_shows_its_day_flags_wherever_it_is_shown(client, meeting, kommun, kommun_coordinator, polisen):
+    bridge_day = stockholm_datetime(datetime.date(2027, 5, 7), datetime.time(10))
+    [slot] = meetings.propose_slots(
+        meeting=meeting,
+        party=kommun,
+        by=kommun_coordinator,
+        times=[(bridge_day, bridge_day + datetime.timedelta(hours=1))],
+    )
+    client.force_login(kommun_coordinator)
+    pages = [
+        reverse("meeting_detail", args=[meeting.pk]),
+        reverse("answer", args=[meeting.pk, kommun.pk]),
+        reverse("confirm", args=[meeting.pk, slot.pk]),
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert '<span class="badge badge-holiday badge-bridge_day">Bridge day (klämdag)</span>' in page, url
