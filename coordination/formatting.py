@@ -14,7 +14,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .times import holiday_name, to_stockholm
+from .times import day_flags, to_stockholm
 
 
 def format_time(moment):
@@ -77,9 +77,9 @@ def iso_week(moment):
     return _("wk %(week)s") % {"week": to_stockholm(moment).isocalendar().week}
 
 
-def stockholm_holiday(moment):
-    """The Swedish holiday or eve on the Stockholm day of an aware moment, in the active language, or None."""
-    return holiday_name(to_stockholm(moment).date())
+def stockholm_day_flags(moment):
+    """What makes the Stockholm day of an aware moment hard to meet on (times.day_flags), in the active language."""
+    return day_flags(to_stockholm(moment).date())
 
 
 def utc_offset(moment):

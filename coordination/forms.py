@@ -7,12 +7,13 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import documents, mail, sso, times
-from .formatting import format_date, format_time, slot_label
+from .formatting import format_date, format_time, plain_date, slot_label
 from .models import (
     AgendaItem,
     Answer,
@@ -71,13 +72,34 @@ def has_control_characters(text, *, multiline):
     return any((unicodedata.category(char) == "Cc" and char not in allowed) or char in BIDI_CONTROLS for char in text)
 
 
+# What a select offers before anything is chosen: a word, not Django's "---------", which a screen reader spells out.
+EMPTY_CHOICE = _("Choose …")
+_DASHES = BLANK_CHOICE_DASH[0][1]
+
+
+def name_empty_choices(fields):
+    """Every select's empty choice says "Choose …" where Django would show dashes; a chosen word is kept."""
+    for field in fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == _DASHES:
+                field.empty_label = EMPTY_CHOICE
+        elif isinstance(field, forms.ChoiceField):
+            choices = list(field.choices)
+            if any(label == _DASHES for _value, label in choices):
+                field.choices = [(value, EMPTY_CHOICE if label == _DASHES else label) for value, label in choices]
+
+
 class PlainTextForm(forms.BaseForm):
     """The base of every form of the app: what people type is text, not terminal or bidi control codes.
 
     Such characters are invisible in the page but break mail headers and
     calendar files, and can make one text read as another, so they are
-    refused with a message that says what to do.
+    refused with a message that says what to do. Its selects start with a word (name_empty_choices).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_empty_choices(self.fields)
 
     def clean(self):
         cleaned = super().clean()
@@ -219,7 +241,7 @@ class SlotForm(PlainTextForm, forms.Form):
     repeated_hour = forms.ChoiceField(
         label=_("If the time falls in the hour that repeats when summer time ends"),
         choices=[
-            ("", _("Not applicable")),
+            ("", EMPTY_CHOICE),
             (times.SUMMER_TIME, _("The first time (summer time, UTC+2)")),
             (times.STANDARD_TIME, _("The second time (standard time, UTC+1)")),
         ],
@@ -229,6 +251,30 @@ class SlotForm(PlainTextForm, forms.Form):
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.meeting = meeting
+        # Filled by clean() for a valid time: what may make it hard to meet then (see warnings_for).
+        self.flags, self.warnings = [], []
+
+    @property
+    def repeated_hour_asked(self):
+        """Whether the page asks which of the two times is meant: after it was needed or chosen, not on every row."""
+        return bool(self["repeated_hour"].errors or self["repeated_hour"].value())
+
+    def _note_warnings(self, start):
+        day = start.date()
+        self.flags = times.day_flags(day)
+        if self.flags:
+            self.warnings.append(
+                _("%(date)s: %(flags)s. Many people are away then.")
+                % {"date": format_date(start), "flags": ", ".join(flag.name for flag in self.flags)}
+            )
+        deadline = self.meeting.answer_deadline
+        if deadline and day <= deadline:
+            self.warnings.append(
+                _(
+                    "The time is on or before the answer deadline, %(deadline)s: the parties may not have answered by then."
+                )
+                % {"deadline": plain_date(deadline)}
+            )
 
     @staticmethod
     def _describe(date, time):
@@ -289,6 +335,7 @@ class SlotForm(PlainTextForm, forms.Form):
             self.add_error("start_time", _("This time has already been proposed."))
         else:
             cleaned["start"], cleaned["end"] = start, end
+            self._note_warnings(start)
         return cleaned
 
 
@@ -311,10 +358,23 @@ class BaseSlotFormSet(forms.BaseFormSet):
     def times(self):
         return [(f.cleaned_data["start"], f.cleaned_data["end"]) for f in self.forms if f.cleaned_data.get("start")]
 
+    # The second submit button's name, shown with the warnings: the times are saved as they are.
+    SAVE_ANYWAY = "save_anyway"
 
-# absolute_max: Django would otherwise build up to 1,010 forms for a tampered TOTAL_FORMS, seconds of work each time.
+    @property
+    def has_warnings(self):
+        return any(form.warnings for form in self.forms)
+
+    def ready_to_save(self):
+        """Valid, and either without warnings or saved anyway: a warning asks once, it never refuses."""
+        return self.is_valid() and (not self.has_warnings or bool(self.data.get(self.SAVE_ANYWAY)))
+
+
+# Six rows without script, so that a week's worth of times goes in one submit; the page's script adds rows up to
+# the maximum. absolute_max: Django would otherwise build up to 1,010 forms for a tampered TOTAL_FORMS, seconds of
+# work each time.
 SlotFormSet = forms.formset_factory(
-    SlotForm, formset=BaseSlotFormSet, extra=3, max_num=10, absolute_max=10, validate_max=True
+    SlotForm, formset=BaseSlotFormSet, extra=6, max_num=10, absolute_max=10, validate_max=True
 )
 
 
@@ -620,7 +680,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         mail.compose(OutboxMessage.Kind.PASSWORD_RESET, recipient, lambda: values).save()
 
 
-class NoticePreferencesForm(forms.ModelForm):
+class NoticePreferencesForm(PlainTextForm, forms.ModelForm):
     """How the user gets each kind of notice: at once, in the digest, or not at all."""
 
     class Meta:
@@ -659,5 +719,5 @@ class NewPartyForm(PlainTextForm, forms.Form):
     )
 
 
-class RoleForm(forms.Form):
+class RoleForm(PlainTextForm, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

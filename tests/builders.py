@@ -130,13 +130,16 @@ def slot_row(date, start, end="", repeated_hour=""):
     return {"date": date.isoformat(), "start_time": start, "end_time": end, "repeated_hour": repeated_hour}
 
 
-def slot_formset(*rows):
+def slot_formset(*rows, save_anyway=False):
+    """The time form's post; ``save_anyway`` is its second button, which saves times the form warns about."""
     data = {
         "slots-TOTAL_FORMS": str(len(rows)),
         "slots-INITIAL_FORMS": "0",
         "slots-MIN_NUM_FORMS": "0",
         "slots-MAX_NUM_FORMS": "10",
     }
+    if save_anyway:
+        data["save_anyway"] = "1"
     for index, row in enumerate(rows):
         data.update({f"slots-{index}-{key}": value for key, value in row.items()})
     return data

@@ -34,7 +34,7 @@ def convener(kommun_coordinator, kommun):
 
 @pytest.fixture
 def kommun_item(meeting, kommun, kommun_coordinator):
-    """Proposed by the municipality, not yet accepted."""
+    """Proposed by the municipality, a convening party: on the agenda at once."""
     return add_item(meeting, kommun, kommun_coordinator, "Kameror för brottsutredning", minutes=25)
 
 
@@ -69,13 +69,42 @@ def test_a_proposed_item_waits_for_the_convener_and_the_log_says_who_proposed_it
     assert (event.party, event.subject, event.after["planned_minutes"]) == (polisen, polis_item.title, 15)
 
 
-def test_accepting_puts_items_last_in_the_order_they_are_accepted(
-    meeting, kommun_item, polis_item, kommun, kommun_coordinator
+def test_a_convening_party_s_own_item_is_on_the_agenda_at_once_and_logged_so(
+    meeting, polis_item, kommun, kommun_item, lansstyrelsen, lansstyrelsen_secretary
 ):
-    agenda.accept_agenda_item(item=polis_item, party=kommun, by=kommun_coordinator)
-    agenda.accept_agenda_item(item=kommun_item, party=kommun, by=kommun_coordinator)
+    # The county board convenes too: an item its secretary proposes needs nobody's acceptance either.
+    board_item = add_item(meeting, lansstyrelsen, lansstyrelsen_secretary, "Förebyggande arbete")
 
-    assert accepted_titles(meeting) == [polis_item.title, kommun_item.title]
+    assert accepted_titles(meeting) == [kommun_item.title, board_item.title]
+    assert (kommun_item.status, kommun_item.order, polis_item.status) == ("accepted", 1, "proposed")
+    accepted = events(meeting, Event.Action.AGENDA_ITEM_ACCEPTED)
+    assert [(e.party, e.subject, e.after) for e in accepted] == [
+        (kommun, kommun_item.title, {"status": "accepted", "order": 1}),
+        (lansstyrelsen, board_item.title, {"status": "accepted", "order": 2}),
+    ]
+
+
+def test_the_convener_proposing_through_the_page_lands_on_the_meeting_s_agenda(client, meeting, kommun_coordinator):
+    client.force_login(kommun_coordinator)
+    response = client.post(
+        reverse("agenda_item_create", args=[meeting.pk]),
+        {"title": "Kameror", "description": "", "presenting_party": "", "planned_minutes": "20"},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(reverse("meeting_detail", args=[meeting.pk]) + "#agenda", 302)]
+    assert "The agenda item was added to the agenda." in response.content.decode()
+    assert AgendaItem.objects.get(title="Kameror").is_accepted
+
+
+def test_accepting_puts_items_last_in_the_order_they_are_accepted(
+    meeting, polis_item, polisen, polis_coordinator, kommun, kommun_coordinator
+):
+    later = add_item(meeting, polisen, polis_coordinator, "Kameror för brottsutredning")
+    agenda.accept_agenda_item(item=later, party=kommun, by=kommun_coordinator)
+    agenda.accept_agenda_item(item=polis_item, party=kommun, by=kommun_coordinator)
+
+    assert accepted_titles(meeting) == [later.title, polis_item.title]
     assert list(meeting.agenda_items.order_by("order").values_list("order", flat=True)) == [1, 2]
 
 
@@ -141,9 +170,9 @@ def test_moving_an_item_swaps_it_with_its_neighbour(
         assert [(e.before, e.after) for e in logged] == [({"order": ["A", "B", "C"]}, {"order": order})]
 
 
-def test_only_an_accepted_item_can_be_moved(kommun_item, kommun, kommun_coordinator):
+def test_only_an_accepted_item_can_be_moved(polis_item, kommun, kommun_coordinator):
     with pytest.raises(RuleError):
-        agenda.move_agenda_item(item=kommun_item, party=kommun, by=kommun_coordinator, step=1)
+        agenda.move_agenda_item(item=polis_item, party=kommun, by=kommun_coordinator, step=1)
 
 
 def test_editing_an_item_logs_only_what_changed(meeting, kommun_item, kommun, kommun_coordinator, polisen):
@@ -327,16 +356,17 @@ def test_a_save_based_on_a_position_that_does_not_exist_is_refused_without_a_cra
 
 
 def test_a_member_proposes_and_the_convener_accepts_through_the_pages(
-    client, meeting, kommun_member, kommun_coordinator
+    client, meeting, polis_member, kommun_coordinator
 ):
-    client.force_login(kommun_member)
+    client.force_login(polis_member)
     response = client.post(
         reverse("agenda_item_create", args=[meeting.pk]),
         {"title": "Trygghet i Gottsunda", "description": "", "presenting_party": "", "planned_minutes": "20"},
     )
     item = AgendaItem.objects.get(title="Trygghet i Gottsunda")
-    assert response.status_code == 302 and response.url == reverse("agenda_item_detail", args=[meeting.pk, item.pk])
-    assert (item.status, item.proposed_by) == ("proposed", kommun_member)
+    # Back on the meeting, at its agenda, where the item now waits.
+    assert response.status_code == 302 and response.url == reverse("meeting_detail", args=[meeting.pk]) + "#agenda"
+    assert (item.status, item.proposed_by) == ("proposed", polis_member)
 
     client.force_login(kommun_coordinator)
     response = client.post(reverse("agenda_item_accept", args=[meeting.pk, item.pk]))

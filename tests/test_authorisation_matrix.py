@@ -57,7 +57,6 @@ from coordination.models import (
     Slot,
 )
 from coordination.services import attendance, feeds, guests, meetings, people
-from coordination.times import to_stockholm
 from coordination.views.guests import GUEST_KEY
 
 from .agenda_support import build_scenario
@@ -70,6 +69,7 @@ from .builders import (
     future_time,
     make_party,
     make_user,
+    next_weekday,
     queued_mail,
     slot_formset,
     slot_row,
@@ -761,7 +761,6 @@ def action_data(name, world, user):
     """POST data that would do the action for someone allowed to."""
     sc, parties, polling = world.things["scheduled"].agenda, world.parties, world.meeting("polling")
     item_form = {"title": "Smygpunkt", "description": "", "presenting_party": "", "planned_minutes": "10"}
-    new_time = to_stockholm(future_time(40, hour=13)[0])
     if name == "meeting_create":
         own = user.memberships.first().party if user and user.memberships.exists() else parties["kommun"]
         other = parties["polisen"] if own != parties["polisen"] else parties["kommun"]
@@ -794,7 +793,7 @@ def action_data(name, world, user):
         "choose_language": lambda: {"language": "en", "next": "/"},
         "notice_preferences": lambda: NOTICES_CHOSEN,
         "meeting_edit": lambda: edit_data(polling, title="Smygändrad titel"),
-        "propose_slots": lambda: slot_formset(slot_row(new_time.date(), "13:00")),
+        "propose_slots": lambda: slot_formset(slot_row(next_weekday(40), "13:00")),
         "confirm": lambda: {"reason": "Vi ses ändå"},
         "answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
         "reschedule": lambda: {"target": "polling", "reason": "Rikspolischefen är förhindrad"},

@@ -68,10 +68,10 @@ def test_a_party_proposes_an_item_and_the_county_board_shares_its_position_with_
     meeting = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen])
     meetings.propose_slots(meeting=meeting, party=kommun, by=kommun_coordinator, times=[future_time(14)])
     meetings.open_polling(meeting=meeting, by=kommun_coordinator, party=kommun)
+    # The convener's own item is on the agenda as soon as it is proposed.
     existing = agenda.propose_agenda_item(
         meeting=meeting, party=kommun, by=kommun_coordinator, title=EXISTING_TITLE, planned_minutes=30
     )
-    agenda.accept_agenda_item(item=existing, party=kommun, by=kommun_coordinator)
     meeting_page = f"/meetings/{meeting.pk}/"
 
     # A member of the police proposes an item, to be presented by the police.
@@ -86,7 +86,7 @@ def test_a_party_proposes_an_item_and_the_county_board_shares_its_position_with_
     police.page.click("main button[type=submit]")
     item = AgendaItem.objects.get(meeting=meeting, title=ITEM_TITLE)
     item_page = f"/meetings/{meeting.pk}/agenda/{item.pk}/"
-    police.page.wait_for_url(f"**{item_page}")
+    police.page.wait_for_url(f"**{meeting_page}#agenda")  # back on the meeting, where the item waits
     police.shot("item-proposed")
     assert item.status == AgendaItem.Status.PROPOSED
     assert (item.proposed_by_party, item.proposed_by) == (polisen, polis_member)

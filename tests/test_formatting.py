@@ -62,11 +62,13 @@ def test_the_week_is_the_stockholm_iso_week():
         assert formatting.iso_week(WINTER) == "wk 49"
 
 
-def test_a_holiday_is_named_for_the_stockholm_day():
+def test_a_day_is_flagged_as_the_stockholm_day():
     # 23:30 UTC on 5 June is national day (6 June) in Stockholm.
     with translation.override("sv"):
-        assert formatting.stockholm_holiday(datetime.datetime(2019, 6, 5, 23, 30, tzinfo=UTC)) == "Nationaldagen"
-        assert formatting.stockholm_holiday(WINTER) is None
+        assert [f.name for f in formatting.stockholm_day_flags(datetime.datetime(2019, 6, 5, 23, 30, tzinfo=UTC))] == [
+            "Nationaldagen"
+        ]
+        assert formatting.stockholm_day_flags(WINTER) == []
 
 
 def test_the_offset_in_mail_follows_summer_time():
@@ -92,11 +94,23 @@ def test_the_machine_readable_forms_are_stockholm_time_in_every_language():
         ("{{ slot|slot_label }}", "tisdag 4 december 2018 kl. 10.00–12.00"),
         ("{{ day|plain_date }}", "4 december 2018"),
         ("{{ nothing|plain_date|default:'–' }}", "–"),
-        ("{{ moment|holiday|default:'' }}", ""),
+        ("{% day_flags moment %}", "\n"),
+        (
+            "{% day_flags christmas_eve %}",
+            '<span class="day-flags"><span class="badge badge-holiday badge-eve">Julafton</span> </span>\n',
+        ),
     ],
 )
 def test_the_template_filters_give_what_the_formatting_functions_give(template, expected):
-    context = Context({"moment": WINTER, "slot": slot(WINTER), "day": datetime.date(2018, 12, 4), "nothing": None})
+    context = Context(
+        {
+            "moment": WINTER,
+            "christmas_eve": datetime.datetime(2018, 12, 24, 10, tzinfo=UTC),
+            "slot": slot(WINTER),
+            "day": datetime.date(2018, 12, 4),
+            "nothing": None,
+        }
+    )
     with translation.override("sv"):
         assert Template("{% load samrad %}" + template).render(context) == expected
 

@@ -82,7 +82,7 @@ def test_a_coordinator_adds_a_guest_who_gets_a_swedish_mail_with_the_link(
     assert (guest.party, guest.may_answer, guest.added_by) == (polisen, False, polis_coordinator)
     message = mail_to("eva@expert.example", Kind.GUEST_LINK)
     assert message.subject == f"Du är inbjuden som gäst: {scheduled_meeting.title}"
-    assert f"{polis_coordinator.get_full_name()} på Polismyndigheten har bjudit in dig" in message.text
+    assert f"{polis_coordinator.get_full_name()} på Polisen har bjudit in dig" in message.text
     assert "Länken gäller till" in message.text
     assert "svara för parten" not in message.text
     # Only the hash of the link is kept.

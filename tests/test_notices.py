@@ -82,7 +82,7 @@ def test_the_opening_mail_says_who_convenes_and_when_to_answer_and_links_to_answ
     link = settings.SITE_URL + reverse("answer", args=[draft_meeting.pk, polisen.pk])
     assert message.subject == "Svara för Polisen: ”Dialog om utökat samarbete” är öppet för svar"
     assert (
-        "som Länsstyrelsen Uppsala län och Uppsala kommun kallar till, är nu öppet för svar från Polismyndigheten"
+        "som Länsstyrelsen Uppsala län och Uppsala kommun kallar till, är nu öppet för svar från Polisen"
         in message.text
     )
     assert f"Svara för Polisen: {link}" in message.text

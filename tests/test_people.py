@@ -225,7 +225,7 @@ def test_inviting_someone_already_in_the_party_is_refused(client, polis_coordina
     client.force_login(polis_coordinator)
     data = {"name": "X", "email": polis_member.email, "role": "member", "title": ""}
     response = client.post(reverse("person_invite", args=[polisen.pk]), data)
-    assert response.status_code == 200 and "finns redan i Polismyndigheten" in response.content.decode()
+    assert response.status_code == 200 and "finns redan i Polisen" in response.content.decode()
 
 
 def test_inviting_another_partys_person_says_so_to_the_inviter(client, polis_coordinator, kommun_member, polisen):
@@ -256,7 +256,7 @@ def test_the_last_coordinator_cannot_give_up_the_role_or_leave(client, polis_coo
     removed = client.post(reverse("membership_remove", args=[own.pk]), follow=True)
 
     for response in (demoted, removed):
-        assert "Polismyndigheten måste alltid ha en samordnare" in " ".join(text for _, text in messages_of(response))
+        assert "Polisen måste alltid ha en samordnare" in " ".join(text for _, text in messages_of(response))
     own.refresh_from_db()
     assert own.role == Role.COORDINATOR
 

@@ -31,6 +31,7 @@ from .builders import (
     current_code,
     edit_data,
     future_time,
+    next_weekday,
     queued_mail,
     slot_formset,
     slot_row,
@@ -80,7 +81,7 @@ def url(name, *args):
 def item_of(f, *, accepted=False):
     meeting = f("meeting")
     convener = (f("kommun_coordinator"), f("kommun")) if accepted else None
-    return add_item(meeting, f("kommun"), f("kommun_coordinator"), "Lokalt poliskontor", accept_by=convener)
+    return add_item(meeting, f("polisen"), f("polis_coordinator"), "Lokalt poliskontor", accept_by=convener)
 
 
 def position_of(f, *, shared=False):
@@ -264,7 +265,7 @@ SUCCESSFUL_POSTS = {
     "propose_slots": lambda f: (
         f("polis_coordinator"),
         url("propose_slots", f("meeting").pk),
-        slot_formset(slot_row(future_time(40)[0].date(), "13:00", "14:00")),
+        slot_formset(slot_row(next_weekday(40), "13:00", "14:00")),
     ),
     "add_proposed_time": lambda f: (
         f("kommun_coordinator"),

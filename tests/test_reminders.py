@@ -73,7 +73,7 @@ def test_the_reminder_links_to_the_partys_answer_page(polling, polisen):
     send_due_reminders(timezone.localdate())
     message = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.REMINDER).first()
     assert reverse("answer", args=[polling.pk, polisen.pk]) in message.text
-    assert "Polismyndigheten har ännu inte svarat" in message.text
+    assert "Polisen har ännu inte svarat" in message.text
     assert message.subject.startswith("Påminnelse: ")
 
 
@@ -98,7 +98,7 @@ def test_after_the_deadline_the_convener_sees_who_never_answered(client, polling
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get(reverse("meeting_detail", args=[polling.pk])).content.decode()
     assert "has passed." in page
-    assert "Not yet answered every time: Polismyndigheten." in page
+    assert "Not yet answered every time: Polisen." in page
 
 
 def test_reminders_are_sent_by_the_outbox_like_any_mail(polling, settings):

@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from coordination.formatting import slot_label
+from coordination.forms import SlotForm
 from coordination.models import Answer, Event, Membership, Slot
 from coordination.services import meetings
-from coordination.times import to_stockholm
+from coordination.times import stockholm_datetime, to_stockholm
 
-from .builders import future_time, slot_formset, slot_row
+from .builders import future_time, next_weekday, slot_formset, slot_row
 from .views_support import db_state, detail_url, messages_of, url_for
 
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
@@ -30,7 +31,8 @@ UTC = datetime.UTC
 def test_a_coordinator_of_any_party_proposes_a_slot(client, request, meeting, persona, party):
     user, party = request.getfixturevalue(persona), request.getfixturevalue(party)
     client.force_login(user)
-    start, end = future_time(40, hour=13)
+    start = stockholm_datetime(next_weekday(40), datetime.time(13))
+    end = start + datetime.timedelta(hours=2)
 
     response = client.post(
         reverse("propose_slots", args=[meeting.pk]), slot_formset(slot_row(start.date(), "13:00", "15:00"))
@@ -93,8 +95,8 @@ def test_only_the_police_coordinators_withdraw_a_police_slot(
 # Bad input when proposing slots: a clear message, and nothing is stored.
 
 
-def propose(client, meeting, *rows):
-    return client.post(reverse("propose_slots", args=[meeting.pk]), slot_formset(*rows))
+def propose(client, meeting, *rows, save_anyway=False):
+    return client.post(reverse("propose_slots", args=[meeting.pk]), slot_formset(*rows, save_anyway=save_anyway))
 
 
 def names_the_wall_clock(message, day, minutes):
@@ -169,7 +171,8 @@ def test_the_autumn_repeated_hour_with_a_choice_is_stored_at_the_right_instant(
     proposer, meeting, clock_changes, repeated_hour, utc_hour
 ):
     autumn = clock_changes.autumn
-    response = propose(proposer, meeting, slot_row(autumn, "02:30", "04:30", repeated_hour))
+    # The clocks change on a Sunday, which the form warns about.
+    response = propose(proposer, meeting, slot_row(autumn, "02:30", "04:30", repeated_hour), save_anyway=True)
 
     assert response.status_code == 302
     slot = meeting.slots.latest("created_at")
@@ -186,7 +189,7 @@ def test_a_slot_without_an_end_lasts_the_planned_duration_across_a_dst_change(
     proposer, meeting, clock_changes, change, start, repeated_hour
 ):
     day = getattr(clock_changes, change)
-    response = propose(proposer, meeting, slot_row(day, start, "", repeated_hour))
+    response = propose(proposer, meeting, slot_row(day, start, "", repeated_hour), save_anyway=True)
 
     assert response.status_code == 302
     slot = meeting.slots.latest("created_at")
@@ -234,3 +237,111 @@ def test_an_empty_proposal_is_refused(proposer, meeting):
     assert response.status_code == 200
     assert len(response.context["formset"].non_form_errors()) == 1
     assert db_state() == before
+
+
+# Warnings before saving: a day many are away, or a time before the answer deadline. A warning asks once.
+
+
+def warnings_for(meeting, day):
+    form = SlotForm({"date": day, "start_time": "10:00"}, meeting=meeting)
+    assert form.is_valid(), form.errors
+    return form.warnings
+
+
+@pytest.mark.parametrize(
+    "day, named",
+    [
+        ("2026-11-14", "Weekend"),
+        ("2027-01-05", "Twelfth Night"),  # trettondagsafton
+        ("2027-03-27", "Holy Saturday"),  # påskafton
+        ("2027-05-15", "Whitsun Eve"),  # pingstafton
+        ("2027-06-25", "Midsummer Eve"),
+        ("2026-12-24", "Christmas Eve"),
+        ("2026-12-31", "New Year's Eve"),
+        ("2027-01-06", "Epiphany"),  # a holiday on a weekday
+        ("2027-05-07", "Bridge day (klämdag)"),  # the Friday after Ascension
+    ],
+)
+def test_the_form_warns_of_a_day_many_are_away(meeting, day, named):
+    [warning] = warnings_for(meeting, day)
+    assert named in warning and "away" in warning
+
+
+def test_the_form_warns_of_a_time_on_or_before_the_answer_deadline(meeting):
+    meeting.answer_deadline = datetime.date(2026, 11, 20)
+    for day in ("2026-11-18", "2026-11-20"):
+        [warning] = warnings_for(meeting, day)
+        assert "answer deadline, 20 November 2026" in warning
+    assert warnings_for(meeting, "2026-11-23") == []  # a Monday after the deadline
+
+
+def test_an_ordinary_weekday_gets_no_warning(meeting):
+    assert warnings_for(meeting, "2026-11-18") == []
+
+
+def test_flagged_times_are_shown_with_their_warnings_and_saved_only_when_saved_anyway(proposer, meeting):
+    rows = (slot_row(datetime.date(2026, 12, 24), "10:00"), slot_row(next_weekday(30), "10:00"))
+    before = db_state()
+
+    warned = propose(proposer, meeting, *rows)
+
+    assert warned.status_code == 200 and db_state() == before  # nothing saved, not even the ordinary time
+    page = warned.content.decode()
+    assert "Christmas Eve" in page and "Save anyway" in page and 'name="save_anyway"' in page
+    assert [bool(form.warnings) for form in warned.context["formset"].forms] == [True, False]
+
+    count = meeting.slots.count()
+    saved = propose(proposer, meeting, *rows, save_anyway=True)
+
+    assert saved.status_code == 302 and meeting.slots.count() == count + 2
+
+
+def test_times_without_warnings_save_at_once(proposer, meeting):
+    response = propose(proposer, meeting, slot_row(next_weekday(30), "10:00"))
+
+    assert response.status_code == 302
+    assert "Save anyway" not in response.content.decode()
+
+
+def test_six_times_are_proposed_in_one_post_from_the_rows_the_page_offers(proposer, meeting):
+    page = proposer.get(reverse("propose_slots", args=[meeting.pk]))
+    offered = page.context["formset"]
+    assert len(offered.forms) >= 6  # without script, the page itself offers six rows
+    days = [next_weekday(2 + 7 * week) for week in range(6)]  # Thursdays, none of them flagged
+    data = slot_formset(*(slot_row(day, "09:00") for day in days))
+    assert set(data) >= {f"slots-{i}-date" for i in range(6)}
+    count = meeting.slots.count()
+
+    response = proposer.post(reverse("propose_slots", args=[meeting.pk]), data)
+
+    assert response.status_code == 302
+    assert meeting.slots.count() == count + 6
+
+
+def test_the_summer_time_question_is_asked_only_after_a_time_in_the_repeated_hour(proposer, meeting, clock_changes):
+    page = proposer.get(reverse("propose_slots", args=[meeting.pk])).content.decode()
+    assert page.count('class="repeated-hour" hidden') == 7  # six rows and the script's empty row: all hidden
+
+    response = propose(proposer, meeting, slot_row(clock_changes.autumn, "02:30"), slot_row(next_weekday(30), "10:00"))
+
+    page = response.content.decode()
+    assert page.count('class="repeated-hour">') == 1 and page.count('class="repeated-hour" hidden') == 2
+
+
+def test_a_slot_shows_its_day_flags_wherever_it_is_shown(client, meeting, kommun, kommun_coordinator, polisen):
+    bridge_day = stockholm_datetime(datetime.date(2027, 5, 7), datetime.time(10))
+    [slot] = meetings.propose_slots(
+        meeting=meeting,
+        party=kommun,
+        by=kommun_coordinator,
+        times=[(bridge_day, bridge_day + datetime.timedelta(hours=1))],
+    )
+    client.force_login(kommun_coordinator)
+    pages = [
+        reverse("meeting_detail", args=[meeting.pk]),
+        reverse("answer", args=[meeting.pk, kommun.pk]),
+        reverse("confirm", args=[meeting.pk, slot.pk]),
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert '<span class="badge badge-holiday badge-bridge_day">Bridge day (klämdag)</span>' in page, url

@@ -14,9 +14,8 @@ from django.utils import timezone, translation
 from coordination.models import Answer, Attendee, Event, Invitation, Meeting, Membership, OutboxMessage, Slot
 from coordination.services import attendance, meetings
 from coordination.services.base import RuleError
-from coordination.times import to_stockholm
 
-from .builders import answer_data, bring_in_region, edit_data, future_time, slot_formset, slot_row
+from .builders import answer_data, bring_in_region, edit_data, next_weekday, slot_formset, slot_row
 
 Role = Membership.Role
 
@@ -171,11 +170,9 @@ def url_for(name, meeting, party=None):
 
 def action_data(name, meeting):
     """POST data that would do the action for someone allowed to: a refusal then proves the rule."""
-    start, _ = future_time(40, hour=13)
-    local = to_stockholm(start)
     return {
         "meeting_edit": lambda: edit_data(meeting, title="Smygändrad titel"),
-        "propose_slots": lambda: slot_formset(slot_row(local.date(), "13:00")),
+        "propose_slots": lambda: slot_formset(slot_row(next_weekday(40), "13:00")),
         "confirm": lambda: {"reason": "Vi ses ändå"},
         "answer": lambda: answer_data(meeting),
         "reschedule": lambda: {"target": "polling", "reason": "Rikspolischefen är förhindrad"},

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import markdown
-from ..models import AgendaItem, Document, Event, Position, PositionVersion, person_name
+from ..models import AgendaItem, Document, Event, Invitation, Position, PositionVersion, person_name
 from . import notices
 from .base import RuleError, bump_if_scheduled, created_by_form, locked_meeting, log_event
 
@@ -59,7 +59,8 @@ def propose_agenda_item(
 ):
     """A party proposes a topic; it waits for the convener. Side effects: one event, a notice to the conveners.
 
-    The same form posted again returns the item it proposed and changes nothing.
+    A convening party's own item needs no one's acceptance: it is put last on the agenda at once, with its
+    own event. The same form posted again returns the item it proposed and changes nothing.
     """
     meeting = locked_meeting(meeting)
     _require_active(meeting)
@@ -89,6 +90,8 @@ def propose_agenda_item(
         subject=title,
         after=_item_json(item),
     )
+    if meeting.invitations.filter(party=party, role=Invitation.Role.CONVENING).exists():
+        _accept(meeting, item, party=party, by=by)
     notices.agenda_item_proposed(item, by=by)
     return item
 
@@ -134,6 +137,10 @@ def accept_agenda_item(*, item, party, by):
     meeting, item = _locked_item(item)
     if item.is_accepted:
         return item
+    return _accept(meeting, item, party=party, by=by)
+
+
+def _accept(meeting, item, *, party, by):
     last = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).aggregate(last=Max("order"))["last"]
     before = item.status
     item.status = AgendaItem.Status.ACCEPTED

@@ -96,7 +96,7 @@ def _mail(guest, kind, values, *, by=None):
             **values,
             "guest": guest,
             "title": meeting.title,
-            "party_name": guest.party.name,
+            "party_name": guest.party.short_name,
             "added_by": person_name(by) if by else "",
             "when": slot_label(meeting.confirmed_slot) if meeting.confirmed_slot_id else "",
             "valid_until": stockholm_moment(guest.valid_until),

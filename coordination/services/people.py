@@ -121,7 +121,7 @@ def invite_person(*, request, party, by, person, email, role, title=""):
     membership = Membership.objects.filter(user=user, party=party).first()
     if membership is not None:
         if user.has_usable_password():
-            raise RuleError(_("%(email)s is already in %(party)s.") % {"email": email, "party": party.name})
+            raise RuleError(_("%(email)s is already in %(party)s.") % {"email": email, "party": party.short_name})
         _send_activation(membership, by=by)
         log_security_event("activation_sent_again", request, user=user, by=by, party=party)
         return membership
@@ -251,7 +251,7 @@ def _keep_a_coordinator(membership):
                 "%(party)s must always have a coordinator. Make someone else coordinator first; then this person "
                 "can have another role or be removed."
             )
-            % {"party": membership.party.name}
+            % {"party": membership.party.short_name}
         )
 
 

@@ -24,8 +24,13 @@ register.filter("plain_date", formatting.plain_date)
 register.filter("slot_label", formatting.slot_label)
 register.filter("log_time", formatting.log_time)
 register.filter("iso_week", formatting.iso_week)
-register.filter("holiday", formatting.stockholm_holiday)
 register.filter("stockholm_day", formatting.stockholm_day)
+
+
+@register.inclusion_tag("coordination/_day_flags.html")
+def day_flags(moment):
+    """The badges of a slot's day, the same on every page: "Helg", "Julafton", "Klämdag"."""
+    return {"flags": formatting.stockholm_day_flags(moment)}
 
 
 @register.filter

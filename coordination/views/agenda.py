@@ -15,7 +15,7 @@ from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import AgendaItem, Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
 from ..services import agenda
-from .common import confirm_page, form_page, get_meeting_for_user, refuse_rule_errors, require
+from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
 Role = Membership.Role
 
@@ -48,8 +48,11 @@ def agenda_item_create(request, pk):
             form_token=form.cleaned_data["form_token"],
             **form.item_fields,
         )
-        messages.success(request, _("The agenda item was proposed. The convener decides whether it is accepted."))
-        return redirect(item_url(item))
+        if item.is_accepted:
+            messages.success(request, _("The agenda item was added to the agenda."))
+        else:
+            messages.success(request, _("The agenda item was proposed. The convener decides whether it is accepted."))
+        return redirect(meeting_url(meeting) + "#agenda")
     return form_page(request, meeting, form, heading=_("Propose agenda item"), button=_("Propose agenda item"))
 
 

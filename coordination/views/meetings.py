@@ -133,7 +133,7 @@ def propose_slots(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_propose_slot(access))
     formset = SlotFormSet(request.POST or None, form_kwargs={"meeting": meeting}, prefix="slots")
-    if formset.is_valid():
+    if formset.ready_to_save():
         slots = meetings.propose_slots(
             meeting=meeting,
             party=access.acting_party(Role.COORDINATOR),

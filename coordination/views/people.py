@@ -68,7 +68,7 @@ def person_invite(request, party_pk):
             else:
                 done = _("%(name)s has been sent a link to choose a password. The link works for %(days)d days.")
             messages.success(
-                request, done % {"name": data["name"], "party": party.name, "days": people.ACTIVATION_DAYS}
+                request, done % {"name": data["name"], "party": party.short_name, "days": people.ACTIVATION_DAYS}
             )
             return redirect("party_people")
     context = {
@@ -112,7 +112,7 @@ def membership_remove(request, membership_pk):
             messages.error(request, str(error))
         else:
             messages.success(
-                request, _("%(name)s is no longer in %(party)s.") % {"name": name, "party": membership.party.name}
+                request, _("%(name)s is no longer in %(party)s.") % {"name": name, "party": membership.party.short_name}
             )
         return redirect("party_people")
     context = {
