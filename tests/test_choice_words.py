@@ -35,6 +35,7 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.PersonInviteForm: {},
         forms.NewPartyForm: {},
         forms.RoleForm: {},
+        forms.RegistrationNumberForm: {},
     }
 
 
