@@ -3,12 +3,14 @@ time per agenda item; and the same kallelse as a tagged PDF made on the server w
 
 import datetime
 import io
+import sys
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from pypdf import PdfReader
 
+import coordination
 from coordination.models import AgendaItem, Event, Invitation, Meeting
 from coordination.overview import agenda_clock
 from coordination.pdf import BASE_URL, StaticFilesOnly
@@ -151,6 +153,23 @@ def test_the_pdf_is_in_english_for_an_english_reader(client, kallelse_meeting, p
     assert reader.trailer["/Root"]["/Lang"] == "en"
     text = " ".join(reader.pages[0].extract_text().split())
     assert "Reg. no. Polisen A123.456/2026" in text and "10:00–10:20 Stöd från NOA" in text
+
+
+def test_a_server_without_pango_says_so_in_swedish_and_sends_back_to_the_page(
+    client, kallelse_meeting, polis_member, monkeypatch
+):
+    # As on a machine without Debian's Pango: WeasyPrint's import fails with OSError, which the app must not show.
+    monkeypatch.delitem(sys.modules, "coordination.pdf", raising=False)
+    monkeypatch.delattr(coordination, "pdf", raising=False)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    client.force_login(polis_member)
+
+    response = client.get(reverse("kallelse_pdf", args=[kallelse_meeting.pk]))
+
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert "PDF:en kan inte göras just nu" in text and "Traceback" not in text and "weasyprint" not in text.lower()
+    assert f'href="/meetings/{kallelse_meeting.pk}/kallelse/"' in text
 
 
 def test_the_pdf_is_only_for_those_who_see_the_kallelse(client, kallelse_meeting, outsider):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from .. import documents, pdf, rules
+from .. import documents, rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import AgendaItem, Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
@@ -457,6 +457,11 @@ def kallelse(request, pk):
 def kallelse_pdf(request, pk):
     """The same kallelse as a PDF file, for whoever may see the page, to send or file as it is."""
     context = kallelse_context(request, pk)
+    try:
+        # Imported here: WeasyPrint loads Pango from the system, and a server without it still runs everything else.
+        from .. import pdf
+    except (ImportError, OSError):
+        return render(request, "coordination/pdf_unavailable.html", context, status=503)
     html = render_to_string("coordination/kallelse.html", {**context, "as_pdf": True}, request=request)
     response = HttpResponse(pdf.render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="kallelse-{context["meeting"].pk}.pdf"'
