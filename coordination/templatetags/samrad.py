@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .. import formatting
+from .. import formatting, times
 from ..models import Answer
 
 register = template.Library()
@@ -104,3 +104,9 @@ def slot_url(context, name, meeting_pk, slot_pk):
     if url is None:
         url = context.render_context[key] = reverse(name, args=[meeting_pk, _SLOT_STAND_IN])
     return url.replace(str(_SLOT_STAND_IN), str(int(slot_pk)))
+
+
+@register.filter(name="day_flags")
+def day_flags_of(moment):
+    """What makes the Stockholm day of an aware moment hard to meet on (times.day_flags): loop over its names."""
+    return times.day_flags(times.to_stockholm(moment).date())
