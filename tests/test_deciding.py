@@ -14,7 +14,8 @@ from coordination.overview import build_grid
 from coordination.services import attendance, meetings
 from coordination.times import stockholm_datetime, to_stockholm
 
-from .builders import answer_all, future_day, spring_forward
+from .browser import axe_violations
+from .builders import PASSWORD, answer_all, future_day, spring_forward
 from .views_support import db_state, detail_url, messages_of
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -261,3 +262,26 @@ def test_the_service_refuses_before_the_start_and_says_when_it_can(scheduled_mee
         f"Mötet har inte börjat än. Du kan markera det som genomfört när det har börjat, {label}."
     )
     assert Meeting.objects.get(pk=scheduled_meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_reschedule_form_with_a_gap_time_has_no_axe_violations(browser, live_server, scheduled_meeting):
+    context = browser.new_context(locale="sv-SE")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "kommun_coordinator")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/meetings/{scheduled_meeting.pk}/reschedule/")
+    found = {"reschedule form": axe_violations(page)}
+    page.check("input[name='target'][value='new']")
+    page.fill("input[name='new-date']", str(spring_forward(future_day(0).year + 1)))
+    page.fill("input[name='new-start_time']", "02:30")
+    page.fill("textarea[name='reason']", "Krock")
+    page.click("main button[type=submit]")
+    assert "finns inte" in page.content()
+    found["reschedule form with the gap error"] = axe_violations(page)
+    context.close()
+    assert not any(found.values()), found
