@@ -189,7 +189,7 @@ class MeetingQuerySet(models.QuerySet):
         )
         return (
             self.prefetch_related(models.Prefetch("invitations", queryset=invitations))
-            .select_related("confirmed_slot", "created_by")
+            .select_related("confirmed_slot", "moved_from", "created_by")
             .prefetch_related(
                 models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
                 models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
@@ -222,6 +222,11 @@ class Meeting(models.Model):
     )
     confirmation_reason = models.TextField(_("reason for confirming despite a no"), blank=True)
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # The time of the last move (services.meetings.reschedule) and why, which the meeting page tells everyone.
+    moved_from = models.ForeignKey(
+        "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("moved from")
+    )
+    moved_reason = models.TextField(_("reason for moving"), blank=True)
     # Calendar identity: the UID never changes; SEQUENCE rises with every change sent out.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)

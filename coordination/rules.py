@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Answer, Meeting, Membership
@@ -232,8 +233,13 @@ def can_cancel(access):
     return _convening_coordinator(access) and access.meeting.status in (Status.DRAFT, Status.POLLING, Status.SCHEDULED)
 
 
+def has_begun(meeting):
+    """The meeting's confirmed time has started: only then can anyone say it was held."""
+    return meeting.confirmed_slot_id is not None and meeting.confirmed_slot.start <= timezone.now()
+
+
 def can_mark_held(access):
-    return _convening_coordinator(access) and access.meeting.status == Status.SCHEDULED
+    return _convening_coordinator(access) and access.meeting.status == Status.SCHEDULED and has_begun(access.meeting)
 
 
 def can_name_attendees_for(access, party_id):

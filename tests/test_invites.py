@@ -257,7 +257,7 @@ def test_a_removed_attendee_is_told_they_are_no_longer_called_and_no_one_else_he
     assert (message.kind, message.method) == (OutboxMessage.Kind.NO_LONGER_CALLED, "CANCEL")
     assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
     assert (
-        "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten har tagit bort "
+        "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polisen har tagit bort "
         "dig som deltagare. Själva mötet är inte inställt." in message.text
     )
     assert "vid den här tiden är inställt" not in message.text  # what a cancelled meeting's mail says
@@ -276,7 +276,7 @@ def test_an_attendee_removed_before_any_time_is_told_without_a_calendar(meeting,
     attendance.remove_attendee(attendee=chief, by=polis_coordinator)
     [message] = OutboxMessage.objects.all()
     assert (message.kind, message.recipient, message.calendar) == ("no_longer_called", "rpc@polisen.example", "")
-    assert "eftersom Polismyndigheten har tagit bort dig som deltagare" in message.text
+    assert "eftersom Polisen har tagit bort dig som deltagare" in message.text
 
 
 # A new time asks every attendee again: an answer from their calendar was to the old time.
@@ -454,7 +454,7 @@ def test_uninviting_a_party_removes_its_attendees_and_cancels_the_invitation_it_
     assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
     assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
     assert str(event["STATUS"]) == "CANCELLED"
-    assert "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten" in message.text
+    assert "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polisen" in message.text
     assert "Din kalender tar bort mötet" in message.text and " kl. 10.00–12.00 (svensk tid" in message.text
     assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
     page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()

@@ -15,7 +15,7 @@ def creator_as_contact(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('coordination', '0015_event_and_mail_kinds_of_people_and_guests'),
+        ('coordination', '0017_meeting_moved_from'),
     ]
 
     operations = [

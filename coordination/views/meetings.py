@@ -26,7 +26,7 @@ from ..forms import (
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership
-from ..overview import build_agenda, build_grid, dashboard_rows
+from ..overview import build_agenda, build_grid, dashboard_rows, participation
 from ..services import attendance, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
@@ -93,6 +93,7 @@ def meeting_detail(request, pk):
     context = {
         "meeting": meeting,
         "grid": grid,
+        "participation": participation(access, meeting.attendees.all()),
         "rights": access.rights(),
         "answer_parties": [access.parties[pid] for pid in rules.answerable_party_ids(access)],
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
@@ -253,10 +254,10 @@ def confirm(request, pk, slot_pk):
 @login_required
 @refuse_rule_errors
 def reschedule(request, pk):
-    meeting, access = get_meeting_for_user(request, pk)
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     require(rules.can_reschedule(access))
-    slots = meeting.slots.active().exclude(pk=meeting.confirmed_slot_id)
-    form = RescheduleForm(request.POST or None, slots=slots)
+    rows = [row for row in build_grid(meeting, access).rows if row.slot.pk != meeting.confirmed_slot_id]
+    form = RescheduleForm(request.POST or None, meeting=meeting, rows=rows)
     if form.is_valid():
         meetings.reschedule(
             meeting=meeting,
@@ -264,17 +265,11 @@ def reschedule(request, pk):
             party=access.acting_party(Role.COORDINATOR, convening=True),
             reason=form.cleaned_data["reason"],
             slot=form.slot,
+            new_time=form.typed_time,
         )
         messages.success(request, _("The meeting was rescheduled."))
         return redirect(meeting_url(meeting))
-    return form_page(
-        request,
-        meeting,
-        form,
-        heading=_("Reschedule"),
-        intro=_("Move the meeting to another proposed time, or back to polling. The parties' answers are kept."),
-        button=_("Reschedule"),
-    )
+    return render(request, "coordination/reschedule.html", {"meeting": meeting, "form": form})
 
 
 @login_required
@@ -329,9 +324,13 @@ def remind(request, pk):
 @require_POST
 @refuse_rule_errors
 def mark_held(request, pk):
-    return _convener_step(
-        request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
-    )
+    meeting, access = get_meeting_for_user(request, pk)
+    # Before the start the page shows no button. A convener posting all the same (a page kept open in
+    # another tab, a clock ahead) is told by the service that the meeting has not begun, not refused unheard.
+    require(rules.can_mark_held(access) or rules.can_reschedule(access))
+    meetings.mark_held(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
+    messages.success(request, _("The meeting is marked as held."))
+    return redirect(meeting_url(meeting))
 
 
 @login_required
