@@ -64,6 +64,16 @@ urlpatterns = [
     path("meetings/<int:pk>/attendees/<int:party_pk>/new/", meetings.attendee_create, name="attendee_create"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", meetings.attendee_remove, name="attendee_remove"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/confirm/", meetings.attendee_confirm, name="attendee_confirm"),
+    path(
+        "meetings/<int:pk>/attendees/<int:attendee_pk>/unconfirm/",
+        meetings.attendee_unconfirm,
+        name="attendee_unconfirm",
+    ),
+    path(
+        "meetings/<int:pk>/attendees/party/<int:party_pk>/confirm/",
+        meetings.attendees_confirm_party,
+        name="attendees_confirm_party",
+    ),
     path("meetings/<int:pk>/mail/<int:message_pk>/resend/", meetings.resend_mail, name="resend_mail"),
     path("meetings/<int:pk>/guests/<int:party_pk>/new/", guests.guest_add, name="guest_add"),
     path("meetings/<int:pk>/guests/<int:guest_pk>/revoke/", guests.guest_revoke, name="guest_revoke"),

@@ -298,6 +298,15 @@ MATRIX = {
     "attendee_confirm": Row(
         "attendee", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
     ),
+    # ... and takes a confirmation back, and confirms all of a party's named attendees in one step.
+    "attendee_unconfirm": Row(
+        "confirmed attendee",
+        get=(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+        post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
+    ),
+    "attendees_confirm_party": Row(
+        "attendees", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
+    ),
     "event_log": Row(
         "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
     ),
@@ -445,6 +454,7 @@ class Things:
     meeting: object
     slot: Slot = None
     attendee: Attendee = None
+    confirmed_attendee: Attendee = None  # one the convening secretary has confirmed
     agenda: object = None  # agenda_support.Scenario
     mail: OutboxMessage = None  # a mail to their attendee that the outbox gave up on
     counter: CalendarReply = None  # another time their attendee proposed from the calendar
@@ -481,6 +491,7 @@ TARGETS = {
         },
     ),
     "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
+    "confirmed attendee": ("polling", {"attendee_pk": lambda w, t: t.confirmed_attendee}),
     "given-up mail": ("scheduled", {"message_pk": lambda w, t: t.mail}),
     "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
     "proposed item": ("scheduled", {"item_pk": lambda w, t: t.agenda.proposed_item}),
@@ -588,6 +599,17 @@ def build_world(documents):
             by=police_coordinator,
             name="Rikspolischef",
             email="rikspolischef@polisen.example",
+        )
+        things.confirmed_attendee = attendance.confirm_attendance(
+            attendee=attendance.name_attendee(
+                meeting=things.meeting,
+                party=polisen,
+                by=police_coordinator,
+                name="Biträdande rikspolischef",
+                email="bitr.rikspolischef@polisen.example",
+            ),
+            by=users["convener_secretary"],
+            party=kommun,
         )
         things.counter = CalendarReply.objects.create(
             meeting=things.meeting,
@@ -1540,6 +1562,8 @@ def observed(row, expected):
 
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
+    "attendee_unconfirm",
+    "attendees_confirm_party",
     "feed_revoke",
     "two_factor_start",
     "open_polling",

@@ -97,6 +97,12 @@ def named_attendee(f):
     )
 
 
+def confirmed_attendee(f):
+    return attendance.confirm_attendance(
+        attendee=named_attendee(f), by=f("lansstyrelsen_secretary"), party=f("lansstyrelsen")
+    )
+
+
 def given_up_mail(f):
     return queued_mail(f("meeting"), "rikspolischef@polisen.exmaple", failed_at=timezone.now(), failure="bad_address")
 
@@ -304,6 +310,16 @@ SUCCESSFUL_POSTS = {
     "attendee_confirm": lambda f: (
         f("lansstyrelsen_secretary"),
         url("attendee_confirm", f("meeting").pk, named_attendee(f).pk),
+        {},
+    ),
+    "attendee_unconfirm": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("attendee_unconfirm", f("meeting").pk, confirmed_attendee(f).pk),
+        {},
+    ),
+    "attendees_confirm_party": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("attendees_confirm_party", f("meeting").pk, named_attendee(f).party_id),
         {},
     ),
     "agenda_item_create": lambda f: (

@@ -357,8 +357,9 @@ def attendee_create(request, pk, party_pk):
         except attendance.AlreadyAttending as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
-            return redirect(meeting_url(meeting) + "#attendees")
+            return _back_to_attendees(
+                request, meeting, _("%(name)s was named as an attendee.") % {"name": data["name"]}
+            )
     return form_page(
         request,
         meeting,
@@ -376,8 +377,7 @@ def attendee_remove(request, pk, attendee_pk):
     require(rules.can_name_attendees_for(access, attendee.party_id))
     if request.method == "POST":
         attendance.remove_attendee(attendee=attendee, by=request.user)
-        messages.success(request, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
-        return redirect(meeting_url(meeting) + "#attendees")
+        return _back_to_attendees(request, meeting, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
     return confirm_page(
         request,
         meeting,
@@ -388,18 +388,67 @@ def attendee_remove(request, pk, attendee_pk):
     )
 
 
+def _back_to_attendees(request, meeting, text):
+    """Back where the user clicked: the attendee list, with the message in it (meeting_detail.html)."""
+    messages.success(request, text, extra_tags="attendees")
+    return redirect(meeting_url(meeting) + "#attendees")
+
+
+def _attendance_step(request, pk, attendee_pk, *, step, done):
+    """Confirm one attendee, or take the confirmation back: the convening secretary's one-button steps."""
+    meeting, access = get_meeting_for_user(request, pk)
+    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
+    require(rules.can_confirm_attendance(access))
+    step(attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True))
+    return _back_to_attendees(request, meeting, done % {"name": attendee.name})
+
+
 @login_required
 @require_POST
 @refuse_rule_errors
 def attendee_confirm(request, pk, attendee_pk):
-    meeting, access = get_meeting_for_user(request, pk)
-    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
-    require(rules.can_confirm_attendance(access))
-    attendance.confirm_attendance(
-        attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
+    return _attendance_step(
+        request,
+        pk,
+        attendee_pk,
+        step=attendance.confirm_attendance,
+        done=_("The attendance of %(name)s is confirmed."),
     )
-    messages.success(request, _("The attendance of %(name)s is confirmed.") % {"name": attendee.name})
-    return redirect(meeting_url(meeting) + "#attendees")
+
+
+@login_required
+@require_POST
+@refuse_rule_errors
+def attendee_unconfirm(request, pk, attendee_pk):
+    return _attendance_step(
+        request,
+        pk,
+        attendee_pk,
+        step=attendance.undo_confirmation,
+        done=_("The confirmation of %(name)s was taken back; they are named but not confirmed."),
+    )
+
+
+@login_required
+@require_POST
+@refuse_rule_errors
+def attendees_confirm_party(request, pk, party_pk):
+    """Confirm every named attendee of one party in one step."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_confirm_attendance(access) and party_pk in access.parties)
+    party = access.parties[party_pk]
+    confirmed = attendance.confirm_attendance_of_party(
+        meeting=meeting, of_party=party, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
+    )
+    if confirmed:
+        text = ngettext(
+            "The attendance of %(count)d person for %(party)s is confirmed.",
+            "The attendance of %(count)d people for %(party)s is confirmed.",
+            len(confirmed),
+        ) % {"count": len(confirmed), "party": party.short_name}
+    else:
+        text = _("Every attendee for %(party)s was already confirmed.") % {"party": party.short_name}
+    return _back_to_attendees(request, meeting, text)
 
 
 @login_required
