@@ -61,6 +61,7 @@ urlpatterns = [
     path("meetings/<int:pk>/cancel/", meetings.cancel, name="cancel"),
     path("meetings/<int:pk>/held/", meetings.mark_held, name="mark_held"),
     path("meetings/<int:pk>/remind/", meetings.remind, name="remind"),
+    path("meetings/<int:pk>/copy/", meetings.meeting_copy, name="meeting_copy"),
     path("meetings/<int:pk>/attendees/<int:party_pk>/new/", meetings.attendee_create, name="attendee_create"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", meetings.attendee_remove, name="attendee_remove"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/confirm/", meetings.attendee_confirm, name="attendee_confirm"),

@@ -18,6 +18,7 @@ from ..forms import (
     AttendeeForm,
     CancelForm,
     ConfirmForm,
+    CopyMeetingForm,
     CorrectAddressForm,
     MeetingForm,
     RescheduleForm,
@@ -26,7 +27,7 @@ from ..forms import (
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership
 from ..overview import build_agenda, build_grid, dashboard_rows
-from ..services import attendance, delivery, eventlog, holds, invites, meetings, reminders, replies
+from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
@@ -97,6 +98,7 @@ def meeting_detail(request, pk):
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
         "attendees": meeting.attendees.all(),
         "agenda": build_agenda(meeting, request.user),
+        "copy_form": CopyMeetingForm() if rules.can_copy_meeting(access) else None,
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
         "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
         # Through the meeting's own manager, so each guest's meeting is this one, slots prefetched (Guest.valid_until).
@@ -330,6 +332,27 @@ def mark_held(request, pk):
     return _convener_step(
         request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
     )
+
+
+@login_required
+@require_POST
+@refuse_rule_errors
+def meeting_copy(request, pk):
+    """A cancelled meeting copied to a new draft, which opens for editing."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_copy_meeting(access))
+    form = CopyMeetingForm(request.POST)
+    form.is_valid()  # a token that is no UUID is only left out: the copy goes without double-click protection
+    copy = copies.copy_to_new_draft(
+        meeting=meeting,
+        by=request.user,
+        party=access.acting_party(Role.COORDINATOR, convening=True),
+        form_token=form.cleaned_data.get("form_token"),
+    )
+    messages.success(
+        request, _("This is a new draft copied from the cancelled meeting. Change what is needed and save it.")
+    )
+    return redirect("meeting_edit", copy.pk)
 
 
 @login_required
