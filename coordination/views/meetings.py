@@ -26,7 +26,7 @@ from ..forms import (
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership
-from ..overview import build_agenda, build_grid, dashboard_rows
+from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections
 from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
@@ -37,7 +37,12 @@ Role = Membership.Role
 @login_required
 def my_meetings(request):
     rows = dashboard_rows(request.user)
-    context = {"rows": rows, "can_create": rules.can_create_meeting(request.user)}
+    can_create = rules.can_create_meeting(request.user)
+    context = {
+        "rows": rows,
+        "sections": dashboard_sections(rows, with_drafts=can_create),
+        "can_create": can_create,
+    }
     return render(request, "coordination/my_meetings.html", context)
 
 
