@@ -65,8 +65,8 @@ def test_a_convener_copies_a_cancelled_meeting_to_a_new_draft_that_opens_for_edi
     assert copy.slots.count() == 0 and copy.attendees.count() == 0
     # The items but the declined one, as they were.
     assert list(copy.agenda_items.values_list("title", "status", "order", "planned_minutes")) == [
-        ("Kameror", "accepted", 1, 15),
         ("Stöd från NOA", "proposed", 0, 30),
+        ("Kameror", "accepted", 1, 15),
     ]
     # The municipality's own position, a draft again; never the police's.
     [position] = Position.objects.filter(agenda_item__meeting=copy)

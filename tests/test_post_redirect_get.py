@@ -289,6 +289,7 @@ SUCCESSFUL_POSTS = {
         {"target": "polling", "reason": "Ordföranden är förhindrad"},
     ),
     "cancel": lambda f: (f("kommun_coordinator"), url("cancel", f("meeting").pk), {"reason": "Frågan är löst"}),
+    "meeting_copy": lambda f: (f("kommun_coordinator"), url("meeting_copy", f("cancelled_draft").pk), {}),
     "mark_held": lambda f: (f("kommun_coordinator"), url("mark_held", held_meeting_ready(f).pk), {}),
     "remind": lambda f: (f("kommun_coordinator"), url("remind", f("meeting").pk), {}),
     "hold_times": lambda f: (f("polis_member"), url("hold_times", f("meeting").pk), {}),
