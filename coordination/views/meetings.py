@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from .. import ics, rules
@@ -422,39 +422,29 @@ def _back_to_attendees(request, meeting, text):
     return redirect(meeting_url(meeting) + "#attendees")
 
 
-def _attendance_step(request, pk, attendee_pk, *, step, done):
-    """Confirm one attendee, or take the confirmation back: the convening secretary's one-button steps."""
-    meeting, access = get_meeting_for_user(request, pk)
-    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
-    require(rules.can_confirm_attendance(access))
-    step(attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True))
-    return _back_to_attendees(request, meeting, done % {"name": attendee.name})
+def _attendance_step(step, done):
+    """A view confirming one attendee, or taking the confirmation back: the convening secretary's one button."""
+
+    @login_required
+    @require_POST
+    @refuse_rule_errors
+    def view(request, pk, attendee_pk):
+        meeting, access = get_meeting_for_user(request, pk)
+        attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
+        require(rules.can_confirm_attendance(access))
+        step(attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True))
+        return _back_to_attendees(request, meeting, done % {"name": attendee.name})
+
+    return view
 
 
-@login_required
-@require_POST
-@refuse_rule_errors
-def attendee_confirm(request, pk, attendee_pk):
-    return _attendance_step(
-        request,
-        pk,
-        attendee_pk,
-        step=attendance.confirm_attendance,
-        done=_("The attendance of %(name)s is confirmed."),
-    )
-
-
-@login_required
-@require_POST
-@refuse_rule_errors
-def attendee_unconfirm(request, pk, attendee_pk):
-    return _attendance_step(
-        request,
-        pk,
-        attendee_pk,
-        step=attendance.undo_confirmation,
-        done=_("The confirmation of %(name)s was taken back; they are named but not confirmed."),
-    )
+attendee_confirm = _attendance_step(
+    attendance.confirm_attendance, gettext_lazy("The attendance of %(name)s is confirmed.")
+)
+attendee_unconfirm = _attendance_step(
+    attendance.undo_confirmation,
+    gettext_lazy("The confirmation of %(name)s was taken back; they are named but not confirmed."),
+)
 
 
 @login_required
