@@ -526,6 +526,12 @@ class CancelForm(PlainTextForm, forms.Form):
     )
 
 
+class CopyMeetingForm(forms.Form):
+    """One button; its token makes a second click return the copy the first made."""
+
+    form_token = FormTokenField()
+
+
 class AttendeeForm(PlainTextForm, forms.Form):
     user = forms.ModelChoiceField(
         queryset=Membership.objects.none(),

@@ -235,6 +235,33 @@ def dashboard_rows(user):
     return rows
 
 
+class DashboardSection(NamedTuple):
+    key: str
+    heading: str
+    empty: str  # what the section says when it has no meeting
+    rows: list
+
+
+def dashboard_sections(rows, *, with_drafts):
+    """ "My meetings" by where each meeting is in its life, every section in the rows' order (waiting first).
+
+    Drafts are their conveners' alone: the section is there for those who may create meetings, or who have one.
+    """
+    Status = Meeting.Status
+    sections = [
+        ("upcoming", _("Upcoming"), _("No meeting has a confirmed time yet."), (Status.SCHEDULED,)),
+        ("polling", _("Collecting answers"), _("No meeting is collecting answers."), (Status.POLLING,)),
+        ("drafts", _("Drafts"), _("You have no drafts."), (Status.DRAFT,)),
+        ("held", _("Held"), _("No meeting has been held yet."), (Status.HELD,)),
+        ("cancelled", _("Cancelled"), _("No meeting has been cancelled."), (Status.CANCELLED,)),
+    ]
+    grouped = [
+        DashboardSection(key, heading, empty, [row for row in rows if row.meeting.status in statuses])
+        for key, heading, empty, statuses in sections
+    ]
+    return [section for section in grouped if section.key != "drafts" or with_drafts or section.rows]
+
+
 @dataclass
 class AgendaEntry:
     item: AgendaItem

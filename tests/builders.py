@@ -21,6 +21,7 @@ from pathlib import Path
 import icalendar
 import pytest
 import vobject
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
@@ -316,3 +317,13 @@ def activation_link(message):
 def path_of(url):
     """The path of a link in a mail, to follow it with the test client."""
     return "/" + url.split("/", 3)[3]
+
+
+def in_language(client, language):
+    """Choose the language as a person does, with the language cookie: the browser's own language never chooses."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+def in_english(client):
+    return in_language(client, "en")

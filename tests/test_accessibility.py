@@ -6,6 +6,7 @@ in English.
 """
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 
 from coordination.models import Position
@@ -100,6 +101,8 @@ def pages(rich, meeting, slots):
 
 def visit_all(browser, live_server, username, paths, language):
     context = browser.new_context(locale=language)
+    # The browser's locale does not choose the language; the person does, and the cookie keeps it.
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language[:2], "url": live_server.url}])
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     found = {f"/login/ ({language})": axe_violations(page)}

@@ -385,6 +385,14 @@ def test_cancelling_survives_any_reason(client, meeting, kommun_coordinator, rea
         assert_handled(client, post(client, reverse("cancel", args=[meeting.pk]), {"reason": reason}))
 
 
+@given(token=st.one_of(st.uuids().map(str), hostile_text()))
+def test_copying_a_meeting_survives_any_token(client, cancelled_after_opening, kommun_coordinator, token):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        url = reverse("meeting_copy", args=[cancelled_after_opening.pk])
+        assert_handled(client, post(client, url, {"form_token": token}))
+
+
 @given(data=st.data())
 def test_naming_an_attendee_survives_any_input(client, meeting, polisen, polis_coordinator, polis_member, data):
     client.force_login(polis_coordinator)

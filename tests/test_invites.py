@@ -20,7 +20,7 @@ from coordination.models import Attendee, CalendarReply, Event, Meeting, OutboxM
 from coordination.outbox import send_due
 from coordination.services import attendance, meetings, replies
 
-from .builders import calendar_of, calendar_reply, calendar_state, edit_data, recipients_of
+from .builders import calendar_of, calendar_reply, calendar_state, edit_data, in_english, recipients_of
 from .smtp_server import start_smtp_server
 
 UTC = datetime.UTC
@@ -310,7 +310,7 @@ def test_a_new_time_sets_every_calendar_answer_back_to_awaiting_in_the_update_an
     chief = meeting.attendees.get(email="rpc@polisen.example")
     assert (chief.rsvp, chief.rsvp_at, chief.rsvp_comment) == (Attendee.Rsvp.NEEDS_ACTION, None, "")
     client.force_login(kommun_coordinator)
-    page = client.get(reverse("meeting_detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
     listed = page[page.index('id="attendees"') : page.index('id="delivery"')]
     assert "Accepterat i kalendern" not in listed and "Inget svar från kalendern ännu" in listed
     assert "Jag kommer" not in listed
@@ -370,7 +370,7 @@ def test_the_convener_sees_what_was_delivered_and_what_waits(
 ):
     confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()  # the server is down: both wait for another attempt
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     client.force_login(kommun_coordinator)
     page = client.get(f"/meetings/{attendees.pk}/").content.decode()
     assert "Not delivered after 1 attempt; trying again at" in page

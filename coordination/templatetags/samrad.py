@@ -110,3 +110,21 @@ def slot_url(context, name, meeting_pk, slot_pk):
     if url is None:
         url = context.render_context[key] = reverse(name, args=[meeting_pk, _SLOT_STAND_IN])
     return url.replace(str(_SLOT_STAND_IN), str(int(slot_pk)))
+
+
+@register.filter
+def placed_in(messages, section):
+    """The messages of one section of the page (their extra tag names it): shown there, where the user clicked."""
+    return [message for message in messages if section in message.extra_tags.split()]
+
+
+@register.filter
+def placed_outside(messages, section):
+    """The messages for the top of a page that shows ``section``'s own messages in it."""
+    return [message for message in messages if section not in message.extra_tags.split()]
+
+
+@register.filter
+def any_unconfirmed(attendees):
+    """Whether one party's attendees still wait for the secretary: then "Confirm all" is offered for them."""
+    return any(not attendee.is_confirmed for attendee in attendees)
