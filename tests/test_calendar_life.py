@@ -133,7 +133,10 @@ def test_one_meetings_life_in_the_attendees_calendars(
     message, method, sequence, attendees = removed[CHAIR]
     assert (method, sequence, attendees) == ("CANCEL", 3, {CHAIR: ("TENTATIVE", "TRUE")})
     text = message.get_body(("plain",)).get_content()
-    assert f"Du är inte längre kallad till mötet ”{meeting.title}”, eftersom {kommun.name} har tagit bort dig" in text
+    assert (
+        f"Du är inte längre kallad till mötet ”{meeting.title}”, eftersom {kommun.short_name} har tagit bort dig"
+        in text
+    )
     assert "är inställt." not in text
 
     # 6. The meeting is cancelled: the chief's calendar drops it, their own answer still theirs.

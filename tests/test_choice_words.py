@@ -36,6 +36,7 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.NewPartyForm: {},
         forms.RoleForm: {},
         forms.RegistrationNumberForm: {},
+        forms.CopyMeetingForm: {},
     }
 
 
