@@ -8,6 +8,7 @@ from here, never from one another. Every date is derived from the frozen clock
 import datetime
 import email
 import email.policy
+import importlib
 import os
 import re
 import subprocess
@@ -217,6 +218,14 @@ def missing_tool(message):
     if os.environ.get("CI"):
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def pdf_module():
+    """coordination.pdf, whose WeasyPrint loads Debian's Pango: a missing tool where Pango is not installed."""
+    try:
+        return importlib.import_module("coordination.pdf")
+    except OSError as error:
+        missing_tool(f"WeasyPrint cannot load Pango ({error}): apt-get install libpango-1.0-0 libpangoft2-1.0-0")
 
 
 def recipients_of(message):
