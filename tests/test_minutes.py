@@ -9,34 +9,11 @@ from django.utils import timezone
 
 from coordination import rules
 from coordination.models import Action, Event, Minutes, OutboxMessage, Presence
-from coordination.services import attendance
 from coordination.services import minutes as service
 from coordination.services.agenda import EditConflict
 from coordination.services.base import RuleError
 
-from .agenda_support import add_item
-from .views_support import past_meeting  # noqa: F401 — a fixture
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def held(past_meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary):  # noqa: F811
-    """The dialogue has begun, with two accepted items and a confirmed attendee of the police."""
-    meeting = past_meeting
-    meeting.items = [
-        add_item(meeting, kommun, kommun_coordinator, title, accept_by=(kommun_coordinator, kommun))
-        for title in ("Stöd från NOA", "Lokalt poliskontor i Gottsunda")
-    ]
-    meeting.attendee = attendance.name_attendee(
-        meeting=meeting,
-        party=meeting.invitations.get(role="invited").party,
-        by=kommun_coordinator,
-        name="Rikspolischef",
-        email="rikspolischef@polisen.example",
-    )
-    attendance.confirm_attendance(attendee=meeting.attendee, by=lansstyrelsen_secretary, party=lansstyrelsen)
-    return meeting
 
 
 def access(user, meeting):
@@ -275,3 +252,11 @@ def test_an_action_not_yet_due_is_not_reminded(held, kommun, lansstyrelsen, lans
         due_on=timezone.localdate(),
     )
     assert service.send_overdue_action_reminders(timezone.localdate()) == 0
+
+
+def test_unticking_everyone_records_them_absent(client, held, lansstyrelsen_secretary):
+    """With every box unticked the browser sends no field at all: still a save, not the form again."""
+    client.force_login(lansstyrelsen_secretary)
+    response = client.post(reverse("minutes_presence", args=[held.pk]))
+    assert response.status_code == 302
+    assert Presence.objects.get(attendee=held.attendee).present is False

@@ -138,7 +138,9 @@ def minutes_presence(request, pk):
     meeting, _access, _minutes, party = _for_writer(request, pk)
     attendees = list(meeting.attendees.filter(status=Attendee.Status.CONFIRMED).select_related("party", "presence"))
     marked = [a.pk for a in attendees if getattr(a, "presence", None) is None or a.presence.present]
-    form = PresenceForm(request.POST or None, initial={"present": marked}, attendees=attendees)
+    # Bound on every POST: with every box unticked (nobody came) the browser sends no field at all.
+    posted = request.POST if request.method == "POST" else None
+    form = PresenceForm(posted, initial={"present": marked}, attendees=attendees)
     if form.is_valid():
         minutes_service.record_presence(
             meeting=meeting, party=party, by=request.user, present_ids=form.cleaned_data["present"]
