@@ -202,15 +202,15 @@ def test_a_decision_is_recorded_only_for_the_own_party(
 # Waiting for you, and the reminder of an overdue action.
 
 
-def overdue_action(held, owner, by, party):
+def overdue_action(held, owner, by, party, *, days_late=1, what="Utse kontaktperson"):
     return service.add_action(
         meeting=held,
         item=held.items[0],
         party=party,
         by=by,
-        what="Utse kontaktperson",
+        what=what,
         owner_party=owner,
-        due_on=timezone.localdate() - datetime.timedelta(days=1),
+        due_on=timezone.localdate() - datetime.timedelta(days=days_late),
     )
 
 
@@ -239,18 +239,12 @@ def test_an_overdue_action_is_reminded_once_and_never_to_a_party_that_cannot_see
     call_command("send_reminders", stdout=open("/dev/null", "w"))
     assert sent.count() == 1
     assert not Action.objects.filter(overdue_reminded_at__isnull=True, owner_party=kommun).exists()
+    # Nobody of the police may see the draft yet: their action waits, unmarked, to be reminded once they may.
+    assert Action.objects.get(owner_party=polisen).overdue_reminded_at is None
 
 
 def test_an_action_not_yet_due_is_not_reminded(held, kommun, lansstyrelsen, lansstyrelsen_secretary):
-    service.add_action(
-        meeting=held,
-        item=held.items[0],
-        party=lansstyrelsen,
-        by=lansstyrelsen_secretary,
-        what="Senare",
-        owner_party=kommun,
-        due_on=timezone.localdate(),
-    )
+    overdue_action(held, kommun, lansstyrelsen_secretary, lansstyrelsen, days_late=0, what="Senare")
     assert service.send_overdue_action_reminders(timezone.localdate()) == 0
 
 

@@ -290,32 +290,40 @@ def set_action_status(*, action, party, by, status, reason=""):
 def send_overdue_action_reminders(today):
     """Tell the owner party of each open action past its due date, once: never a second time.
 
-    Only people who may see the minutes hear of it, so a draft reaches no other party. The mark is set
-    by a conditional update, so two workers at once still send one reminder. Returns the mails written.
+    Only people who may see the minutes hear of it, so a draft reaches no other party; an action nobody of
+    its party may see yet stays unmarked, to be reminded once they may. The mark is set by a conditional
+    update, so two workers at once still send one reminder. Returns the mails written.
     """
     written = 0
     overdue = Action.objects.filter(
         status=Action.Status.OPEN, due_on__lt=today, overdue_reminded_at__isnull=True
     ).select_related("minutes__meeting", "owner_party")
     for action in overdue:
+        people = _told_of(action)
+        if not people:
+            continue
         with transaction.atomic():
             claimed = Action.objects.filter(pk=action.pk, overdue_reminded_at__isnull=True).update(
                 overdue_reminded_at=timezone.now()
             )
             if claimed:
-                written += _queue_overdue(action)
+                written += _queue_overdue(action, people)
     return written
 
 
-def _queue_overdue(action):
-    minutes = action.minutes
-    meeting, party = minutes.meeting, action.owner_party
-    url = mail.site_url(reverse("minutes", args=[meeting.pk]) + f"#action-{action.pk}")
-    people = rules.people_with_right(
-        meeting,
+def _told_of(action):
+    """The owner party's people who may see the action's minutes."""
+    minutes, party = action.minutes, action.owner_party
+    return rules.people_with_right(
+        minutes.meeting,
         lambda access: party.pk in access.roles and rules.can_see_minutes(access, minutes),
         party_ids=[party.pk],
     )
+
+
+def _queue_overdue(action, people):
+    meeting, party = action.minutes.meeting, action.owner_party
+    url = mail.site_url(reverse("minutes", args=[meeting.pk]) + f"#action-{action.pk}")
 
     def context():
         return {

@@ -18,9 +18,10 @@ from ..forms import (
     PresentPersonForm,
 )
 from ..models import Action, AgendaItem, Agreement, Attendee, Meeting, Membership, Minutes, MinutesEntry
-from ..overview import build_minutes, text_diff
+from ..overview import build_minutes
 from ..services import minutes as minutes_service
 from ..services.agenda import EditConflict
+from .agenda import conflict_page
 from .common import form_page, get_meeting_for_user, refuse_rule_errors, require
 
 Role = Membership.Role
@@ -113,19 +114,18 @@ def minutes_entry(request, pk, item_pk):
             )
         except EditConflict as conflict:
             current = conflict.current
-            context = {
-                "meeting": meeting,
-                "item": item,
-                "back_url": minutes_url(meeting, f"item-{item.pk}"),
-                "crumb": _("Minutes"),
-                "heading": _("Someone else saved the minutes of this item while you were editing them"),
-                "current": current,
-                "current_text": current.text,
-                "mine": mine,
-                "diff": text_diff(current.text, mine),
-                "form": MinutesEntryForm(initial={"text": mine, "base_version": current.version}),
-            }
-            return render(request, "coordination/edit_conflict.html", context, status=409)
+            return conflict_page(
+                request,
+                meeting,
+                item,
+                current,
+                heading=_("Someone else saved the minutes of this item while you were editing them"),
+                crumb=_("Minutes"),
+                current_text=current.text,
+                mine=mine,
+                form=MinutesEntryForm(initial={"text": mine, "base_version": current.version}),
+                back_url=minutes_url(meeting, f"item-{item.pk}"),
+            )
         messages.success(request, _("The minutes of the item were saved."))
         return redirect(minutes_url(meeting, f"item-{item.pk}"))
     heading = _("Minutes of “%(title)s”") % {"title": item.title}
