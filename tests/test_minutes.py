@@ -254,3 +254,17 @@ def test_unticking_everyone_records_them_absent(client, held, lansstyrelsen_secr
     response = client.post(reverse("minutes_presence", args=[held.pk]))
     assert response.status_code == 302
     assert Presence.objects.get(attendee=held.attendee).present is False
+
+
+def test_a_minute_taker_of_the_invited_party_writes_for_the_conveners_and_their_party_sees_nothing(
+    client, held, kommun, kommun_coordinator, polis_member, polis_coordinator
+):
+    service.name_minute_taker(meeting=held, party=kommun, by=kommun_coordinator, user=polis_member)
+    client.force_login(polis_member)
+    url = reverse("minutes_entry", args=[held.pk, held.items[0].pk])
+    assert client.post(url, {"text": "Utkast från polisens protokollförare", "base_version": "0"}).status_code == 302
+    assert Event.objects.get(action=Event.Action.MINUTES_SAVED).party == kommun
+    client.force_login(polis_coordinator)
+    assert "Utkast från polisens" not in client.get(reverse("event_log", args=[held.pk])).content.decode()
+    client.force_login(kommun_coordinator)
+    assert "Utkast från polisens" in client.get(reverse("minutes", args=[held.pk])).content.decode()

@@ -41,8 +41,9 @@ def _for_writer(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     minutes = _minutes_of(meeting)
     require(rules.can_write_minutes(access, minutes))
-    # The convening secretary writes for their party; a minute-taker from another party, for theirs.
-    party = access.acting_party(Role.SECRETARY, convening=True) or access.acting_party(*Role.values)
+    # The minutes are the conveners' record: a minute-taker named from another party writes for the conveners,
+    # so the draft's events stay theirs and never show in the log of the minute-taker's own party.
+    party = access.acting_party(Role.SECRETARY, convening=True) or access.parties[min(access.convening_ids)]
     return meeting, access, minutes, party
 
 
