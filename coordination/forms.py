@@ -15,13 +15,18 @@ from django.utils.translation import gettext_lazy as _
 from . import documents, mail, sso, times
 from .formatting import format_date, format_time, plain_date, slot_label
 from .models import (
+    NAME_LENGTH,
+    Action,
     AgendaItem,
+    Agreement,
     Answer,
     Attendee,
+    DecisionReference,
     Guest,
     Invitation,
     Meeting,
     Membership,
+    MinutesEntry,
     NoticePreferences,
     OutboxMessage,
     Party,
@@ -767,3 +772,122 @@ class NewPartyForm(PlainTextForm, forms.Form):
 
 class RoleForm(PlainTextForm, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+# After the meeting: the minutes, agreements and actions (views/minutes.py).
+
+
+def _meeting_parties(meeting):
+    return Party.objects.filter(invitations__meeting=meeting).order_by("name")
+
+
+class MinuteTakerForm(PlainTextForm, forms.Form):
+    minute_taker = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        label=_("Minute-taker"),
+        help_text=_("Anyone of the meeting's parties. Leave empty and the convening party's secretary writes."),
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["minute_taker"]
+        field.queryset = (
+            Membership.objects.filter(party__invitations__meeting=meeting, user__is_active=True)
+            .select_related("user", "party")
+            .order_by("party__name", "user__first_name", "user__username")
+        )
+        field.label_from_instance = lambda m: f"{person_name(m.user)} ({m.party.short_name})"
+
+
+class MinutesEntryForm(PlainTextForm, forms.Form):
+    text = forms.CharField(
+        label=_("Minutes"),
+        help_text=_("Paragraphs, lists (- or 1.), **bold**, *italics* and links [text](https://…) are kept."),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=MinutesEntry._meta.get_field("text").max_length,
+    )
+    # The version the writer started from: a save based on an older one is a conflict.
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class PresenceForm(PlainTextForm, forms.Form):
+    present = forms.TypedMultipleChoiceField(
+        label=_("Present"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick those who were at the meeting; the others are recorded as absent."),
+    )
+
+    def __init__(self, *args, attendees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].choices = [(a.pk, f"{a.name} ({a.party.short_name})") for a in attendees]
+
+
+class PresentPersonForm(PlainTextForm, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=NAME_LENGTH)
+    party = forms.ModelChoiceField(queryset=Party.objects.none(), label=_("Party"))
+    form_token = FormTokenField()
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = _meeting_parties(meeting)
+
+
+class AgreementForm(PlainTextForm, forms.Form):
+    text = forms.CharField(
+        label=_("Agreement"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=Agreement._meta.get_field("text").max_length,
+    )
+    parties = PartyChoiceField(queryset=Party.objects.none(), label=_("Parties behind it"))
+    form_token = FormTokenField()
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parties"].queryset = _meeting_parties(meeting)
+
+
+class DecisionForm(PlainTextForm, forms.ModelForm):
+    class Meta:
+        model = DecisionReference
+        fields = ["body", "decided_on", "registration_number"]
+        widgets = {"decided_on": DateInput}
+        help_texts = {"body": _("For example kommunstyrelsen, or the county governor.")}
+
+
+class ActionForm(PlainTextForm, forms.Form):
+    what = forms.CharField(
+        label=_("What"), widget=forms.Textarea(attrs={"rows": 3}), max_length=Action._meta.get_field("what").max_length
+    )
+    owner_party = forms.ModelChoiceField(queryset=Party.objects.none(), label=_("Owner"))
+    person = forms.CharField(label=_("Person responsible (optional)"), max_length=NAME_LENGTH, required=False)
+    due_on = forms.DateField(label=_("Due date"), widget=DateInput)
+    form_token = FormTokenField()
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_party"].queryset = _meeting_parties(meeting)
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if abs((due_on - timezone.localdate()).days) > MAX_DAYS_AHEAD:
+            raise forms.ValidationError(_("Give a date within three years from today."))
+        return due_on
+
+
+class ActionStatusForm(PlainTextForm, forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
+    reason = forms.CharField(
+        label=_("Reason for dropping"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=Action._meta.get_field("drop_reason").max_length,
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Action.Status.DROPPED and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the action is dropped."))
+        return cleaned

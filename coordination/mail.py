@@ -55,6 +55,7 @@ SUBJECTS = {
     Kind.NOTICE_DIGEST: gettext_lazy("News of “%(title)s”"),
     Kind.GUEST_LINK: gettext_lazy("You are invited as a guest: %(title)s"),
     Kind.GUEST_CODE: gettext_lazy("Your one-time code for “%(title)s”"),
+    Kind.ACTION_OVERDUE: gettext_lazy("Overdue action for %(party_name)s: %(title)s"),
 }
 
 # The templates of each kind, under templates/coordination/email/ as <name>.txt and <name>.html.
@@ -77,6 +78,7 @@ TEMPLATES = {
     Kind.NOTICE_DIGEST: "notice",
     Kind.GUEST_LINK: "guest_link",
     Kind.GUEST_CODE: "guest_code",
+    Kind.ACTION_OVERDUE: "action_overdue",
 }
 
 SUBJECT_LENGTH = OutboxMessage._meta.get_field("subject").max_length

@@ -526,6 +526,13 @@ class Event(models.Model):
         GUEST_ADDED = "guest_added", _("added a guest")
         GUEST_REVOKED = "guest_revoked", _("revoked a guest's link")
         REGISTRATION_NUMBER_SET = "registration_number_set", _("set the party's registration number")
+        MINUTE_TAKER_NAMED = "minute_taker_named", _("named the minute-taker")
+        MINUTES_SAVED = "minutes_saved", _("saved the minutes of an agenda item")
+        PRESENCE_RECORDED = "presence_recorded", _("recorded who was present")
+        AGREEMENT_ADDED = "agreement_added", _("recorded an agreement")
+        DECISION_RECORDED = "decision_recorded", _("recorded the party's decision on an agreement")
+        ACTION_ADDED = "action_added", _("recorded an action")
+        ACTION_STATUS_CHANGED = "action_status_changed", _("changed the status of an action")
 
     # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
     # in the migration). A deleted account only loses its link; its name stays as text.
@@ -794,6 +801,7 @@ class OutboxMessage(models.Model):
         NOTICE_DIGEST = "notice_digest", _("digest of notices")
         GUEST_LINK = "guest_link", _("a guest's personal link")
         GUEST_CODE = "guest_code", _("a guest's one-time code")
+        ACTION_OVERDUE = "action_overdue", _("an action is overdue")
 
     class Failure(models.TextChoices):
         """Why the last attempt failed, said for people; the technical text is in last_error (admin, logs)."""
@@ -1122,3 +1130,164 @@ class Notice(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.get_kind_display()}"
+
+
+# After the meeting: the minutes, what the parties agreed and what they undertook (issue 17).
+
+
+class Minutes(models.Model):
+    """A meeting's minutes: one text per agenda item, who was present, agreements and actions.
+
+    A draft is seen only by the conveners and the minute-taker (rules.can_see_minutes); review (justering)
+    and approval come later, and each revision sent for review raises ``version``.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        UNDER_REVIEW = "under_review", _("under review")
+        APPROVED = "approved", _("approved")
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    # Named by the conveners, from any party of the meeting; without one the convening secretaries write.
+    minute_taker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("minute-taker"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+
+    def __str__(self):
+        return f"{self.meeting} ({self.get_state_display()})"
+
+    @property
+    def is_draft(self):
+        return self.state == self.State.DRAFT
+
+
+class MinutesEntry(models.Model):
+    """What was said on one agenda item: Markdown, rendered once when saved, like a position's text."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="entries")
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("minutes"), max_length=20000)
+    html = models.TextField(blank=True, editable=False)
+    # Raised by every save: an edit based on an older number is a conflict, never an overwrite.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("minutes of an agenda item")
+        verbose_name_plural = _("minutes of agenda items")
+        constraints = [models.UniqueConstraint(fields=["minutes", "agenda_item"], name="one_entry_per_item")]
+
+    def __str__(self):
+        return str(self.agenda_item)
+
+
+class Presence(models.Model):
+    """Whether a person was at the meeting: a confirmed attendee marked present or absent, or someone added."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="presences")
+    attendee = models.OneToOneField(Attendee, on_delete=models.CASCADE, null=True, blank=True, related_name="presence")
+    name = models.CharField(_("name"), max_length=NAME_LENGTH)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("party"))
+    present = models.BooleanField(_("present"), default=True)
+    form_token = form_token_field()
+
+    class Meta:
+        ordering = ["party__name", "name", "pk"]
+        verbose_name = _("presence")
+        verbose_name_plural = _("presences")
+
+    def __str__(self):
+        return self.name
+
+
+class Agreement(models.Model):
+    """What parties agreed on an agenda item, and which of them stand behind it."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="agreements")
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("agreement"), max_length=5000)
+    parties = models.ManyToManyField(Party, related_name="+", verbose_name=_("parties behind it"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class DecisionReference(models.Model):
+    """A party's own later decision on an agreement: which body, when, under its own diarienummer."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="decisions")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    body = models.CharField(_("decided by"), max_length=200)
+    decided_on = models.DateField(_("date of decision"))
+    registration_number = models.CharField(_("registration number"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["party__name"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [models.UniqueConstraint(fields=["agreement", "party"], name="one_decision_per_party")]
+
+    def __str__(self):
+        return f"{self.party}: {self.body}"
+
+
+class Action(models.Model):
+    """Something a party undertook at the meeting, by a due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        DROPPED = "dropped", _("dropped")
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="actions")
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
+    what = models.TextField(_("what"), max_length=2000)
+    owner_party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
+    person = models.CharField(_("person responsible"), max_length=NAME_LENGTH, blank=True)
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    drop_reason = models.TextField(_("reason for dropping"), max_length=2000, blank=True)
+    # When the owner party was told the action is overdue: once, never again (services/minutes.py).
+    overdue_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    form_token = form_token_field()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+
+    def __str__(self):
+        return self.what[:60]
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.due_on < timezone.localdate()

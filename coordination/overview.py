@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from . import rules
 from .formatting import slot_label
-from .models import AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
+from .models import Action, AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
 
 
 class GivenAnswer(NamedTuple):
@@ -196,10 +196,17 @@ class DashboardRow:
     ready_to_confirm: int = 0
     attendance_to_confirm: int = 0
     agenda_proposals: int = 0  # proposed agenda items waiting for the convener's decision
+    open_actions: list = field(default_factory=list)  # open actions of the user's parties, in minutes they see
 
     @property
     def waiting(self):
-        return bool(self.unanswered or self.ready_to_confirm or self.attendance_to_confirm or self.agenda_proposals)
+        return bool(
+            self.unanswered
+            or self.ready_to_confirm
+            or self.attendance_to_confirm
+            or self.agenda_proposals
+            or self.open_actions
+        )
 
 
 def dashboard_rows(user):
@@ -207,9 +214,11 @@ def dashboard_rows(user):
     roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
     meetings = list(Meeting.objects.for_dashboard(user))
     answers = given_answers([meeting.pk for meeting in meetings])
+    actions = open_actions_by_meeting(meetings, roles)
     rows = []
     for meeting in meetings:
         access = rules.MeetingAccess.from_roles(user, meeting, roles)
+        mine = actions.get(meeting.pk, [])
         grid = build_grid(meeting, answers=answers)
         parties = {inv.party_id: inv.party for inv in grid.invitations}
         unanswered = [
@@ -229,6 +238,7 @@ def dashboard_rows(user):
                     else 0
                 ),
                 agenda_proposals=meeting.proposed_agenda_items if rules.can_manage_agenda(access) else 0,
+                open_actions=[a for a in mine if rules.can_see_minutes(access, a.minutes)],
             )
         )
     rows.sort(key=lambda row: not row.waiting)
@@ -260,6 +270,20 @@ def dashboard_sections(rows, *, with_drafts):
         for key, heading, empty, statuses in sections
     ]
     return [section for section in grouped if section.key != "drafts" or with_drafts or section.rows]
+
+
+def open_actions_by_meeting(meetings, roles):
+    """meeting id -> the open actions owned by the user's parties (``roles``' keys), in one query.
+
+    Whether the user may see each action's minutes is for the caller to ask (rules.can_see_minutes).
+    """
+    by_meeting = {}
+    rows = Action.objects.filter(
+        status=Action.Status.OPEN, owner_party__in=list(roles), minutes__meeting__in=[m.pk for m in meetings]
+    ).select_related("minutes", "owner_party")
+    for action in rows:
+        by_meeting.setdefault(action.minutes.meeting_id, []).append(action)
+    return by_meeting
 
 
 @dataclass
@@ -366,3 +390,49 @@ def text_diff(old, new):
     return [
         (kinds[line[:2]], line[2:]) for line in difflib.ndiff(old.splitlines(), new.splitlines()) if line[:2] in kinds
     ]
+
+
+@dataclass
+class MinutesItem:
+    item: AgendaItem
+    entry: object  # MinutesEntry or None
+    agreements: list
+    actions: list
+
+
+@dataclass
+class MinutesRecord:
+    """The minutes page as plain values: per accepted item its text, agreements and actions; who was present."""
+
+    items: list
+    # (attendee, Presence or None) per confirmed attendee, then the people added (Presence rows).
+    attendees: list
+    added: list
+
+
+def build_minutes(meeting, minutes):
+    """The minutes of ``meeting`` (as for_kallelse()) in a fixed number of queries, whatever their size."""
+    items = list(meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED))
+    confirmed = [a for a in meeting.attendees.all() if a.status == Attendee.Status.CONFIRMED]
+    if minutes is None:
+        return MinutesRecord(
+            items=[MinutesItem(item, None, [], []) for item in items],
+            attendees=[(a, None) for a in confirmed],
+            added=[],
+        )
+    entries = {entry.agenda_item_id: entry for entry in minutes.entries.all()}
+    agreements, actions = {}, {}
+    for agreement in minutes.agreements.prefetch_related("parties", "decisions__party"):
+        agreements.setdefault(agreement.agenda_item_id, []).append(agreement)
+    for action in minutes.actions.select_related("owner_party"):
+        actions.setdefault(action.agenda_item_id, []).append(action)
+    presences = list(minutes.presences.select_related("party"))
+    marked = {p.attendee_id: p for p in presences if p.attendee_id}
+    return MinutesRecord(
+        items=[
+            MinutesItem(item, entries.get(item.pk), agreements.get(item.pk, []), actions.get(item.pk, []))
+            for item in items
+        ],
+        attendees=[(a, marked.get(a.pk)) for a in confirmed],
+        added=[p for p in presences if not p.attendee_id],
+    )

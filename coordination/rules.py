@@ -435,3 +435,60 @@ def guest_list_party_ids(access):
 
 def can_revoke_guest(access, guest):
     return guest.party_id in guest_list_party_ids(access)
+
+
+# After the meeting: minutes, agreements and actions (models.Minutes). ``minutes`` is None until begun.
+
+
+def minutes_are_due(meeting):
+    """Minutes are written once the meeting is held, or has started though nobody marked it held yet."""
+    if meeting.status == Status.HELD:
+        return True
+    return meeting.status == Status.SCHEDULED and meeting.confirmed_slot.start <= timezone.now()
+
+
+def _is_minute_taker(access, minutes):
+    return minutes is not None and access.user is not None and minutes.minute_taker_id == access.user.pk
+
+
+def _convener_of_record(access):
+    """The conveners as the minutes know them: a convening party's coordinators and secretaries."""
+    return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
+
+
+def can_see_minutes(access, minutes):
+    """A draft is the conveners' and the minute-taker's alone: never another party's before review."""
+    if not minutes_are_due(access.meeting):
+        return False
+    if minutes is not None and not minutes.is_draft:
+        return bool(access.roles)
+    return _convener_of_record(access) or _is_minute_taker(access, minutes)
+
+
+def can_write_minutes(access, minutes):
+    """The convening party's secretary, or the minute-taker the conveners named, writes the draft."""
+    writer = bool(access.party_ids_with_role(Role.SECRETARY) & access.convening_ids) or _is_minute_taker(
+        access, minutes
+    )
+    return writer and minutes_are_due(access.meeting) and (minutes is None or minutes.is_draft)
+
+
+def can_name_minute_taker(access, minutes):
+    """The convener's coordinators name who takes the minutes, while they are a draft."""
+    return _convening_coordinator(access) and minutes_are_due(access.meeting) and (minutes is None or minutes.is_draft)
+
+
+def can_record_decision_for(access, minutes, party_id):
+    """A party records only its own decision on an agreement: its coordinators and secretaries, who see it."""
+    return party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) and can_see_minutes(access, minutes)
+
+
+def decision_party_ids(access, minutes):
+    return sorted(party_id for party_id in access.roles if can_record_decision_for(access, minutes, party_id))
+
+
+def can_update_action(access, minutes, action):
+    """Whoever writes the minutes, or the owner party's coordinators and secretaries, mark an action done or
+    dropped."""
+    owner = action.owner_party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY)
+    return can_write_minutes(access, minutes) or (owner and can_see_minutes(access, minutes))

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, guests, meetings, pages, people, sso
+from .views import account, agenda, guests, meetings, minutes, pages, people, sso
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
@@ -135,6 +135,24 @@ urlpatterns = [
         name="position_document_create",
     ),
     path("meetings/<int:pk>/documents/<int:document_pk>/", agenda.document_download, name="document_download"),
+    # After the meeting (views/minutes.py).
+    path("meetings/<int:pk>/minutes/", minutes.minutes, name="minutes"),
+    path("meetings/<int:pk>/minutes/minute-taker/", minutes.minute_taker, name="minute_taker"),
+    path("meetings/<int:pk>/minutes/items/<int:item_pk>/", minutes.minutes_entry, name="minutes_entry"),
+    path("meetings/<int:pk>/minutes/presence/", minutes.minutes_presence, name="minutes_presence"),
+    path("meetings/<int:pk>/minutes/presence/new/", minutes.minutes_person_add, name="minutes_person_add"),
+    path(
+        "meetings/<int:pk>/minutes/items/<int:item_pk>/agreements/new/",
+        minutes.agreement_create,
+        name="agreement_create",
+    ),
+    path(
+        "meetings/<int:pk>/agreements/<int:agreement_pk>/decisions/<int:party_pk>/",
+        minutes.decision_record,
+        name="decision_record",
+    ),
+    path("meetings/<int:pk>/minutes/items/<int:item_pk>/actions/new/", minutes.action_create, name="action_create"),
+    path("meetings/<int:pk>/actions/<int:action_pk>/status/", minutes.action_status, name="action_status"),
     path(
         "meetings/<int:pk>/documents/<int:document_pk>/replace/",
         agenda.document_replace,

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.agenda_support",
     "tests.browser",
     "tests.imap_server",
+    "tests.minutes_support",
     "tests.oidc_support",
     "tests.smtp_server",
     "tests.views_support",

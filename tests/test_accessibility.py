@@ -318,3 +318,47 @@ def test_pages_fit_a_phone_without_scrolling_sideways(
             too_wide[path] = found
     context.close()
     assert not too_wide, "\n".join(f"{path}: {', '.join(found)}" for path, found in too_wide.items())
+
+
+def test_the_minutes_pages_have_no_axe_violations(
+    browser, live_server, held, kommun, lansstyrelsen, polisen, lansstyrelsen_secretary, kommun_coordinator
+):
+    """The minutes with an entry, an agreement with a decision, an action and a person added; each form."""
+    from coordination.services import minutes
+
+    item = held.items[0]
+    by = {"meeting": held, "item": item, "party": lansstyrelsen, "by": lansstyrelsen_secretary}
+    minutes.save_entry(**by, text="- Läget\n- **Resurser**", base_version=0)
+    agreement = minutes.add_agreement(**by, text="Gemensam lägesbild", parties=[kommun, polisen])
+    minutes.record_decision(
+        agreement=agreement,
+        party=lansstyrelsen,
+        by=lansstyrelsen_secretary,
+        body="landshövdingen",
+        decided_on=held.confirmed_slot.start.date(),
+        registration_number="LST-2026/9",
+    )
+    action = minutes.add_action(
+        **by, what="Utse kontaktperson", owner_party=lansstyrelsen, due_on=held.confirmed_slot.start.date()
+    )
+    minutes.add_present_person(
+        meeting=held, party=lansstyrelsen, by=lansstyrelsen_secretary, name="Expert", person_party=kommun
+    )
+    m = held.pk
+    writer = [
+        "/",
+        f"/meetings/{m}/",
+        f"/meetings/{m}/minutes/",
+        f"/meetings/{m}/minutes/items/{item.pk}/",
+        f"/meetings/{m}/minutes/presence/",
+        f"/meetings/{m}/minutes/presence/new/",
+        f"/meetings/{m}/minutes/items/{item.pk}/agreements/new/",
+        f"/meetings/{m}/minutes/items/{item.pk}/actions/new/",
+        f"/meetings/{m}/agreements/{agreement.pk}/decisions/{lansstyrelsen.pk}/",
+        f"/meetings/{m}/actions/{action.pk}/status/",
+    ]
+    found = visit_all(browser, live_server, "lansstyrelsen_secretary", writer, "sv-SE")
+    found.update(
+        visit_all(browser, live_server, "kommun_coordinator", [f"/meetings/{m}/minutes/minute-taker/"], "en-GB")
+    )
+    assert not report(found), report(found)

@@ -40,23 +40,29 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from coordination.models import (
+    Action,
     AgendaItem,
+    Agreement,
     Answer,
     Attendee,
     CalendarReply,
+    DecisionReference,
     Document,
     FeedToken,
     Guest,
     Invitation,
     Meeting,
     Membership,
+    Minutes,
+    MinutesEntry,
     NoticePreferences,
     OutboxMessage,
     Position,
+    Presence,
     Profile,
     Slot,
 )
-from coordination.services import attendance, feeds, guests, meetings, people
+from coordination.services import attendance, feeds, guests, meetings, minutes, people
 from coordination.views.guests import GUEST_KEY
 
 from .agenda_support import build_scenario
@@ -420,6 +426,47 @@ MATRIX = {
         get=(LOGIN, 404, 403, 200, 200, 200, 200, 403),
         post=(LOGIN, 404, 403, DONE, DONE, DONE, DONE, 403),
     ),
+    # After the meeting (the scheduled meeting has begun): the minutes are a draft that only the convener's
+    # coordinators and secretaries see; its secretary writes them, its coordinators name another minute-taker.
+    "minutes": Row(
+        "scheduled", get=(LOGIN, 404, 403, 403, 403, 403, 200, 200), post=(LOGIN, 404, 403, 403, 403, 403, 200, 200)
+    ),
+    "minute_taker": Row(
+        "scheduled", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
+    "minutes_entry": Row(
+        "accepted item",
+        get=(LOGIN, 404, 403, 403, 403, 403, 403, 200),
+        post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
+    ),
+    "minutes_presence": Row(
+        "scheduled", get=(LOGIN, 404, 403, 403, 403, 403, 403, 200), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
+    ),
+    "minutes_person_add": Row(
+        "scheduled", get=(LOGIN, 404, 403, 403, 403, 403, 403, 200), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
+    ),
+    "agreement_create": Row(
+        "accepted item",
+        get=(LOGIN, 404, 403, 403, 403, 403, 403, 200),
+        post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
+    ),
+    "action_create": Row(
+        "accepted item",
+        get=(LOGIN, 404, 403, 403, 403, 403, 403, 200),
+        post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
+    ),
+    # The municipality records its own decision on an agreement; no other party records it for them.
+    "decision_record": Row(
+        "kommun's decision",
+        get=(LOGIN, 404, 403, 403, 403, 403, 200, 200),
+        post=(LOGIN, 404, 403, 403, 403, 403, DONE, DONE),
+    ),
+    # The police's action, in a draft the police do not see yet: only the minutes' writer changes its status.
+    "action_status": Row(
+        "police's action",
+        get=(LOGIN, 404, 403, 403, 403, 403, 403, 200),
+        post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
+    ),
     # Guests: the police's coordinators add and revoke the police's guests, nobody else.
     "guest_add": Row(
         "guests", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
@@ -476,6 +523,8 @@ class Things:
     mail: OutboxMessage = None  # a mail to their attendee that the outbox gave up on
     counter: CalendarReply = None  # another time their attendee proposed from the calendar
     guest: Guest = None  # the police's guest, who only reads
+    agreement: object = None  # an agreement in the minutes, that the municipality and the police stand behind
+    action: object = None  # the police's action in the minutes
 
 
 # What each target of the matrix points at: the meeting, and the URL's other arguments in that meeting.
@@ -524,6 +573,11 @@ TARGETS = {
     "guest": ("scheduled", {"guest_pk": lambda w, t: t.guest}),
     "guest's link": (None, {"token": lambda w, t: w.guest_link}),
     "guest's document": (None, {"document_pk": lambda w, t: w.things["scheduled"].agenda.item_doc}),
+    "kommun's decision": (
+        "scheduled",
+        {"agreement_pk": lambda w, t: t.agreement, "party_pk": lambda w, t: w.parties["kommun"]},
+    ),
+    "police's action": ("scheduled", {"action_pk": lambda w, t: t.action}),
 }
 
 
@@ -650,6 +704,7 @@ def build_world(documents):
             polis_coordinator=police_coordinator,
             polis_member=users["member"],
         )
+    build_minutes(scheduled, users["convener_secretary"], kommun, polisen)
     # Everyone has a calendar address, so that turning one's own off changes something.
     tokens = {role: feeds.new_feed_token(user) for role, user in users.items()}
     guest_sessions, link = build_guests(users, parties, polling, scheduled, meeting)
@@ -667,6 +722,31 @@ def build_world(documents):
         feed_token=tokens["member"],
         documents=documents,
     )
+
+
+def build_minutes(scheduled, secretary, kommun, polisen):
+    """The scheduled meeting's draft minutes: the police's attendee confirmed, an agreement and the police's action."""
+    attendance.confirm_attendance(attendee=scheduled.attendee, by=secretary, party=kommun)
+    item = scheduled.agenda.item_a
+    scheduled.agreement = minutes.add_agreement(
+        meeting=scheduled.meeting,
+        item=item,
+        party=kommun,
+        by=secretary,
+        text="Gemensam lägesbild",
+        parties=[kommun, polisen],
+    )
+    scheduled.action = minutes.add_action(
+        meeting=scheduled.meeting,
+        item=item,
+        party=kommun,
+        by=secretary,
+        what="Utse kontaktperson",
+        owner_party=polisen,
+        due_on=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    # Confirming the attendee raised the meeting's sequence: what the rows below compare with.
+    scheduled.meeting.refresh_from_db()
 
 
 def build_guests(users, parties, polling, scheduled, meeting):
@@ -848,6 +928,14 @@ def action_data(name, world, user):
         "position_document_create": lambda: {"file": upload()},
         "document_replace": lambda: {"file": upload()},
         "registration_number": lambda: {"registration_number": "Smyg-2026/1"},
+        "minute_taker": lambda: {"minute_taker": world.users["member"].memberships.get().pk},
+        "minutes_entry": lambda: {"text": "Smygprotokoll", "base_version": "0"},
+        "minutes_presence": lambda: {"present": []},
+        "minutes_person_add": lambda: {"name": "Smygdeltagare", "party": parties["kommun"].pk},
+        "agreement_create": lambda: {"text": "Smygavtal", "parties": [parties["polisen"].pk]},
+        "action_create": lambda: {"what": "Smygåtgärd", "owner_party": parties["polisen"].pk, "due_on": "2026-12-01"},
+        "decision_record": lambda: {"body": "Smygnämnden", "decided_on": "2026-12-01", "registration_number": "S-1"},
+        "action_status": lambda: {"status": "dropped", "reason": "Smygskäl"},
         "guest_add": lambda: {"name": "Smyggäst", "email": "smyg@gast.example", "may_answer": "on"},
         "guest_code": lambda: {"code": "123456"},
         "guest_answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
@@ -1578,6 +1666,88 @@ MASS_ASSIGNMENT = [
             "numbers": {(w.meeting("scheduled").pk, w.police.pk, "Smyg-2026/1")},
             "police": (Invitation.Role.INVITED, True),
         },
+    ),
+    # The minutes: each row lands in the scheduled meeting's own minutes, on the URL's item, written by the poster.
+    Extra(
+        "minute_taker",
+        "convener",
+        lambda w: {"meeting": w.meeting("polling").pk, "minute_taker_id": w.users["convener"].pk, "state": "approved"},
+        lambda w: Minutes.objects.get(meeting=w.meeting("scheduled")),
+        lambda w: {"minute_taker_id": w.users["member"].pk, "state": Minutes.State.DRAFT, "version": 1},
+    ),
+    Extra(
+        "minutes_entry",
+        "convener_secretary",
+        lambda w: {
+            "agenda_item": w.things["polling"].agenda.item_a.pk,
+            "version": "9",
+            "html": "<script>alert(1)</script>",
+            "updated_by": w.users["convener"].pk,
+        },
+        latest(MinutesEntry),
+        lambda w: {
+            "agenda_item_id": scheduled_agenda(w).item_a.pk,
+            "text": "Smygprotokoll",
+            "html": "<p>Smygprotokoll</p>\n",
+            "version": 1,
+            "updated_by_id": w.users["convener_secretary"].pk,
+        },
+    ),
+    Extra(
+        "minutes_presence",
+        "convener_secretary",
+        lambda w: {"attendee": w.things["polling"].attendee.pk, "name": "Smyg", "party": w.parties["kommun"].pk},
+        lambda w: Presence.objects.get(attendee=w.things["scheduled"].attendee),
+        lambda w: {"name": "Rikspolischef", "party_id": w.police.pk, "present": False},
+    ),
+    Extra(
+        "minutes_person_add",
+        "convener_secretary",
+        lambda w: {"attendee": w.things["scheduled"].attendee.pk, "present": ""},
+        latest(Presence),
+        lambda w: {"attendee_id": None, "name": "Smygdeltagare", "party_id": w.parties["kommun"].pk, "present": True},
+    ),
+    Extra(
+        "agreement_create",
+        "convener_secretary",
+        lambda w: {"agenda_item": w.things["polling"].agenda.item_a.pk, "created_by": w.users["convener"].pk},
+        latest(Agreement),
+        lambda w: {
+            "agenda_item_id": scheduled_agenda(w).item_a.pk,
+            "text": "Smygavtal",
+            "created_by_id": w.users["convener_secretary"].pk,
+        },
+    ),
+    Extra(
+        "action_create",
+        "convener_secretary",
+        lambda w: {"status": "done", "overdue_reminded_at": "2026-01-01 10:00", "created_by": w.users["convener"].pk},
+        latest(Action),
+        lambda w: {
+            "agenda_item_id": scheduled_agenda(w).item_a.pk,
+            "status": Action.Status.OPEN,
+            "overdue_reminded_at": None,
+            "created_by_id": w.users["convener_secretary"].pk,
+        },
+    ),
+    # A party's decision is its own, on the URL's agreement, whatever party the form names.
+    Extra(
+        "decision_record",
+        "convener",
+        lambda w: {"party": w.police.pk, "agreement": "1", "recorded_by": w.users["member"].pk},
+        latest(DecisionReference),
+        lambda w: {
+            "party_id": w.parties["kommun"].pk,
+            "agreement_id": w.things["scheduled"].agreement.pk,
+            "recorded_by_id": w.users["convener"].pk,
+        },
+    ),
+    Extra(
+        "action_status",
+        "convener_secretary",
+        lambda w: {"owner_party": w.parties["kommun"].pk, "what": "Ändrat", "due_on": "2030-01-01"},
+        lambda w: Action.objects.get(pk=w.things["scheduled"].action.pk),
+        lambda w: {"owner_party_id": w.police.pk, "what": "Utse kontaktperson", "status": Action.Status.DROPPED},
     ),
     # A guest answers for their own party only, and is never recorded as anyone's account.
     Extra(

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from coordination import documents
 from coordination.models import Answer, Guest, OutboxMessage
-from coordination.services import agenda, guests, people
+from coordination.services import agenda, guests, minutes, people
 
 from .builders import FROZEN_NOW, PASSWORD, answer_all, autumn_back, spring_forward
 
@@ -710,3 +710,76 @@ def test_entering_a_guest_code_survives_any_input(client, meeting, polisen, poli
             assert failed == (1 if re.fullmatch(r"\s*\d{6}\s*", code) else 0)
         else:
             assert failed == 0
+
+
+# After the meeting: the minutes' forms, as the convening secretary who writes them.
+
+
+@pytest.fixture
+def minutes_writer(client, held, lansstyrelsen, lansstyrelsen_secretary):
+    client.force_login(lansstyrelsen_secretary)
+    return held
+
+
+@given(text=hostile_text(), base_version=st.one_of(st.just("0"), hostile_choice(0, 1, 2)))
+def test_writing_minutes_survives_any_input(client, minutes_writer, text, base_version):
+    url = reverse("minutes_entry", args=[minutes_writer.pk, minutes_writer.items[0].pk])
+    with rolled_back():
+        assert_handled(client, post(client, url, {"text": text, "base_version": base_version}))
+
+
+@given(present=st.lists(hostile_number(), max_size=3), name=hostile_text(), party=hostile_number())
+def test_recording_who_was_present_survives_any_input(client, minutes_writer, kommun, present, name, party):
+    with rolled_back():
+        url = reverse("minutes_presence", args=[minutes_writer.pk])
+        assert_handled(client, post(client, url, {"present": present + [str(minutes_writer.attendee.pk)]}))
+        url = reverse("minutes_person_add", args=[minutes_writer.pk])
+        assert_handled(client, post(client, url, {"name": name, "party": party or str(kommun.pk)}))
+
+
+@given(data=st.data())
+def test_recording_agreements_and_actions_survives_any_input(client, minutes_writer, kommun, polisen, data):
+    item = minutes_writer.items[0]
+    agreement = mostly_valid(
+        data,
+        {"text": "Gemensam lägesbild", "parties": [str(kommun.pk), str(polisen.pk)]},
+        {"text": hostile_text(), "parties": party_lists([kommun, polisen])},
+    )
+    action = mostly_valid(
+        data,
+        {"what": "Utse kontaktperson", "owner_party": str(polisen.pk), "person": "", "due_on": "2026-12-01"},
+        {
+            "what": hostile_text(),
+            "owner_party": hostile_choice(kommun.pk, polisen.pk),
+            "person": hostile_text(),
+            "due_on": hostile_date(),
+        },
+    )
+    with rolled_back():
+        assert_handled(client, post(client, reverse("agreement_create", args=[minutes_writer.pk, item.pk]), agreement))
+        assert_handled(client, post(client, reverse("action_create", args=[minutes_writer.pk, item.pk]), action))
+
+
+@given(data=st.data())
+def test_recording_a_decision_and_an_action_status_survives_any_input(
+    client, minutes_writer, lansstyrelsen, lansstyrelsen_secretary, polisen, data
+):
+    item = minutes_writer.items[0]
+    decision = mostly_valid(
+        data,
+        {"body": "länsstyrelsens ledning", "decided_on": "2026-12-01", "registration_number": "LST-2026/1"},
+        {"body": hostile_text(), "decided_on": hostile_date(), "registration_number": hostile_text()},
+    )
+    status = mostly_valid(
+        data,
+        {"status": "dropped", "reason": "Behövs inte längre"},
+        {"status": hostile_choice("open", "done", "dropped"), "reason": hostile_text()},
+    )
+    with rolled_back():
+        by = {"meeting": minutes_writer, "item": item, "party": lansstyrelsen, "by": lansstyrelsen_secretary}
+        agreement = minutes.add_agreement(**by, text="Samverka", parties=[lansstyrelsen])
+        action = minutes.add_action(**by, what="Rapportera", owner_party=polisen, due_on=FROZEN_NOW.date())
+        url = reverse("decision_record", args=[minutes_writer.pk, agreement.pk, lansstyrelsen.pk])
+        assert_handled(client, post(client, url, decision))
+        url = reverse("action_status", args=[minutes_writer.pk, action.pk])
+        assert_handled(client, post(client, url, status))

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
 from coordination.models import CalendarReply, Event, Hold, OutboxMessage, Slot
-from coordination.services import agenda, attendance, guests, people
+from coordination.services import agenda, attendance, guests, minutes, people
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -60,6 +60,7 @@ SHOWING = {
     "guest_meeting",
     "guest_ics",
     "guest_document",
+    "minutes",
 }
 
 # POSTs on a meeting that change only the user's own bookkeeping, not the meeting, so they write no event.
@@ -122,6 +123,31 @@ def held_meeting_ready(f):
     start = timezone.now() - datetime.timedelta(hours=1)
     Slot.objects.filter(pk=meeting.confirmed_slot_id).update(start=start, end=start + datetime.timedelta(hours=2))
     return meeting
+
+
+def minutes_agreement(f):
+    held = f("held")
+    return minutes.add_agreement(
+        meeting=held,
+        item=held.items[0],
+        party=f("lansstyrelsen"),
+        by=f("lansstyrelsen_secretary"),
+        text="Samverka",
+        parties=[f("kommun")],
+    )
+
+
+def minutes_action(f):
+    held = f("held")
+    return minutes.add_action(
+        meeting=held,
+        item=held.items[0],
+        party=f("lansstyrelsen"),
+        by=f("lansstyrelsen_secretary"),
+        what="Rapportera",
+        owner_party=f("polisen"),
+        due_on=datetime.date(2026, 12, 1),
+    )
 
 
 def two_accepted_items(f):
@@ -399,6 +425,42 @@ SUCCESSFUL_POSTS = {
         f("polis_coordinator"),
         url("guest_revoke", f("meeting").pk, guest_of(f).pk),
         {},
+    ),
+    "minute_taker": lambda f: (
+        f("kommun_coordinator"),
+        url("minute_taker", f("held").pk),
+        {"minute_taker": f("polis_member").memberships.get().pk},
+    ),
+    "minutes_entry": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("minutes_entry", f("held").pk, f("held").items[0].pk),
+        {"text": "Polisen redogjorde för läget.", "base_version": 0},
+    ),
+    "minutes_presence": lambda f: (f("lansstyrelsen_secretary"), url("minutes_presence", f("held").pk), {}),
+    "minutes_person_add": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("minutes_person_add", f("held").pk),
+        {"name": "Kommundirektör", "party": f("kommun").pk},
+    ),
+    "agreement_create": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("agreement_create", f("held").pk, f("held").items[0].pk),
+        {"text": "Gemensam lägesbild", "parties": [f("kommun").pk, f("polisen").pk]},
+    ),
+    "action_create": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("action_create", f("held").pk, f("held").items[0].pk),
+        {"what": "Utse kontaktperson", "owner_party": f("polisen").pk, "due_on": "2026-12-01"},
+    ),
+    "decision_record": lambda f: (
+        f("kommun_coordinator"),
+        url("decision_record", f("held").pk, minutes_agreement(f).pk, f("kommun").pk),
+        {"body": "kommunstyrelsen", "decided_on": "2026-12-01", "registration_number": "KS-2026/1"},
+    ),
+    "action_status": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("action_status", f("held").pk, minutes_action(f).pk),
+        {"status": "done", "reason": ""},
     ),
     "guest_link": lambda f: (None, link_of(guest_of(f)), {}),
     "guest_code": lambda f: (None, url("guest_code"), {"code": guest_code_asked(f)}),

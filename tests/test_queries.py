@@ -5,6 +5,8 @@ header's list of the user's parties. Each test also finds the rows it added on
 the page, so a page that stopped showing them could not pass by being cheap.
 """
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -89,7 +91,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
     client, django_assert_num_queries, meeting, more, kommun, lansstyrelsen, polisen, kommun_coordinator, polis_member
 ):
     client.force_login(kommun_coordinator)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client.get(reverse("my_meetings")).status_code == 200
     more()
     for title in ("Uppföljning", "Återkoppling"):
@@ -101,7 +103,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
         agenda.propose_agenda_item(meeting=other, party=polisen, by=polis_member, title="Kameror")
     # One meeting in another section: the sections are made of the same rows, no query of their own.
     meetings.cancel_meeting(meeting=other, by=kommun_coordinator, party=kommun, reason="Behövs inte")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
     assert_shows(response, meeting.title, "Uppföljning", "Återkoppling", "1 förslag till dagordningen väntar")
@@ -188,6 +190,60 @@ def test_agenda_pages_do_not_grow_with_items_positions_or_documents(
         response = client.get(url)
     assert response.status_code == 200
     assert_shows(response, *AGENDA_SHOWN[url_name])
+
+
+@pytest.fixture
+def grow_minutes(held, kommun, lansstyrelsen, polisen, kommun_coordinator, lansstyrelsen_secretary):
+    """Add an accepted item with its minutes, two agreements (with a decision each) and two open actions."""
+    from coordination.services import minutes
+
+    def grow(title):
+        item = agenda.propose_agenda_item(meeting=held, party=kommun, by=kommun_coordinator, title=title)
+        by = {"meeting": held, "item": item, "party": lansstyrelsen, "by": lansstyrelsen_secretary}
+        minutes.save_entry(**by, text=f"Protokoll om {title}", base_version=0)
+        for number in (1, 2):
+            agreement = minutes.add_agreement(**by, text=f"{title}: avtal {number}", parties=[kommun, polisen])
+            minutes.record_decision(
+                agreement=agreement,
+                party=kommun,
+                by=kommun_coordinator,
+                body="kommunstyrelsen",
+                decided_on=datetime.date(2026, 12, number),
+            )
+            minutes.add_action(
+                **by, what=f"{title}: åtgärd {number}", owner_party=kommun, due_on=datetime.date(2026, 12, number)
+            )
+        minutes.add_present_person(
+            meeting=held,
+            party=lansstyrelsen,
+            by=lansstyrelsen_secretary,
+            name=f"Expert om {title}",
+            person_party=polisen,
+        )
+
+    return grow
+
+
+def test_the_minutes_and_my_meetings_do_not_grow_with_items_agreements_or_actions(
+    client, django_assert_num_queries, held, grow_minutes, kommun_coordinator
+):
+    grow_minutes("NOA")
+    client.force_login(kommun_coordinator)
+    minutes_url, dashboard_url = reverse("minutes", args=[held.pk]), reverse("my_meetings")
+    pages = {minutes_url: 16, dashboard_url: 11}
+    for url, queries in pages.items():
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
+    grow_minutes("Kameror")
+    grow_minutes("Gottsunda")
+    shown = {}
+    for url, queries in pages.items():
+        with django_assert_num_queries(queries):
+            shown[url] = client.get(url)
+        assert_shows(shown[url], "Gottsunda: åtgärd 2", "Kameror: åtgärd 1")
+    assert_shows(
+        shown[minutes_url], "Gottsunda: avtal 2", "Protokoll om Kameror", "Expert om Gottsunda", "kommunstyrelsen"
+    )
 
 
 def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_num_queries):

@@ -94,7 +94,7 @@ def agenda_item_edit(request, pk, item_pk):
         except agenda.EditConflict as conflict:
             current = conflict.current
             again = AgendaItemForm(initial={**mine, "base_version": current.version}, instance=current, meeting=meeting)
-            return _conflict_page(
+            return conflict_page(
                 request,
                 meeting,
                 item,
@@ -201,7 +201,7 @@ def position_edit(request, pk, item_pk, party_pk):
             )
         except agenda.EditConflict as conflict:
             current, mine = conflict.current, form.cleaned_data["text"]
-            return _conflict_page(
+            return conflict_page(
                 request,
                 meeting,
                 item,
@@ -218,12 +218,14 @@ def position_edit(request, pk, item_pk, party_pk):
     return render(request, "coordination/position_form.html", context)
 
 
-def _conflict_page(request, meeting, item, current, *, heading, crumb, current_text, mine, form):
-    """An edit refused as stale (EditConflict), for a position or an agenda item: the saved text and the
-    user's own side by side, and a form that still holds theirs, now based on the saved version."""
+def conflict_page(request, meeting, item, current, *, heading, crumb, current_text, mine, form, back_url=""):
+    """An edit refused as stale (EditConflict), for a position, an agenda item or minutes: the saved text and
+    the user's own side by side, and a form that still holds theirs, now based on the saved version.
+    ``back_url``: where keeping the saved text leads, if not to the agenda item."""
     context = {
         "meeting": meeting,
         "item": item,
+        "back_url": back_url,
         "heading": heading,
         "crumb": crumb,
         "current": current,

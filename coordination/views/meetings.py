@@ -26,7 +26,7 @@ from ..forms import (
     SlotFormSet,
     one_slot_data,
 )
-from ..models import Answer, CalendarReply, Event, Meeting, Membership
+from ..models import Answer, CalendarReply, Event, Meeting, Membership, Minutes
 from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation
 from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
@@ -114,6 +114,9 @@ def meeting_detail(request, pk):
     }
     if rules.can_see_calendar_replies(access):
         context["counters"], context["refused_replies"] = replies.for_conveners(meeting)
+    # Read only once minutes can exist: a meeting being planned costs no query for them.
+    if rules.minutes_are_due(meeting):
+        context["can_see_minutes"] = rules.can_see_minutes(access, Minutes.objects.filter(meeting=meeting).first())
     return render(request, "coordination/meeting_detail.html", context)
 
 
