@@ -37,6 +37,14 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.RoleForm: {},
         forms.RegistrationNumberForm: {},
         forms.CopyMeetingForm: {},
+        forms.ActionForm: {"meeting": meeting},
+        forms.ActionStatusForm: {},
+        forms.AgreementForm: {"meeting": meeting},
+        forms.DecisionForm: {},
+        forms.MinuteTakerForm: {"meeting": meeting},
+        forms.MinutesEntryForm: {},
+        forms.PresenceForm: {"attendees": []},
+        forms.PresentPersonForm: {"meeting": meeting},
     }
 
 

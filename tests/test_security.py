@@ -162,6 +162,7 @@ PLAIN_TEXT_TEMPLATES = {
     "coordination/email/membership_added.txt",
     "coordination/email/guest_link.txt",
     "coordination/email/guest_code.txt",
+    "coordination/email/action_overdue.txt",
 }
 MARKUP_IN_PYTHON = re.compile(
     r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\("

@@ -9,6 +9,7 @@ name, that address. A kind added later (the notices) is covered as soon as
 the life queues it, and the test fails until it does.
 """
 
+import datetime
 import io
 import re
 import smtplib
@@ -28,9 +29,10 @@ from coordination.models import (
     NoticePreferences,
     OutboxMessage,
     Party,
+    Slot,
 )
 from coordination.outbox import send_due
-from coordination.services import agenda, attendance, guests, holds, meetings, notices, people, reminders
+from coordination.services import agenda, attendance, guests, holds, meetings, minutes, notices, people, reminders
 
 from .builders import PASSWORD, future_time
 
@@ -130,6 +132,22 @@ def live_a_meeting(client, users, parties):
     people.invite_person(request=None, party=police, by=police_coordinator, person="", email=loner.email, role="member")
     meetings.cancel_meeting(meeting=earlier, by=coordinator, party=kommun, reason="Ersätts av dialogen")
     assert client.post(reverse("password_reset"), {"email": users["polis.handlaggare"].email}).status_code == 302
+    # The dialogue begins; the county board's secretary minutes an action of the municipality's, due yesterday.
+    dialogue.refresh_from_db()
+    Slot.objects.filter(pk=dialogue.confirmed_slot_id).update(
+        start=timezone.now() - datetime.timedelta(days=2), end=timezone.now() - datetime.timedelta(days=2, hours=-2)
+    )
+    item = dialogue.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).first()
+    minutes.add_action(
+        meeting=dialogue,
+        item=item,
+        party=parties["Länsstyrelsen"],
+        by=users["lst.sekreterare"],
+        what="Ta fram en gemensam lägesbild",
+        owner_party=kommun,
+        due_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert minutes.send_overdue_action_reminders(timezone.localdate()) > 0
 
 
 def send_everything():
