@@ -1,0 +1,375 @@
+"""What an event of the log says in words, in the active language, built from what the event row stores.
+
+The log stores machine values (choice codes, ISO times, lists); a registrar
+reads sentences: "Svar för Polisen på tisdag 12 januari 2027 kl. 14.00–16.00:
+Kan inte → Kan om det behövs". DESCRIBERS maps every Event.Action to its
+describer — a kind without one fails tests/test_event_log_text.py — and the log
+page, the CSV and the JSON export all take their text from ``describe``.
+
+A describer returns a headline and the changes, each (label, before, after) in
+words; the page shows the changes beside the headline, the exports join them.
+"""
+
+import datetime
+from typing import NamedTuple
+
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .formatting import period_label, plain_date, stockholm_moment, wall_clock_period_label
+from .models import AgendaItem, Answer, Attendee, Event, Invitation, Meeting, Position
+
+EMPTY = "–"
+
+
+class Description(NamedTuple):
+    headline: str
+    changes: list  # of (label, before, after), each in words
+
+
+def describe(event):
+    """The event as a Description in the active language."""
+    headline, changes = DESCRIBERS[event.action](event, event.before or {}, event.after or {})
+    return Description(headline, [(label, before or EMPTY, after or EMPTY) for label, before, after in changes])
+
+
+def sentence(event):
+    """The event as one line of text, for the exports."""
+    headline, changes = describe(event)
+    if not changes:
+        return headline
+    return "{}: {}".format(headline, "; ".join(_change(label, before, after) for label, before, after in changes))
+
+
+def _change(label, before, after):
+    # A value set where there was none reads as the value alone: "Kommentar: Helgdag", not "– → Helgdag".
+    change = after if before == EMPTY else _("%(before)s → %(after)s") % {"before": before, "after": after}
+    return f"{label}: {change}" if label else change
+
+
+def when(event):
+    """The event's moment as a person reads it, in Stockholm time with the date written out."""
+    return stockholm_moment(event.created_at)
+
+
+def _party(event):
+    return event.party.short_name if event.party else EMPTY
+
+
+def _choice(choices, value):
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _slot(data):
+    """A slot stored as ISO start and end."""
+    return period_label(datetime.datetime.fromisoformat(data["start"]), datetime.datetime.fromisoformat(data["end"]))
+
+
+def _plain(name, value):
+    return "" if value is None else str(value)
+
+
+def _fields(model, names, before, after, words=_plain):
+    """The changed fields of a row, labelled by the model's own field names."""
+    return [
+        (
+            str(model._meta.get_field(name).verbose_name).capitalize(),
+            words(name, before.get(name)),
+            words(name, after.get(name)),
+        )
+        for name in names
+        if name in before or name in after
+    ]
+
+
+def _meeting_words(name, value):
+    if name == "answer_deadline" and value:
+        return plain_date(datetime.date.fromisoformat(value))
+    return _plain(name, value)
+
+
+def _minutes(value):
+    return ngettext("%(minutes)s minute", "%(minutes)s minutes", value) % {"minutes": value}
+
+
+def _role(state):
+    # A change keeps only what changed (services.base.event_row): a required flag alone was an invited party's,
+    # and a role alone changed between convening and a required invitation.
+    if not state:
+        return ""
+    if state.get("role", Invitation.Role.INVITED) == Invitation.Role.CONVENING:
+        return _("convening party")
+    return _("invited party, must attend") if state.get("required", True) else _("invited party, may attend")
+
+
+def _with_reason(headline, after):
+    if not after.get("reason"):
+        return headline, []
+    return _("%(event)s. Reason: %(reason)s") % {"event": headline, "reason": after["reason"]}, []
+
+
+def meeting_created(event, before, after):
+    return _("The meeting “%(title)s” was created") % {"title": event.subject}, []
+
+
+def meeting_edited(event, before, after):
+    return _("The meeting's details were changed"), _fields(
+        Meeting, [f.name for f in Meeting._meta.fields], before, after, _meeting_words
+    )
+
+
+def polling_opened(event, before, after):
+    return _("The meeting was opened for answers"), []
+
+
+def party_invited(event, before, after):
+    if not before:
+        return _("%(party)s was invited as %(role)s") % {"party": event.subject, "role": _role(after)}, []
+    return _("The role of %(party)s was changed") % {"party": event.subject}, [("", _role(before), _role(after))]
+
+
+def party_uninvited(event, before, after):
+    return _("%(party)s was removed from the meeting") % {"party": event.subject}, []
+
+
+def party_created(event, before, after):
+    return _("%(party)s was brought into Samråd") % {"party": event.subject}, []
+
+
+def slot_proposed(event, before, after):
+    return _("A time was proposed: %(slot)s") % {"slot": _slot(after)}, []
+
+
+def slot_withdrawn(event, before, after):
+    return _("A time was withdrawn: %(slot)s") % {"slot": _slot(before)}, []
+
+
+def _answer(value):
+    return _choice(Answer.Value, value)
+
+
+def answer(event, before, after):
+    headline = _("Answer for %(party)s on %(slot)s") % {
+        "party": _party(event),
+        "slot": wall_clock_period_label(event.subject),
+    }
+    changes = [("", _answer(before.get("value")), _answer(after.get("value")))]
+    if before.get("comment") or after.get("comment"):
+        changes.append((_("Comment"), before.get("comment"), after.get("comment")))
+    return headline, changes
+
+
+def slot_confirmed(event, before, after):
+    return _with_reason(_("The time was confirmed: %(slot)s") % {"slot": _slot(after)}, after)
+
+
+def meeting_rescheduled(event, before, after):
+    if "start" in after:
+        headline = _("The meeting was moved from %(before)s to %(after)s") % {
+            "before": _slot(before),
+            "after": _slot(after),
+        }
+        return _with_reason(headline, after)
+    headline = _("The meeting went back to proposing times; %(slot)s no longer holds") % {"slot": _slot(before)}
+    return _with_reason(headline, after)
+
+
+def meeting_cancelled(event, before, after):
+    return _with_reason(_("The meeting was cancelled"), after)
+
+
+def meeting_held(event, before, after):
+    return _("The meeting was marked as held"), []
+
+
+def _attendee(data):
+    words = [data["name"]]
+    if data.get("title") and data["title"] != data["name"]:
+        words.append(data["title"])
+    words.append(_choice(Attendee.Kind, data.get("kind")))
+    return ", ".join(words)
+
+
+def attendee_named(event, before, after):
+    return _("Attendee named for %(party)s: %(attendee)s") % {"party": _party(event), "attendee": _attendee(after)}, []
+
+
+def attendee_removed(event, before, after):
+    return _("Attendee removed: %(attendee)s") % {"attendee": _attendee(before)}, []
+
+
+def attendance_confirmed(event, before, after):
+    return _("The attendance of %(name)s was confirmed") % {"name": event.subject}, []
+
+
+def agenda_item_proposed(event, before, after):
+    if not after.get("presenting_party"):
+        return _("Agenda item proposed: “%(title)s”, %(minutes)s") % {
+            "title": event.subject,
+            "minutes": _minutes(after.get("planned_minutes")),
+        }, []
+    return _("Agenda item proposed: “%(title)s”, presented by %(party)s, %(minutes)s") % {
+        "title": event.subject,
+        "party": after["presenting_party"],
+        "minutes": _minutes(after.get("planned_minutes")),
+    }, []
+
+
+def agenda_item_edited(event, before, after):
+    return _("Agenda item “%(title)s” was changed") % {"title": event.subject}, _fields(
+        AgendaItem, ["title", "description", "presenting_party", "planned_minutes"], before, after
+    )
+
+
+def agenda_item_accepted(event, before, after):
+    return _("Agenda item “%(title)s” was accepted as item %(number)s") % {
+        "title": event.subject,
+        "number": after.get("order"),
+    }, []
+
+
+def agenda_item_declined(event, before, after):
+    return _with_reason(_("Agenda item “%(title)s” was declined") % {"title": event.subject}, after)
+
+
+def _order(titles):
+    return ", ".join(f"{number}. {title}" for number, title in enumerate(titles or [], start=1))
+
+
+def agenda_reordered(event, before, after):
+    return _("The agenda was reordered (“%(title)s” moved)") % {"title": event.subject}, [
+        ("", _order(before.get("order")), _order(after.get("order")))
+    ]
+
+
+def _state(value):
+    return _choice(Position.State, value)
+
+
+def position_saved(event, before, after):
+    headline = _("%(party)s's position on “%(title)s” was saved (version %(version)s, %(state)s)") % {
+        "party": _party(event),
+        "title": event.subject,
+        "version": after.get("version"),
+        "state": _state(after.get("state")),
+    }
+    return headline, [(_("Text"), before.get("text"), after.get("text"))]
+
+
+def position_shared(event, before, after):
+    return _("%(party)s's position on “%(title)s” was shared (version %(version)s)") % {
+        "party": _party(event),
+        "title": event.subject,
+        "version": after.get("version"),
+    }, []
+
+
+def position_withdrawn(event, before, after):
+    return _("%(party)s's position on “%(title)s” was withdrawn to a draft (version %(version)s)") % {
+        "party": _party(event),
+        "title": event.subject,
+        "version": after.get("version"),
+    }, []
+
+
+def _document(data):
+    if data.get("size") is None:
+        return data["name"]
+    return "{} ({})".format(data["name"], filesizeformat(data["size"]))
+
+
+def document_added(event, before, after):
+    return _("Document added: %(document)s") % {"document": _document(after)}, []
+
+
+def document_replaced(event, before, after):
+    return _("A document was replaced"), [("", _document(before), _document(after))]
+
+
+def reminder_sent(event, before, after):
+    return _("A reminder to answer was sent to %(parties)s") % {
+        "parties": get_text_list(after.get("parties", []), _("and"))
+    }, []
+
+
+def calendar_reply(event, before, after):
+    changes = [("", _choice(Attendee.Rsvp, before.get("rsvp")), _choice(Attendee.Rsvp, after.get("rsvp")))]
+    if before.get("comment") or after.get("comment"):
+        changes.append((_("Comment"), before.get("comment"), after.get("comment")))
+    return _("%(name)s answered the invitation in their calendar") % {"name": event.subject}, changes
+
+
+def log_exported(event, before, after):
+    return _("The event log was exported as %(format)s for the registry of %(party)s") % {
+        "format": event.subject,
+        "party": _party(event),
+    }, []
+
+
+def mail_resent(event, before, after):
+    return _("The address of %(name)s was corrected and the mail sent again") % {"name": event.subject}, [
+        ("", before.get("email"), after.get("email"))
+    ]
+
+
+def guest_added(event, before, after):
+    may = _("may answer for the party") if after.get("may_answer") else _("may read only")
+    return _("Guest added: %(name)s (%(email)s), %(may)s") % {
+        "name": after.get("name", event.subject),
+        "email": after.get("email"),
+        "may": may,
+    }, []
+
+
+def guest_revoked(event, before, after):
+    return _("The guest link of %(name)s was revoked") % {"name": event.subject}, []
+
+
+def registration_number_set(event, before, after):
+    return _("Registration number of %(party)s") % {"party": event.subject}, [
+        ("", before.get("registration_number"), after.get("registration_number"))
+    ]
+
+
+A = Event.Action
+DESCRIBERS = {
+    A.MEETING_CREATED: meeting_created,
+    A.MEETING_EDITED: meeting_edited,
+    A.POLLING_OPENED: polling_opened,
+    A.PARTY_INVITED: party_invited,
+    A.PARTY_UNINVITED: party_uninvited,
+    A.PARTY_CREATED: party_created,
+    A.SLOT_PROPOSED: slot_proposed,
+    A.SLOT_WITHDRAWN: slot_withdrawn,
+    A.ANSWER_GIVEN: answer,
+    A.ANSWER_CHANGED: answer,
+    A.SLOT_CONFIRMED: slot_confirmed,
+    A.MEETING_RESCHEDULED: meeting_rescheduled,
+    A.MEETING_CANCELLED: meeting_cancelled,
+    A.MEETING_HELD: meeting_held,
+    A.ATTENDEE_NAMED: attendee_named,
+    A.ATTENDEE_REMOVED: attendee_removed,
+    A.ATTENDANCE_CONFIRMED: attendance_confirmed,
+    A.AGENDA_ITEM_PROPOSED: agenda_item_proposed,
+    A.AGENDA_ITEM_EDITED: agenda_item_edited,
+    A.AGENDA_ITEM_ACCEPTED: agenda_item_accepted,
+    A.AGENDA_ITEM_DECLINED: agenda_item_declined,
+    A.AGENDA_REORDERED: agenda_reordered,
+    A.POSITION_SAVED: position_saved,
+    A.POSITION_SHARED: position_shared,
+    A.POSITION_WITHDRAWN: position_withdrawn,
+    A.DOCUMENT_ADDED: document_added,
+    A.DOCUMENT_REPLACED: document_replaced,
+    A.REMINDER_SENT: reminder_sent,
+    A.CALENDAR_REPLY: calendar_reply,
+    A.LOG_EXPORTED: log_exported,
+    A.MAIL_RESENT: mail_resent,
+    A.GUEST_ADDED: guest_added,
+    A.GUEST_REVOKED: guest_revoked,
+    A.REGISTRATION_NUMBER_SET: registration_number_set,
+}

@@ -1,0 +1,38 @@
+"""Prove an exported event log (CSV or JSON) unaltered, or a meeting's stored log, by recomputing its hash chains."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from coordination import eventchain
+from coordination.services.eventlog import check_export
+
+
+class Command(BaseCommand):
+    help = "Recompute the hash chains of an exported event log (FILE) or of a meeting's stored log (--meeting N)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", help="an export of the event log, CSV or JSON")
+        parser.add_argument("--meeting", type=int, help="the number of a meeting whose stored log to check")
+
+    def handle(self, *args, file=None, meeting=None, **options):
+        if (file is None) == (meeting is None):
+            raise CommandError(_("Give either an exported file or --meeting with the meeting's number."))
+        if file is not None:
+            try:
+                with open(file, "rb") as exported:
+                    body = exported.read()
+                result = check_export(body)
+            except OSError as error:
+                raise CommandError(_("The file could not be read: %(error)s") % {"error": error.strerror}) from None
+            except (ValueError, KeyError, TypeError):
+                raise CommandError(_("The file is not an export of Samråd's event log.")) from None
+        else:
+            result = eventchain.check_stored(meeting)
+        if result.broken is not None:
+            raise CommandError(
+                _("Event %(number)s has been changed, or an event before it removed: its checksum does not follow.")
+                % {"number": result.broken}
+            )
+        if not result.heads_match:
+            raise CommandError(_("The log's last events have been removed or the head of its chain changed."))
+        self.stdout.write(_("The log is unaltered: %(count)s events, every checksum follows.") % {"count": result.rows})
