@@ -19,9 +19,6 @@ from coordination.services.base import log_event
 
 from .test_concurrency import at_once, parallel
 
-# The command's messages are read in English, the msgids.
-pytestmark = pytest.mark.usefixtures("english")
-
 CHAIN_MIGRATION = ("coordination", "0021_event_hash_chain")
 
 
@@ -80,7 +77,7 @@ def test_the_hash_is_over_sorted_json_with_utc_times(meeting):
 
 @pytest.mark.parametrize("file_format", ["csv", "json"])
 def test_a_fresh_export_passes(tmp_path, exported, file_format):
-    assert "unaltered" in verify(tmp_path, exported[file_format], f"logg.{file_format}")
+    assert "Loggen är oförändrad" in verify(tmp_path, exported[file_format], f"logg.{file_format}")
 
 
 def test_the_export_carries_the_heads_of_the_shared_chain_and_of_the_own_drafts(exported, scenario, polisen):
@@ -100,7 +97,7 @@ def test_a_changed_row_of_a_csv_export_is_named(tmp_path, exported):
     changed = lines[3]
     changed[9] = changed[9] + " (ändrad)"
 
-    assert f"Event {changed[0]} has been changed" in refused(tmp_path, csv_body(lines))
+    assert f"Händelse {changed[0]} har ändrats" in refused(tmp_path, csv_body(lines))
 
 
 def test_a_changed_time_in_a_json_export_is_named(tmp_path, exported):
@@ -110,7 +107,7 @@ def test_a_changed_time_in_a_json_export_is_named(tmp_path, exported):
 
     message = refused(tmp_path, json.dumps(document).encode(), "logg.json")
 
-    assert f"Event {changed['id']} has been changed" in message
+    assert f"Händelse {changed['id']} har ändrats" in message
 
 
 def test_a_removed_row_is_found_at_the_next_row_of_its_chain(tmp_path, exported):
@@ -120,7 +117,7 @@ def test_a_removed_row_is_found_at_the_next_row_of_its_chain(tmp_path, exported)
     following = next(event for event in events[removed + 1 :] if not event["private"])
     del events[removed]
 
-    assert f"Event {following['id']} has been changed" in refused(tmp_path, json.dumps(document).encode(), "l.json")
+    assert f"Händelse {following['id']} har ändrats" in refused(tmp_path, json.dumps(document).encode(), "l.json")
 
 
 def test_a_log_cut_short_does_not_match_its_head(tmp_path, exported):
@@ -128,17 +125,17 @@ def test_a_log_cut_short_does_not_match_its_head(tmp_path, exported):
     last_event = max(index for index, line in enumerate(lines) if line[8] == "log_exported")
     del lines[last_event]
 
-    assert "head of its chain" in refused(tmp_path, csv_body(lines))
+    assert "sista händelser har tagits bort" in refused(tmp_path, csv_body(lines))
 
 
 def test_a_file_that_is_no_export_is_refused_in_words(tmp_path):
-    assert "not an export" in refused(tmp_path, b"{}", "annat.json")
+    assert "inte en export av Samråds händelselogg" in refused(tmp_path, b"{}", "annat.json")
 
 
 def test_the_stored_log_of_a_meeting_passes(scenario):
     out = io.StringIO()
     call_command("verify_log", meeting=scenario.meeting.pk, stdout=out)
-    assert "unaltered" in out.getvalue()
+    assert "Loggen är oförändrad" in out.getvalue()
 
 
 def rewrite_past_the_model(sql, params=()):
@@ -157,7 +154,7 @@ def test_a_stored_row_rewritten_past_the_model_and_the_trigger_is_named(scenario
     event = Event.objects.filter(meeting=scenario.meeting).order_by("pk")[4]
     rewrite_past_the_model("UPDATE coordination_event SET subject = %s WHERE id = %s", ["Omskrivet", event.pk])
 
-    with pytest.raises(CommandError, match=f"Event {event.pk} has been changed"):
+    with pytest.raises(CommandError, match=f"Händelse {event.pk} har ändrats"):
         call_command("verify_log", meeting=scenario.meeting.pk, stdout=io.StringIO())
 
 

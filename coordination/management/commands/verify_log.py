@@ -1,6 +1,8 @@
 """Prove an exported event log (CSV or JSON) unaltered, or a meeting's stored log, by recomputing its hash chains."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coordination import eventchain
@@ -14,7 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="an export of the event log, CSV or JSON")
         parser.add_argument("--meeting", type=int, help="the number of a meeting whose stored log to check")
 
-    def handle(self, *args, file=None, meeting=None, **options):
+    def handle(self, *args, **options):
+        # In the site's language (Swedish), whatever a request before it in the same process left active.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._verify(**options)
+
+    def _verify(self, *, file=None, meeting=None, **options):
         if (file is None) == (meeting is None):
             raise CommandError(_("Give either an exported file or --meeting with the meeting's number."))
         if file is not None:
