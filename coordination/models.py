@@ -556,6 +556,8 @@ class Event(models.Model):
             models.CheckConstraint(condition=~Q(actor_name=""), name="event_names_its_actor"),
             # A row written past the model (raw SQL) has no place in its chain: the database refuses it.
             models.CheckConstraint(condition=~Q(hash=""), name="event_is_linked_into_its_chain"),
+            # A private event belongs to its party's own chain (eventchain.chain_key), so it must name the party.
+            models.CheckConstraint(condition=~Q(private=True, party=None), name="private_event_names_its_party"),
         ]
 
     def __str__(self):

@@ -211,3 +211,8 @@ def test_events_written_at_the_same_moment_keep_one_unbroken_chain(
     assert not [result for result in results if isinstance(result, Exception)]
     assert Event.objects.filter(meeting=meeting, action=Event.Action.LOG_EXPORTED).count() == 6
     assert eventchain.check_stored(meeting.pk).proven
+
+
+def test_a_private_event_must_name_its_party_whose_chain_it_joins(meeting):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Event.objects.create(meeting=meeting, actor_name="Någon", action=Event.Action.POSITION_SAVED, private=True)

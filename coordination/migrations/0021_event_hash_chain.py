@@ -49,4 +49,11 @@ class Migration(migrations.Migration):
                 condition=models.Q(("hash", ""), _negated=True), name="event_is_linked_into_its_chain"
             ),
         ),
+        migrations.AddConstraint(
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("party", None), ("private", True), _negated=True),
+                name="private_event_names_its_party",
+            ),
+        ),
     ]
