@@ -105,13 +105,17 @@ def first_break(rows):
 
 class Check:
     """What recomputing a log's chains found: ``broken`` is the label of the first row that does not follow
-    (None if none), ``heads_match`` whether the stated heads are the recomputed ones."""
+    (None if none), ``heads_match`` whether the stated heads are the recomputed ones, ``hashes`` each row's
+    (label, stated hash) for a comparison with the stored log."""
 
-    def __init__(self, rows, broken, heads, stated_heads):
-        self.rows = rows
+    def __init__(self, hashes, broken, heads, stated_heads):
+        self.hashes = hashes
         self.broken = broken
-        self.heads = heads
         self.heads_match = broken is None and heads == stated_heads
+
+    @property
+    def rows(self):
+        return len(self.hashes)
 
     @property
     def proven(self):
@@ -121,7 +125,20 @@ class Check:
 def check(rows, stated_heads):
     """Check rows (label, chain key, content, stated hash) in log order against their chains and stated heads."""
     broken, heads = first_break(rows)
-    return Check(len(rows), broken, heads, stated_heads)
+    return Check([(label, stated) for label, _key, _content, stated in rows], broken, heads, stated_heads)
+
+
+def first_unlike_stored(hashes):
+    """The label of the first (event number, hash) whose stored event has another hash, and how many were found.
+
+    A file whose every hash was recomputed after a change proves itself on its own; the stored log, which
+    the database keeps append-only, does not agree with it. Events of another installation are not found.
+    """
+    from .models import Event
+
+    stored = dict(Event.objects.filter(pk__in=[label for label, _hash in hashes]).values_list("pk", "hash"))
+    unlike = next((label for label, stated in hashes if label in stored and stored[label] != stated), None)
+    return unlike, len(stored)
 
 
 def check_stored(meeting_id):

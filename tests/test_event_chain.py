@@ -216,3 +216,29 @@ def test_events_written_at_the_same_moment_keep_one_unbroken_chain(
 def test_a_private_event_must_name_its_party_whose_chain_it_joins(meeting):
     with pytest.raises(IntegrityError), transaction.atomic():
         Event.objects.create(meeting=meeting, actor_name="Någon", action=Event.Action.POSITION_SAVED, private=True)
+
+
+def test_a_file_whose_checksums_were_computed_anew_after_a_change_is_caught_by_the_stored_log(tmp_path, exported):
+    """Whoever changes a row and recomputes every hash after it has a file that proves itself, but not against
+    the log the database keeps."""
+    document = json.loads(exported["json"])
+    events = document["events"]
+    events[3]["subject"] += " (ändrad)"
+    heads = {}
+    for event in events:
+        key = event["party_id"] if event["private"] else None
+        content = eventlog.chain_content(event)
+        event["hash"] = heads[key] = eventchain.digest(content, heads.get(key, eventchain.GENESIS))
+    for head in document["chain"]["heads"]:
+        head["hash"] = heads[head["party_id"]]
+
+    message = refused(tmp_path, json.dumps(document).encode(), "omraknad.json")
+
+    assert f"händelse {events[3]['id']} skiljer sig från den sparade loggen" in message
+
+
+def test_a_fresh_export_agrees_with_the_stored_log(tmp_path, exported):
+    count = len(json.loads(exported["json"])["events"])
+    assert f"{count} av dess {count} händelser finns i den här installationens logg" in verify(
+        tmp_path, exported["json"], "logg.json"
+    )

@@ -43,3 +43,18 @@ class Command(BaseCommand):
         if not result.heads_match:
             raise CommandError(_("The log's last events have been removed or the head of its chain changed."))
         self.stdout.write(_("The log is unaltered: %(count)s events, every checksum follows.") % {"count": result.rows})
+        if file is None:
+            return
+        unlike, found = eventchain.first_unlike_stored(result.hashes)
+        if unlike is not None:
+            raise CommandError(
+                _(
+                    "But event %(number)s differs from the stored log: the file was changed and its checksums "
+                    "computed anew."
+                )
+                % {"number": unlike}
+            )
+        self.stdout.write(
+            _("%(found)s of its %(count)s events are in this installation's log, with the same checksums.")
+            % {"found": found, "count": result.rows}
+        )
