@@ -242,3 +242,13 @@ def test_a_fresh_export_agrees_with_the_stored_log(tmp_path, exported):
     assert f"{count} av dess {count} händelser finns i den här installationens logg" in verify(
         tmp_path, exported["json"], "logg.json"
     )
+
+
+@pytest.mark.parametrize("column", [1, 4])
+def test_changed_words_in_a_csv_export_are_named_though_the_checksums_follow(tmp_path, exported, column):
+    """The checksums cover the machine columns; the words a registrar reads are checked against the stored log."""
+    lines = csv_lines(exported["csv"])
+    changed = lines[2]
+    changed[column] = "Polisen kan inte"
+
+    assert f"Orden för händelse {changed[0]}" in refused(tmp_path, csv_body(lines))

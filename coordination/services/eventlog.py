@@ -16,7 +16,9 @@ import csv
 import io
 import json
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import eventchain, eventlog_text
@@ -139,6 +141,8 @@ def _json(meeting, party, exported, rows, heads):
         "party": party.name,
         "exported_at": stockholm_timestamp(exported.created_at),
         "exported_by": exported.actor_name,
+        # The language of the words, so that verify_log can make them again from the stored events.
+        "language": translation.get_language(),
         "events": rows,
         "chain": {"algorithm": "SHA-256", "heads": heads},
     }
@@ -146,13 +150,37 @@ def _json(meeting, party, exported, rows, heads):
 
 
 def check_export(body):
-    """Recompute the chains of an exported log (CSV or JSON bytes): eventchain.Check for ``manage.py verify_log``."""
+    """Read an exported log (CSV or JSON bytes) and recompute its chains, for ``manage.py verify_log``.
+
+    Returns the eventchain.Check, the rows, and the language the file was written in (None if unknown).
+    """
     text = body.decode("utf-8-sig")
-    rows, stated = _json_rows(text) if text.lstrip().startswith("{") else _csv_rows(text)
-    return eventchain.check(
+    rows, stated, language = _json_rows(text) if text.lstrip().startswith("{") else _csv_rows(text)
+    result = eventchain.check(
         [(row["id"], row["party_id"] if row["private"] else None, chain_content(row), row["hash"]) for row in rows],
         {head["party_id"]: head["hash"] for head in stated},
     )
+    return result, rows, language
+
+
+def first_unlike_text(rows, language):
+    """The number of the first row whose words (when, what) are not what its stored event says in ``language``.
+
+    The hashes cover the machine columns; the words a registrar reads are made from them, so a change of the
+    words alone shows here. Rows of events this installation does not have are left out.
+    """
+    events = Event.objects.select_related("party").in_bulk([row["id"] for row in rows])
+    with translation.override(language):
+        return next(
+            (
+                row["id"]
+                for row in rows
+                if row["id"] in events
+                and (row["when"], row["description"])
+                != (eventlog_text.when(events[row["id"]]), eventlog_text.sentence(events[row["id"]]))
+            ),
+            None,
+        )
 
 
 def chain_content(row):
@@ -172,19 +200,28 @@ def chain_content(row):
 
 def _json_rows(text):
     document = json.loads(text)
-    return document["events"], document["chain"]["heads"]
+    return document["events"], document["chain"]["heads"], document.get("language")
 
 
 def _csv_rows(text):
     """The rows as _row wrote them, by column position, so a file in either language reads the same."""
     keys = [key for key, _heading in _columns()]
+    header, *lines = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     rows, heads = [], []
-    for cells in list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]:
+    for cells in lines:
         row = dict(zip(keys, (_uncell(cell) for cell in cells), strict=True))
         for key in ("id", "meeting_id", "party_id", "before", "after", "private"):
             row[key] = json.loads(row[key]) if row[key] else None
         (heads if row["kind"] == CHAIN_HEAD else rows).append(row)
-    return rows, heads
+    return rows, heads, _language_of(header)
+
+
+def _language_of(header):
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            if header == [heading for _key, heading in _columns()]:
+                return language
+    return None
 
 
 def _uncell(text):

@@ -6,7 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coordination import eventchain
-from coordination.services.eventlog import check_export
+from coordination.services.eventlog import check_export, first_unlike_text
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             try:
                 with open(file, "rb") as exported:
                     body = exported.read()
-                result = check_export(body)
+                result, rows, language = check_export(body)
             except OSError as error:
                 raise CommandError(_("The file could not be read: %(error)s") % {"error": error.strerror}) from None
             except (ValueError, KeyError, TypeError):
@@ -54,7 +54,16 @@ class Command(BaseCommand):
                 )
                 % {"number": unlike}
             )
+        unlike_text = language and first_unlike_text(rows, language)
+        if unlike_text:
+            raise CommandError(
+                _(
+                    "The words of event %(number)s (when, what happened) are not what the stored event says: "
+                    "they were changed in the file, or Samråd words events otherwise since the export."
+                )
+                % {"number": unlike_text}
+            )
         self.stdout.write(
-            _("%(found)s of its %(count)s events are in this installation's log, with the same checksums.")
+            _("%(found)s of its %(count)s events are in this installation's log, with the same checksums and words.")
             % {"found": found, "count": result.rows}
         )
