@@ -252,3 +252,14 @@ def test_changed_words_in_a_csv_export_are_named_though_the_checksums_follow(tmp
     changed[column] = "Polisen kan inte"
 
     assert f"Orden för händelse {changed[0]}" in refused(tmp_path, csv_body(lines))
+
+
+def test_cells_defused_for_excel_are_read_back_exactly(tmp_path, client, meeting, kommun, kommun_coordinator):
+    """A leading apostrophe is added to formulas and to an apostrophe itself, so exactly one comes off again."""
+    for text in ("=1+1", "'citat'", "''två", "-3", "\tflik"):
+        Event.objects.create(
+            meeting=meeting, actor_name=text, party=kommun, action=Event.Action.MEETING_EDITED, subject=text
+        )
+    client.force_login(kommun_coordinator)
+
+    assert "Loggen är oförändrad" in verify(tmp_path, export(client, meeting, kommun, "csv"))
