@@ -198,6 +198,8 @@ def test_every_kind_of_event_reads_as_a_sentence_without_raw_values(lived_log):
     for language in ("sv", "en"):
         with translation.override(language):
             for event in events:
+                # Straight from the describer: the fallback for unreadable data must not hide a broken one.
+                eventlog_text.DESCRIBERS[event.action](event, event.before or {}, event.after or {})
                 text = eventlog_text.sentence(event)
                 assert text and raw_values(text, language) == [], (language, event.action, text)
                 assert raw_values(eventlog_text.when(event), language) == []
@@ -229,3 +231,9 @@ def test_the_log_page_shows_sentences_and_no_raw_values(client, lived_log):
     table = re.sub(r"<[^>]+>", " ", page[page.index("<tbody>") : page.index("</tbody>")])
     assert raw_values(table) == []
     assert "Mötet ställdes in" in table and "kl." in table
+
+
+def test_data_a_describer_cannot_read_still_shows_what_happened(meeting):
+    event = Event(meeting=meeting, actor_name="Någon", action=Event.Action.SLOT_PROPOSED, subject="Tiden", after={})
+    with translation.override("sv"):
+        assert eventlog_text.sentence(event) == "Föreslog en tid: Tiden"
