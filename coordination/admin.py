@@ -77,7 +77,17 @@ class MeetingAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title"]
     # Status and time change only through the app, where the rules are checked and the change is logged.
-    readonly_fields = ["status", "uid", "sequence", "confirmed_slot", "created_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "status",
+        "uid",
+        "sequence",
+        "confirmed_slot",
+        "moved_from",
+        "moved_reason",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [InvitationInline, SlotInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

@@ -217,6 +217,23 @@ def attendance_confirmed(event, before, after):
     return _("The attendance of %(name)s was confirmed") % {"name": event.subject}, []
 
 
+def attendance_unconfirmed(event, before, after):
+    return _("The confirmation of the attendance of %(name)s was taken back") % {"name": event.subject}, []
+
+
+def meeting_copied(event, before, after):
+    items = len(after.get("agenda_items", []))
+    if "copied_from" in after:
+        return ngettext(
+            "Created as a copy of the cancelled meeting “%(title)s” (meeting number %(number)s), with %(count)s "
+            "agenda item",
+            "Created as a copy of the cancelled meeting “%(title)s” (meeting number %(number)s), with %(count)s "
+            "agenda items",
+            items,
+        ) % {"title": event.subject, "number": after["copied_from"], "count": items}, []
+    return _("The meeting was copied to a new draft (meeting number %(number)s)") % {"number": after.get("copy")}, []
+
+
 def agenda_item_proposed(event, before, after):
     if not after.get("presenting_party"):
         return _("Agenda item proposed: “%(title)s”, %(minutes)s") % {
@@ -365,6 +382,8 @@ DESCRIBERS = {
     A.ATTENDEE_NAMED: attendee_named,
     A.ATTENDEE_REMOVED: attendee_removed,
     A.ATTENDANCE_CONFIRMED: attendance_confirmed,
+    A.ATTENDANCE_UNCONFIRMED: attendance_unconfirmed,
+    A.MEETING_COPIED: meeting_copied,
     A.AGENDA_ITEM_PROPOSED: agenda_item_proposed,
     A.AGENDA_ITEM_EDITED: agenda_item_edited,
     A.AGENDA_ITEM_ACCEPTED: agenda_item_accepted,

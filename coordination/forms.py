@@ -464,26 +464,72 @@ class ConfirmForm(PlainTextForm, forms.Form):
 
 
 class RescheduleForm(PlainTextForm, forms.Form):
-    POLLING = "polling"
-    target = forms.ChoiceField(label=_("New time"), widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    """Where to move a scheduled meeting: another proposed time, a time typed in, or back to polling."""
 
-    def __init__(self, *args, slots, **kwargs):
+    POLLING = "polling"
+    NEW_TIME = "new"
+    target = forms.ChoiceField(label=_("New time"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Shown to every party on the meeting page and in the update mail."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, meeting, rows, **kwargs):
+        """``rows`` are the grid's rows (overview.SlotRow) of the times the meeting can move to."""
         super().__init__(*args, **kwargs)
-        self.slots = {str(slot.pk): slot for slot in slots}
-        self.fields["target"].choices = [(self.POLLING, _("Back to polling: the parties answer again"))] + [
-            (pk, slot_label(slot)) for pk, slot in self.slots.items()
+        self.rows = {str(row.slot.pk): row for row in rows}
+        self.fields["target"].choices = [
+            *((pk, row.label) for pk, row in self.rows.items()),
+            (self.NEW_TIME, _("Another time, typed in below")),
+            (self.POLLING, _("Back to polling: the parties answer again")),
         ]
+        # The typed time goes through the slot form, so that it is checked as any proposed time is (the
+        # spring gap, the repeated autumn hour, a time passed). Only a post that chose it fills it in: the
+        # empty fields of another choice are no error.
+        typed = self.is_bound and self.data.get(self.add_prefix("target")) == self.NEW_TIME
+        self.new_time = SlotForm(self.data if typed else None, meeting=meeting, prefix="new")
+
+    @property
+    def slot_options(self):
+        """(radio, SlotRow) for each proposed time, so that the page shows each one's answers beside it."""
+        return list(zip(self["target"], self.rows.values(), strict=False))
+
+    @property
+    def other_options(self):
+        """The radios of a typed time and of the move back to polling."""
+        return list(self["target"])[len(self.rows) :]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("target") == self.NEW_TIME and not self.new_time.is_valid():
+            self.add_error("target", _("Check the new time below."))
+        return cleaned
 
     @property
     def slot(self):
-        return self.slots.get(self.cleaned_data["target"])
+        row = self.rows.get(self.cleaned_data["target"])
+        return row.slot if row else None
+
+    @property
+    def typed_time(self):
+        """The typed time as (start, end), aware; None unless it was chosen."""
+        if self.cleaned_data["target"] != self.NEW_TIME:
+            return None
+        return self.new_time.cleaned_data["start"], self.new_time.cleaned_data["end"]
 
 
 class CancelForm(PlainTextForm, forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class CopyMeetingForm(forms.Form):
+    """One button; its token makes a second click return the copy the first made."""
+
+    form_token = FormTokenField()
 
 
 class AttendeeForm(PlainTextForm, forms.Form):

@@ -1,4 +1,5 @@
-"""Idle sessions, response headers that protect what the parties write, and the gate of required two-factor login."""
+"""The chosen language, idle sessions, response headers that protect what the parties write, and the gate of
+required two-factor login."""
 
 import time
 
@@ -9,7 +10,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils.cache import add_never_cache_headers
+from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 from . import rules, sso, two_factor
 
@@ -106,3 +108,26 @@ def resolve_name(request):
         return resolve(request.path_info).url_name
     except Resolver404:
         return None
+
+
+class ChosenLanguageMiddleware:
+    """Swedish unless the person chose English: the language cookie decides, never the browser's Accept-Language.
+
+    The service is Swedish first; a browser set up in English would otherwise
+    greet a Swedish civil servant in English. The choice is the cookie that
+    choose_language sets, and that a login sets from the account's saved choice
+    (views.account.logged_in), so it follows the person to a new browser.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ["Cookie"])
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -191,7 +191,7 @@ class MeetingQuerySet(models.QuerySet):
         )
         return (
             self.prefetch_related(models.Prefetch("invitations", queryset=invitations))
-            .select_related("confirmed_slot", "created_by")
+            .select_related("confirmed_slot", "moved_from", "created_by")
             .prefetch_related(
                 models.Prefetch("slots", queryset=Slot.objects.select_related("proposed_by_party")),
                 models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
@@ -224,6 +224,11 @@ class Meeting(models.Model):
     )
     confirmation_reason = models.TextField(_("reason for confirming despite a no"), blank=True)
     cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # The time of the last move (services.meetings.reschedule) and why, which the meeting page tells everyone.
+    moved_from = models.ForeignKey(
+        "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("moved from")
+    )
+    moved_reason = models.TextField(_("reason for moving"), blank=True)
     # Calendar identity: the UID never changes; SEQUENCE rises with every change sent out.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -507,9 +512,11 @@ class Event(models.Model):
         MEETING_RESCHEDULED = "meeting_rescheduled", _("rescheduled the meeting")
         MEETING_CANCELLED = "meeting_cancelled", _("cancelled the meeting")
         MEETING_HELD = "meeting_held", _("marked the meeting as held")
+        MEETING_COPIED = "meeting_copied", _("copied the meeting to a new draft")
         ATTENDEE_NAMED = "attendee_named", _("named an attendee")
         ATTENDEE_REMOVED = "attendee_removed", _("removed an attendee")
         ATTENDANCE_CONFIRMED = "attendance_confirmed", _("confirmed attendance")
+        ATTENDANCE_UNCONFIRMED = "attendance_unconfirmed", _("took back a confirmation of attendance")
         AGENDA_ITEM_PROPOSED = "agenda_item_proposed", _("proposed an agenda item")
         AGENDA_ITEM_EDITED = "agenda_item_edited", _("edited an agenda item")
         AGENDA_ITEM_ACCEPTED = "agenda_item_accepted", _("accepted an agenda item")

@@ -103,6 +103,11 @@ class Grid:
         return [inv.party for inv in self.invitations if inv.required and self.unanswered[inv.party_id]]
 
     @property
+    def best(self):
+        """The row marked best, or None while a required party still has a time to answer."""
+        return next((row for row in self.rows if row.best), None)
+
+    @property
     def party_status(self):
         """(invitation, number of open slots it has not answered) per party."""
         return [(inv, self.unanswered[inv.party_id]) for inv in self.invitations]
@@ -113,12 +118,14 @@ def ordered_invitations(meeting):
 
 
 def build_grid(meeting, access=None, answers=None):
-    """The slot × party matrix with counts; the best slot is marked.
+    """The slot × party matrix with counts; the best slot is marked once every required party has answered.
 
     ``answers`` is given_answers() of a list of meetings including this one;
     without it one query reads this meeting's. Best: the slot every required
     party can attend, then the most parties available, then the most plain
-    yeses, then the earliest.
+    yeses, then the earliest. Before every required answer is in, a "best"
+    time would only be the one the quick answerers like, and would draw the
+    convener to confirm too early; once a time is confirmed there is nothing to choose.
     """
     if answers is None:
         answers = given_answers([meeting.pk])
@@ -152,7 +159,7 @@ def build_grid(meeting, access=None, answers=None):
         row.can_withdraw = access is not None and rules.can_withdraw_slot(access, slot)
         rows.append(row)
     answered_rows = [row for row in rows if row.available]
-    if answered_rows:
+    if meeting.is_polling and answered_rows and not any(unanswered[party_id] for party_id in required):
         best = max(
             answered_rows,
             key=lambda r: (r.confirmable, r.available, r.yes, -r.slot.start.timestamp()),
@@ -160,6 +167,25 @@ def build_grid(meeting, access=None, answers=None):
         best.best = True
     withdrawn = [slot for slot in meeting.slots.all() if slot.is_withdrawn]
     return Grid(invitations=invitations, rows=rows, withdrawn=withdrawn, unanswered=unanswered)
+
+
+@dataclass
+class Participation:
+    """What the meeting page tells a member first: their place in the meeting, and whether they attend."""
+
+    places: list  # (party, the user's role there, as a word) for each of the meeting's parties the user is in
+    attendee: Attendee | None  # the user named as an attendee, if they are
+
+
+def participation(access, attendees):
+    """The user's Participation, or None for one in none of the meeting's parties; ``attendees`` are prefetched."""
+    if not access.roles:
+        return None
+    places = [
+        (access.parties[party_id], Membership.Role(role).label) for party_id, role in sorted(access.roles.items())
+    ]
+    mine = next((attendee for attendee in attendees if attendee.user_id == access.user.pk), None)
+    return Participation(places=places, attendee=mine)
 
 
 @dataclass
@@ -207,6 +233,33 @@ def dashboard_rows(user):
         )
     rows.sort(key=lambda row: not row.waiting)
     return rows
+
+
+class DashboardSection(NamedTuple):
+    key: str
+    heading: str
+    empty: str  # what the section says when it has no meeting
+    rows: list
+
+
+def dashboard_sections(rows, *, with_drafts):
+    """ "My meetings" by where each meeting is in its life, every section in the rows' order (waiting first).
+
+    Drafts are their conveners' alone: the section is there for those who may create meetings, or who have one.
+    """
+    Status = Meeting.Status
+    sections = [
+        ("upcoming", _("Upcoming"), _("No meeting has a confirmed time yet."), (Status.SCHEDULED,)),
+        ("polling", _("Collecting answers"), _("No meeting is collecting answers."), (Status.POLLING,)),
+        ("drafts", _("Drafts"), _("You have no drafts."), (Status.DRAFT,)),
+        ("held", _("Held"), _("No meeting has been held yet."), (Status.HELD,)),
+        ("cancelled", _("Cancelled"), _("No meeting has been cancelled."), (Status.CANCELLED,)),
+    ]
+    grouped = [
+        DashboardSection(key, heading, empty, [row for row in rows if row.meeting.status in statuses])
+        for key, heading, empty, statuses in sections
+    ]
+    return [section for section in grouped if section.key != "drafts" or with_drafts or section.rows]
 
 
 @dataclass

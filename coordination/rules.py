@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Answer, Meeting, Membership
@@ -78,6 +79,7 @@ class MeetingAccess:
             "can_remind": can_remind(self),
             "can_cancel": can_cancel(self),
             "can_mark_held": can_mark_held(self),
+            "can_copy": can_copy_meeting(self),
             "can_confirm_attendance": can_confirm_attendance(self),
             "can_download_ics": can_download_ics(self),
             "can_hold_times": can_hold_times(self),
@@ -232,8 +234,18 @@ def can_cancel(access):
     return _convening_coordinator(access) and access.meeting.status in (Status.DRAFT, Status.POLLING, Status.SCHEDULED)
 
 
+def has_begun(meeting):
+    """The meeting's confirmed time has started: only then can anyone say it was held."""
+    return meeting.confirmed_slot_id is not None and meeting.confirmed_slot.start <= timezone.now()
+
+
 def can_mark_held(access):
-    return _convening_coordinator(access) and access.meeting.status == Status.SCHEDULED
+    return _convening_coordinator(access) and access.meeting.status == Status.SCHEDULED and has_begun(access.meeting)
+
+
+def can_copy_meeting(access):
+    """A cancelled meeting is called again by those who may call one for its convening party: its coordinators."""
+    return _convening_coordinator(access) and access.meeting.status == Status.CANCELLED
 
 
 def can_name_attendees_for(access, party_id):

@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from coordination.models import AgendaItem, Document, Event, Position, PositionVersion
 from coordination.services import agenda
 
-from .builders import make_user
+from .builders import in_english, make_user
 
 LOGIN = "login redirect"
 NOT_FOUND = "404"
@@ -23,7 +23,7 @@ NOT_FOUND = "404"
 @pytest.fixture
 def english(client):
     """Read the pages in English, the msgids: stable while the Swedish text is being written."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
 
 
 @pytest.fixture

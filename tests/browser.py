@@ -135,8 +135,8 @@ def people(request, browser, live_server):
     opened = []
     journey = Journey(request.module.SCREENSHOT_PREFIX)
 
-    def open_as(user):
-        person = Person(browser, live_server, user.username if user else None, journey)
+    def open_as(user, language="sv-SE"):
+        person = Person(browser, live_server, user.username if user else None, journey, language)
         opened.append(person)
         return person
 

@@ -8,6 +8,7 @@ from here, never from one another. Every date is derived from the frozen clock
 import datetime
 import email
 import email.policy
+import importlib
 import os
 import re
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import icalendar
 import pytest
 import vobject
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
@@ -218,6 +220,14 @@ def missing_tool(message):
     pytest.skip(message)
 
 
+def pdf_module():
+    """coordination.pdf, whose WeasyPrint loads Debian's Pango: a missing tool where Pango is not installed."""
+    try:
+        return importlib.import_module("coordination.pdf")
+    except OSError as error:
+        missing_tool(f"WeasyPrint cannot load Pango ({error}): apt-get install libpango-1.0-0 libpangoft2-1.0-0")
+
+
 def recipients_of(message):
     """(display name, address) of each To: of a sent Django message, read back from its bytes as a client would."""
     parsed = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
@@ -316,3 +326,13 @@ def activation_link(message):
 def path_of(url):
     """The path of a link in a mail, to follow it with the test client."""
     return "/" + url.split("/", 3)[3]
+
+
+def in_language(client, language):
+    """Choose the language as a person does, with the language cookie: the browser's own language never chooses."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+def in_english(client):
+    return in_language(client, "en")

@@ -22,6 +22,7 @@ from .agenda_support import (
     body_of,
     db_state,
 )
+from .builders import in_english
 
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
@@ -421,7 +422,7 @@ def test_two_people_editing_the_same_agenda_item_never_overwrite_each_other(
 ):
     """Both open the form at version 1; the first saves; the second gets both texts, as for a position."""
     url = reverse("agenda_item_edit", args=[meeting.pk, polis_item.pk])
-    convener = Client(HTTP_ACCEPT_LANGUAGE="en")  # a second browser
+    convener = in_english(Client())  # a second browser
     client.force_login(polis_coordinator)
     convener.force_login(kommun_coordinator)
     first = item_data(client.get(url).content.decode(), description="Polisens beskrivning")

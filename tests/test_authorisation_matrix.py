@@ -288,6 +288,13 @@ MATRIX = {
     "remind": Row(
         "polling", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
     ),
+    # A cancelled meeting is called again by its convener's coordinators; the cancelled draft was never the
+    # invited parties' to see.
+    "meeting_copy": Row(
+        "cancelled draft",
+        get=(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+        post=(LOGIN, 404, 404, 404, 404, 404, DONE, 403),
+    ),
     "attendee_create": Row(
         "attendees", get=(LOGIN, 404, 403, 403, 200, 200, 403, 403), post=(LOGIN, 404, 403, 403, DONE, DONE, 403, 403)
     ),
@@ -297,6 +304,15 @@ MATRIX = {
     # The convening party's secretary confirms attendance, the police's own secretary does not.
     "attendee_confirm": Row(
         "attendee", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
+    ),
+    # ... and takes a confirmation back, and confirms all of a party's named attendees in one step.
+    "attendee_unconfirm": Row(
+        "confirmed attendee",
+        get=(LOGIN, 405, 405, 405, 405, 405, 405, 405),
+        post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
+    ),
+    "attendees_confirm_party": Row(
+        "attendees", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE)
     ),
     "event_log": Row(
         "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
@@ -455,6 +471,7 @@ class Things:
     meeting: object
     slot: Slot = None
     attendee: Attendee = None
+    confirmed_attendee: Attendee = None  # one the convening secretary has confirmed
     agenda: object = None  # agenda_support.Scenario
     mail: OutboxMessage = None  # a mail to their attendee that the outbox gave up on
     counter: CalendarReply = None  # another time their attendee proposed from the calendar
@@ -467,6 +484,7 @@ TARGETS = {
     "member's feed": (None, {"token": lambda w, t: w.feed_token}),
     "provider": (None, {"provider": lambda w, t: "polisen"}),
     "draft": ("draft", {}),
+    "cancelled draft": ("cancelled draft", {}),
     "polling": ("polling", {}),
     "scheduled": ("scheduled", {}),
     "slot": ("polling", {"slot_pk": lambda w, t: t.slot}),
@@ -492,6 +510,7 @@ TARGETS = {
         },
     ),
     "attendee": ("polling", {"attendee_pk": lambda w, t: t.attendee}),
+    "confirmed attendee": ("polling", {"attendee_pk": lambda w, t: t.confirmed_attendee}),
     "given-up mail": ("scheduled", {"message_pk": lambda w, t: t.mail}),
     "accepted item": ("scheduled", {"item_pk": lambda w, t: t.agenda.item_a}),
     "proposed item": ("scheduled", {"item_pk": lambda w, t: t.agenda.proposed_item}),
@@ -599,6 +618,17 @@ def build_world(documents):
             by=police_coordinator,
             name="Rikspolischef",
             email="rikspolischef@polisen.example",
+        )
+        things.confirmed_attendee = attendance.confirm_attendance(
+            attendee=attendance.name_attendee(
+                meeting=things.meeting,
+                party=polisen,
+                by=police_coordinator,
+                name="Biträdande rikspolischef",
+                email="bitr.rikspolischef@polisen.example",
+            ),
+            by=users["convener_secretary"],
+            party=kommun,
         )
         things.counter = CalendarReply.objects.create(
             meeting=things.meeting,
@@ -1571,6 +1601,9 @@ def observed(row, expected):
 
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
+    "meeting_copy",  # its one field is the token of the click
+    "attendee_unconfirm",
+    "attendees_confirm_party",
     "feed_revoke",
     "two_factor_start",
     "open_polling",

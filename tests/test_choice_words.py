@@ -19,7 +19,7 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.SlotForm: {"meeting": meeting},
         forms.AnswerForm: {"meeting": meeting, "current": {}, "party": kommun},
         forms.ConfirmForm: {"reason_needed": True},
-        forms.RescheduleForm: {"slots": list(meeting.slots.all())},
+        forms.RescheduleForm: {"meeting": meeting, "rows": []},
         forms.CancelForm: {},
         forms.AttendeeForm: {"party": kommun},
         forms.CorrectAddressForm: {},
@@ -36,6 +36,7 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.NewPartyForm: {},
         forms.RoleForm: {},
         forms.RegistrationNumberForm: {},
+        forms.CopyMeetingForm: {},
     }
 
 

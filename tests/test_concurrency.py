@@ -33,7 +33,7 @@ from coordination.models import (
 from coordination.services import agenda, attendance, meetings
 
 from .agenda_support import add_item
-from .builders import answer_data, edit_data, future_time, needs_postgresql, slot_formset, slot_row
+from .builders import answer_data, edit_data, future_time, in_english, needs_postgresql, slot_formset, slot_row
 
 # How many copies of one form are posted at the same moment: a double click, and then some.
 ATTEMPTS = 4
@@ -71,7 +71,7 @@ def at_once(*requests):
 
 def browser(user):
     """A logged-in browser reading English. A 500 is returned as a response, to be asserted on."""
-    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    client = in_english(Client(raise_request_exception=False))
     client.force_login(user)
     return client
 
@@ -79,7 +79,7 @@ def browser(user):
 def tabs(user, count):
     """``count`` tabs of one browser: one login, one session cookie."""
     first = browser(user)
-    others = [Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en") for _ in range(count - 1)]
+    others = [in_english(Client(raise_request_exception=False)) for _ in range(count - 1)]
     for other in others:
         other.cookies.load({name: morsel.value for name, morsel in first.cookies.items()})
     return [first, *others]
@@ -329,11 +329,9 @@ def test_a_convener_confirming_from_a_page_opened_before_another_confirmation_is
 ):
     """The same race, one moment later: the first confirmation has committed when the second arrives."""
     meetings.confirm_slot(meeting=answered_meeting, slot=slots[0], by=kommun_coordinator, party=kommun)
-    client.force_login(lansstyrelsen_coordinator)
+    in_english(client).force_login(lansstyrelsen_coordinator)
 
-    response = client.post(
-        reverse("confirm", args=[answered_meeting.pk, slots[1].pk]), {"reason": ""}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = client.post(reverse("confirm", args=[answered_meeting.pk, slots[1].pk]), {"reason": ""})
 
     assert response.status_code == 302
     assert messages_of(response) == [

@@ -5,11 +5,14 @@ The refusal comes from a real SMTP server (aiosmtpd answering 550), as the munic
 
 import icalendar
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from coordination.models import Event, Meeting, OutboxMessage
 from coordination.outbox import send_due
 from coordination.services import attendance, meetings
+
+from .builders import in_english
 
 WRONG, RIGHT = "rikspolischef@polisen.exmaple", "rikspolischef@polisen.example"
 
@@ -30,7 +33,8 @@ def refused(smtp_server, answered_meeting, slots, kommun, kommun_coordinator, po
 
 def page(client, user, meeting, language="en"):
     client.force_login(user)
-    return client.get(reverse("meeting_detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
 
 
 def resend_url(message):
@@ -58,7 +62,7 @@ def test_correcting_the_address_sends_the_mail_there_and_the_attendee_keeps_the_
     client, smtp_server, refused, kommun_coordinator
 ):
     client.force_login(kommun_coordinator)
-    form = client.get(resend_url(refused), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    form = in_english(client).get(resend_url(refused)).content.decode()
     assert f'value="{WRONG}"' in form
 
     response = client.post(resend_url(refused), {"email": RIGHT})
@@ -82,7 +86,7 @@ def test_correcting_the_address_sends_the_mail_there_and_the_attendee_keeps_the_
 
 
 def test_a_second_post_of_the_same_correction_changes_nothing(client, refused, kommun_coordinator):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     client.force_login(kommun_coordinator)
     client.post(resend_url(refused), {"email": RIGHT})
     response = client.post(resend_url(refused), {"email": "tredje@polisen.example"}, follow=True)
@@ -95,7 +99,7 @@ def test_the_address_of_another_attendee_is_refused(client, refused, kommun_coor
     attendance.name_attendee(
         meeting=refused.meeting, party=kommun, by=kommun_coordinator, name="KSO", email="kso@uppsala.example"
     )
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     client.force_login(kommun_coordinator)
     response = client.post(resend_url(refused), {"email": "kso@uppsala.example"}, follow=True)
     assert "Another attendee already has this address." in response.content.decode()

@@ -28,6 +28,7 @@ from coordination.models import Document, Event
 from coordination.services import agenda
 
 from .agenda_support import add_item, attach
+from .builders import in_english
 
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
@@ -349,7 +350,7 @@ def test_a_file_whose_name_does_not_end_as_its_content_is_refused_with_the_endin
 
 
 def test_the_refusals_are_in_plain_swedish(item, documents_dir, kommun_coordinator):
-    client = Client(HTTP_ACCEPT_LANGUAGE="sv")
+    client = Client()
     client.force_login(kommun_coordinator)
 
     misnamed = raw_upload(client, upload_url(item), "stats.js", b"alert(1)\n", "text/javascript")
@@ -394,7 +395,7 @@ def test_the_allowed_type_is_where_the_content_and_the_name_agree():
 
 def csrf_client(user):
     """A client that checks CSRF as production does: the token comes from the form page."""
-    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client = in_english(Client(enforce_csrf_checks=True))
     client.force_login(user)
     return client
 
@@ -566,7 +567,7 @@ def test_a_download_is_an_attachment_that_is_never_sniffed_with_the_bytes_and_ch
     content = pdf()
     upload(uploader, upload_url(item), "underlag.pdf", content, "application/pdf")
     document = Document.objects.get()
-    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    reader = in_english(Client())
     reader.force_login(polis_member)  # another party: the item's documents are for every party
 
     response = download(reader, document)
@@ -668,7 +669,7 @@ def test_replacing_a_document_keeps_the_old_one_downloadable_and_marked(uploader
     assert len(stored_files(documents_dir)) == 2
     [event] = Event.objects.filter(action=Event.Action.DOCUMENT_REPLACED)
     assert (event.before["name"], event.after["name"]) == ("underlag-v1.txt", "underlag-v2.txt")
-    reader = Client(HTTP_ACCEPT_LANGUAGE="en")
+    reader = in_english(Client())
     reader.force_login(polis_member)
     page = item_page(reader, item)
     assert "underlag-v2.txt" in page and "underlag-v1.txt" not in page

@@ -68,7 +68,7 @@ def test_parties_agree_on_a_time_and_everyone_gets_the_invite(
     coordinator.go(f"/meetings/{meeting.pk}/")
     coordinator.shot("grid-ready-to-confirm")
     coordinator.page.click(f"a[href='/meetings/{meeting.pk}/slots/{slots[0].pk}/confirm/']")
-    assert "Polismyndigheten" in coordinator.page.inner_text("main")
+    assert "Polisen" in coordinator.page.inner_text("main")
     coordinator.shot("confirm-step")
     coordinator.page.click("main form button[type=submit]")
     coordinator.page.wait_for_url(f"**/meetings/{meeting.pk}/")

@@ -3,6 +3,8 @@
 import pytest
 from django.conf import settings
 
+from .builders import pdf_module
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT_PREFIX = "kallelse"
@@ -18,6 +20,7 @@ def test_the_print_button_prints_and_the_pdf_downloads(people, scheduled_meeting
     page.get_by_role("button", name="Skriv ut").click()
 
     assert page.evaluate("window.printed") is True
+    pdf_module()
     with page.expect_download() as download:
         page.get_by_role("link", name="Ladda ner som PDF").click()
     assert download.value.suggested_filename == f"kallelse-{scheduled_meeting.pk}.pdf"

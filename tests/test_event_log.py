@@ -17,6 +17,7 @@ from coordination.services import attendance
 from coordination.services.base import log_event
 
 from .agenda_support import THING
+from .builders import in_language
 
 # Pages are read in English, the msgids: stable while the Swedish text is being written.
 pytestmark = pytest.mark.usefixtures("english")
@@ -143,7 +144,7 @@ def test_the_csv_opens_in_swedish_excel_and_holds_every_visible_event(
 
 def test_the_csv_labels_and_headings_follow_the_language(client, meeting, lansstyrelsen, lansstyrelsen_secretary):
     client.force_login(lansstyrelsen_secretary)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    in_language(client, "sv")
 
     header, *rows = csv_rows(export(client, meeting, lansstyrelsen))
 

@@ -25,7 +25,17 @@ from coordination.models import (
     Party,
     Position,
 )
-from coordination.services import agenda, attendance, eventlog, guests, meetings, people, reminders, replies
+from coordination.services import (
+    agenda,
+    attendance,
+    copies,
+    eventlog,
+    guests,
+    meetings,
+    people,
+    reminders,
+    replies,
+)
 from coordination.services.delivery import correct_and_resend
 
 from .builders import future_time
@@ -163,6 +173,8 @@ def lived_log(db):
     answered = [slot for slot in slots if not slot.answers.filter(value=Answer.Value.NO).exists()]
     meetings.confirm_slot(meeting=dialogue, slot=answered[0], by=coordinator, party=kommun)
     attendance.confirm_attendance(attendee=chief, by=secretary, party=lst)
+    attendance.undo_confirmation(attendee=chief, by=secretary, party=lst)
+    attendance.confirm_attendance(attendee=chief, by=secretary, party=lst)
     replies._record_answer(chief, Attendee.Rsvp.TENTATIVE, "Beroende på flyget från Bryssel")
     invite = OutboxMessage.objects.filter(meeting=dialogue, recipient=chief.email).latest("pk")
     OutboxMessage.objects.filter(pk=invite.pk).update(
@@ -181,6 +193,7 @@ def lived_log(db):
     with time_machine.travel(timezone.now() + datetime.timedelta(days=14)):
         meetings.mark_held(meeting=earlier, by=coordinator, party=kommun)
     meetings.cancel_meeting(meeting=dialogue, by=coordinator, party=kommun, reason="Dialogen tas upp i höst i stället")
+    copies.copy_to_new_draft(meeting=dialogue, by=coordinator, party=kommun)
     return dialogue
 
 
@@ -219,7 +232,9 @@ def test_the_demo_dialogue_reads_as_swedish_sentences(lived_log):
     assert "Ståndpunkten från Kommunen om ”Lokalt poliskontor i Gottsunda” delades (version 2)" in texts
     assert "Diarienummer för Länsstyrelsen Uppsala län: LST 2026-1234" in texts
     assert "Påminnelse om att svara skickades till Länsstyrelsen Uppsala län och Polismyndigheten" in texts
-    assert texts[-1] == "Mötet ställdes in. Skäl: Dialogen tas upp i höst i stället"
+    assert texts[-2] == "Mötet ställdes in. Skäl: Dialogen tas upp i höst i stället"
+    copy = Meeting.objects.latest("pk")
+    assert texts[-1] == f"Mötet kopierades till ett nytt utkast (mötesnummer {copy.pk})"
 
 
 def test_the_log_page_shows_sentences_and_no_raw_values(client, lived_log):

@@ -22,7 +22,7 @@ from django.urls import reverse
 from coordination.models import Document
 
 from .agenda_support import add_item, attach, db_state
-from .builders import needs_postgresql
+from .builders import in_english, needs_postgresql
 
 UNAVAILABLE_EN = "Samråd is temporarily unavailable"
 UNAVAILABLE_SV = "Samråd är tillfälligt otillgängligt"
@@ -69,7 +69,7 @@ def test_a_database_that_does_not_answer_gives_the_503_page_wherever_it_fails(
     url = reverse(where, args=[meeting.pk] if where == "meeting_detail" else [])
     database_away()
 
-    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    response = in_english(client).get(url)
 
     assert_unavailable_page(response)
 
@@ -78,7 +78,7 @@ def test_the_503_page_speaks_the_users_language(client, meeting, kommun_coordina
     client.force_login(kommun_coordinator)
     database_away()
 
-    response = client.get(reverse("meeting_detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="sv")
+    response = client.get(reverse("meeting_detail", args=[meeting.pk]))
 
     assert_unavailable_page(response, UNAVAILABLE_SV)
     assert '<html lang="sv">' in response.content.decode()
@@ -103,7 +103,7 @@ def closed_port():
 
 
 def fetch(url, cookie):
-    request = urllib.request.Request(url, headers={"Cookie": cookie, "Accept-Language": "en"})
+    request = urllib.request.Request(url, headers={"Cookie": f"{cookie}; {settings.LANGUAGE_COOKIE_NAME}=en"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read().decode()
@@ -177,7 +177,7 @@ def test_an_upload_the_folder_refuses_is_a_form_error_and_saves_nothing(
     documents_unwritable()
     before = db_state()
 
-    response = client.post(url, {"file": SimpleUploadedFile("PM.txt", b"Version 2\n")}, HTTP_ACCEPT_LANGUAGE="en")
+    response = in_english(client).post(url, {"file": SimpleUploadedFile("PM.txt", b"Version 2\n")})
 
     assert response.status_code == 503
     assert "The document could not be stored, and nothing was saved." in response.content.decode()
@@ -238,7 +238,7 @@ def test_a_full_documents_disk_leaves_no_partial_file_and_the_next_upload_works(
     before = db_state()
     free_space = documents_disk_full()
 
-    response = client.post(url, {"file": SimpleUploadedFile("PM.txt", content)}, HTTP_ACCEPT_LANGUAGE="sv")
+    response = client.post(url, {"file": SimpleUploadedFile("PM.txt", content)})
 
     free_space()
     assert response.status_code == 503

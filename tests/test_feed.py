@@ -14,7 +14,7 @@ from django.utils.http import parse_http_date
 from coordination.models import FeedToken, Meeting, Membership, Party, Slot
 from coordination.services import feeds, meetings
 
-from .builders import create_meeting, future_time
+from .builders import create_meeting, future_time, in_english
 
 
 def feed_url(token):
@@ -161,7 +161,7 @@ def test_the_feed_reaches_90_days_back_and_a_year_ahead(
 
 def test_the_account_page_shows_a_new_address_once(client, polis_member):
     client.force_login(polis_member)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     response = client.post(reverse("feed_new"), follow=True)
     page = response.content.decode()
     [token] = [part.split("/")[0] for part in page.split("/feed/")[1:2]]

@@ -359,8 +359,20 @@ def test_confirming_survives_any_reason(client, meeting_with_a_no, slots, kommun
 @given(data=st.data())
 def test_rescheduling_survives_any_input(client, scheduled_meeting, slots, kommun_coordinator, data):
     client.force_login(kommun_coordinator)
-    valid = {"target": str(slots[1].pk), "reason": "Landshövdingen är förhindrad."}
-    hostile = {"target": hostile_choice("polling", *[slot.pk for slot in slots]), "reason": hostile_text()}
+    valid = {
+        "target": "new",
+        "new-date": DST_DAYS[0],
+        "new-start_time": "10:00",
+        "reason": "Landshövdingen är förhindrad.",
+    }
+    hostile = {
+        "target": hostile_choice("polling", "new", *[slot.pk for slot in slots]),
+        "reason": hostile_text(),
+        "new-date": st.one_of(st.sampled_from(DST_DAYS), hostile_date()),
+        "new-start_time": st.one_of(st.sampled_from(DST_TIMES), hostile_time()),
+        "new-end_time": st.one_of(st.sampled_from(DST_TIMES), hostile_time()),
+        "new-repeated_hour": hostile_choice("", "summer", "standard"),
+    }
     with rolled_back():
         response = post(client, reverse("reschedule", args=[scheduled_meeting.pk]), mostly_valid(data, valid, hostile))
         assert_handled(client, response)
@@ -371,6 +383,14 @@ def test_cancelling_survives_any_reason(client, meeting, kommun_coordinator, rea
     client.force_login(kommun_coordinator)
     with rolled_back():
         assert_handled(client, post(client, reverse("cancel", args=[meeting.pk]), {"reason": reason}))
+
+
+@given(token=st.one_of(st.uuids().map(str), hostile_text()))
+def test_copying_a_meeting_survives_any_token(client, cancelled_after_opening, kommun_coordinator, token):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        url = reverse("meeting_copy", args=[cancelled_after_opening.pk])
+        assert_handled(client, post(client, url, {"form_token": token}))
 
 
 @given(data=st.data())

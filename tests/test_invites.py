@@ -20,7 +20,7 @@ from coordination.models import Attendee, CalendarReply, Event, Meeting, OutboxM
 from coordination.outbox import send_due
 from coordination.services import attendance, meetings, replies
 
-from .builders import calendar_of, calendar_reply, calendar_state, edit_data, recipients_of
+from .builders import calendar_of, calendar_reply, calendar_state, edit_data, in_english, recipients_of
 from .smtp_server import start_smtp_server
 
 UTC = datetime.UTC
@@ -257,7 +257,7 @@ def test_a_removed_attendee_is_told_they_are_no_longer_called_and_no_one_else_he
     assert (message.kind, message.method) == (OutboxMessage.Kind.NO_LONGER_CALLED, "CANCEL")
     assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
     assert (
-        "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten har tagit bort "
+        "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polisen har tagit bort "
         "dig som deltagare. Själva mötet är inte inställt." in message.text
     )
     assert "vid den här tiden är inställt" not in message.text  # what a cancelled meeting's mail says
@@ -276,7 +276,7 @@ def test_an_attendee_removed_before_any_time_is_told_without_a_calendar(meeting,
     attendance.remove_attendee(attendee=chief, by=polis_coordinator)
     [message] = OutboxMessage.objects.all()
     assert (message.kind, message.recipient, message.calendar) == ("no_longer_called", "rpc@polisen.example", "")
-    assert "eftersom Polismyndigheten har tagit bort dig som deltagare" in message.text
+    assert "eftersom Polisen har tagit bort dig som deltagare" in message.text
 
 
 # A new time asks every attendee again: an answer from their calendar was to the old time.
@@ -310,7 +310,7 @@ def test_a_new_time_sets_every_calendar_answer_back_to_awaiting_in_the_update_an
     chief = meeting.attendees.get(email="rpc@polisen.example")
     assert (chief.rsvp, chief.rsvp_at, chief.rsvp_comment) == (Attendee.Rsvp.NEEDS_ACTION, None, "")
     client.force_login(kommun_coordinator)
-    page = client.get(reverse("meeting_detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
     listed = page[page.index('id="attendees"') : page.index('id="delivery"')]
     assert "Accepterat i kalendern" not in listed and "Inget svar från kalendern ännu" in listed
     assert "Jag kommer" not in listed
@@ -370,7 +370,7 @@ def test_the_convener_sees_what_was_delivered_and_what_waits(
 ):
     confirm(attendees, slots, kommun, kommun_coordinator)
     send_due()  # the server is down: both wait for another attempt
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     client.force_login(kommun_coordinator)
     page = client.get(f"/meetings/{attendees.pk}/").content.decode()
     assert "Not delivered after 1 attempt; trying again at" in page
@@ -454,7 +454,7 @@ def test_uninviting_a_party_removes_its_attendees_and_cancels_the_invitation_it_
     assert rcpts == ["rpc@polisen.example"] and method == "CANCEL"
     assert str(event["ATTENDEE"]) == "mailto:rpc@polisen.example"
     assert str(event["STATUS"]) == "CANCELLED"
-    assert "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polismyndigheten" in message.text
+    assert "Du är inte längre kallad till mötet ”Dialog om utökat samarbete”, eftersom Polisen" in message.text
     assert "Din kalender tar bort mötet" in message.text and " kl. 10.00–12.00 (svensk tid" in message.text
     assert message.subject == "Inte längre kallad: Dialog om utökat samarbete"
     page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()

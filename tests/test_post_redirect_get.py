@@ -99,6 +99,12 @@ def named_attendee(f):
     )
 
 
+def confirmed_attendee(f):
+    return attendance.confirm_attendance(
+        attendee=named_attendee(f), by=f("lansstyrelsen_secretary"), party=f("lansstyrelsen")
+    )
+
+
 def given_up_mail(f):
     return queued_mail(f("meeting"), "rikspolischef@polisen.exmaple", failed_at=timezone.now(), failure="bad_address")
 
@@ -285,6 +291,7 @@ SUCCESSFUL_POSTS = {
         {"target": "polling", "reason": "Ordföranden är förhindrad"},
     ),
     "cancel": lambda f: (f("kommun_coordinator"), url("cancel", f("meeting").pk), {"reason": "Frågan är löst"}),
+    "meeting_copy": lambda f: (f("kommun_coordinator"), url("meeting_copy", f("cancelled_draft").pk), {}),
     "mark_held": lambda f: (f("kommun_coordinator"), url("mark_held", held_meeting_ready(f).pk), {}),
     "remind": lambda f: (f("kommun_coordinator"), url("remind", f("meeting").pk), {}),
     "hold_times": lambda f: (f("polis_member"), url("hold_times", f("meeting").pk), {}),
@@ -311,6 +318,16 @@ SUCCESSFUL_POSTS = {
     "attendee_confirm": lambda f: (
         f("lansstyrelsen_secretary"),
         url("attendee_confirm", f("meeting").pk, named_attendee(f).pk),
+        {},
+    ),
+    "attendee_unconfirm": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("attendee_unconfirm", f("meeting").pk, confirmed_attendee(f).pk),
+        {},
+    ),
+    "attendees_confirm_party": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("attendees_confirm_party", f("meeting").pk, named_attendee(f).party_id),
         {},
     ),
     "agenda_item_create": lambda f: (

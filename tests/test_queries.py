@@ -99,10 +99,19 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
         )
         # The police's proposal waits for the convener; the convener's own would be accepted at once.
         agenda.propose_agenda_item(meeting=other, party=polisen, by=polis_member, title="Kameror")
+    # One meeting in another section: the sections are made of the same rows, no query of their own.
+    meetings.cancel_meeting(meeting=other, by=kommun_coordinator, party=kommun, reason="Behövs inte")
     with django_assert_num_queries(10):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
     assert_shows(response, meeting.title, "Uppföljning", "Återkoppling", "1 förslag till dagordningen väntar")
+    assert {s.key: [row.meeting.title for row in s.rows] for s in response.context["sections"]} == {
+        "upcoming": [],
+        "polling": [meeting.title],
+        "drafts": ["Uppföljning"],
+        "held": [],
+        "cancelled": ["Återkoppling"],
+    }
 
 
 def test_the_ics_does_not_grow_with_attendees(

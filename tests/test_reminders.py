@@ -10,7 +10,7 @@ from coordination.models import Event, Meeting, OutboxMessage
 from coordination.services import meetings
 from coordination.services.reminders import send_due_reminders
 
-from .builders import answer_all
+from .builders import answer_all, in_english
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_only_the_conveners_coordinators_remind(client, request, polling, person
 def test_after_the_deadline_the_convener_sees_who_never_answered(client, polling, kommun_coordinator):
     set_deadline(polling, -1)
     client.force_login(kommun_coordinator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     page = client.get(reverse("meeting_detail", args=[polling.pk])).content.decode()
     assert "has passed." in page
     assert "Not yet answered every time: Polisen." in page

@@ -25,7 +25,7 @@ from coordination.models import Attendee, CalendarReply, Event, Meeting, OutboxM
 from coordination.services import attendance, invites, meetings, replies
 from coordination.times import to_stockholm
 
-from .builders import calendar_mail, future_time
+from .builders import calendar_mail, future_time, in_english, in_language
 
 Outcome = CalendarReply.Outcome
 
@@ -351,7 +351,7 @@ class TestTheReplyMailbox:
         assert (chief(invited).rsvp, chief(invited).rsvp_comment) == (Attendee.Rsvp.TENTATIVE, "Kommer efter lunch")
         assert all("\\Seen" in flags for flags in map(mailbox.flags().get, delivered))
         client.force_login(kommun_coordinator)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "sv"
+        in_language(client, "sv")
         page = client.get(f"/meetings/{invited.pk}/").content.decode()
         assert "Rikspolischef föreslår" in page and "Kommer efter lunch" in page
         assert "Kollega &lt;kollega@polisen.example&gt;" in page and "Svaret kom från en annan adress" in page
@@ -409,7 +409,7 @@ class TestTheReplyMailbox:
 def test_the_attendee_list_shows_the_calendar_answer(client, invited, kommun_coordinator):
     replies.apply_reply(reply_mail(invited, partstat="DECLINED"))
     client.force_login(kommun_coordinator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     assert "Declined in the calendar" in client.get(f"/meetings/{invited.pk}/").content.decode()
 
 
@@ -476,7 +476,7 @@ def test_the_comment_of_a_reply_shows_beside_the_calendar_answer_escaped(client,
     event = Event.objects.get(action=Event.Action.CALENDAR_REPLY)
     assert event.after == {"rsvp": "TENTATIVE", "comment": comment}
     client.force_login(kommun_coordinator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     page = client.get(f"/meetings/{invited.pk}/").content.decode()
     assert "Tentatively accepted in the calendar<br><q" in page
     assert "Kommer om &lt;b&gt;flyget&lt;/b&gt; hinner fram" in page and "<b>flyget" not in page
@@ -528,7 +528,7 @@ def test_a_proposed_time_is_added_with_one_click_only_while_the_parties_answer(
     start, end = future_time(30, hour=13)
     counter = replies.apply_reply(counter_mail(invited, start, end))
     client.force_login(kommun_coordinator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
 
     page = client.get(f"/meetings/{invited.pk}/").content.decode()
     assert "Rikspolischef proposes" in page and "en timme senare &lt;b&gt;samma dag&lt;/b&gt;." in page
@@ -558,7 +558,7 @@ def test_a_proposed_time_that_has_passed_is_refused_by_the_slot_form(client, inv
     counter = replies.apply_reply(counter_mail(invited, past, past + datetime.timedelta(hours=1)))
     meetings.reschedule(meeting=invited, by=kommun_coordinator, party=kommun, reason="Krock")
     client.force_login(kommun_coordinator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    in_english(client)
     assert "The time has already passed." in client.get(f"/meetings/{invited.pk}/").content.decode()
     response = client.post(f"/meetings/{invited.pk}/proposed-times/{counter.pk}/add/", follow=True)
     assert "The time has already passed. Propose a time in the future." in response.content.decode()
@@ -575,7 +575,7 @@ def test_refused_replies_show_to_the_conveners_with_the_reason_in_swedish(
     forwarded = replies.apply_reply(reply_mail(invited, sender="kollega@polisen.example"))
     meetings.reschedule(meeting=invited, by=kommun_coordinator, party=kommun, reason="Krock", slot=slots[1])
     replies.apply_reply(reply_mail(invited, sequence=old_sequence, partstat="DECLINED"))
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    in_language(client, "sv")
 
     client.force_login(kommun_coordinator)
     page = client.get(f"/meetings/{invited.pk}/").content.decode()
@@ -594,5 +594,5 @@ def test_a_reply_to_a_cancelled_meeting_shows_why_to_the_conveners(client, invit
     meetings.cancel_meeting(meeting=invited, by=kommun_coordinator, party=kommun, reason="Behövs inte")
     replies.apply_reply(reply_mail(Meeting.objects.get(pk=invited.pk)))
     client.force_login(kommun_coordinator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "sv"
+    in_language(client, "sv")
     assert "Mötet är inställt. Inget behöver göras." in client.get(f"/meetings/{invited.pk}/").content.decode()

@@ -1,6 +1,7 @@
 """What the convening parties' coordinators do: edit, open, confirm, reschedule, cancel, mark as held."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -323,3 +324,32 @@ def test_inviting_another_party_is_a_new_edit_version(meeting, lansstyrelsen, la
     )
     meeting.refresh_from_db()
     assert meeting.edit_version != before
+
+
+def test_my_meetings_separates_upcoming_polling_held_and_cancelled_with_a_word_for_an_empty_section(
+    client, scheduled_meeting, kommun, lansstyrelsen, polisen, kommun_coordinator, polis_member
+):
+    def opened(title):
+        other = create_meeting(kommun_coordinator, convening=[kommun], required=[polisen, lansstyrelsen], title=title)
+        meetings.propose_slots(meeting=other, party=kommun, by=kommun_coordinator, times=[future_time(30)])
+        return meetings.open_polling(meeting=other, by=kommun_coordinator, party=kommun)
+
+    opened("Uppföljning")
+    meetings.cancel_meeting(meeting=opened("Återkoppling"), by=kommun_coordinator, party=kommun, reason="Krock")
+    client.force_login(polis_member)
+
+    page = client.get(reverse("my_meetings")).content.decode()
+
+    # A member, who creates no meetings, has no drafts section.
+    sections = re.findall(r'<section aria-labelledby="\w+-heading" id="(\w+)" class="mb-4">(.*?)</section>', page, re.S)
+    assert [key for key, _html in sections] == ["upcoming", "polling", "held", "cancelled"]
+    shown = {
+        key: re.findall(r'<h3 class="h5 card-title"><a href="[^"]+">([^<]+)</a></h3>', html) for key, html in sections
+    }
+    assert shown == {
+        "upcoming": [scheduled_meeting.title],
+        "polling": ["Uppföljning"],
+        "held": [],
+        "cancelled": ["Återkoppling"],
+    }
+    assert '<h2 id="held-heading">Held</h2>' in page and "No meeting has been held yet." in page

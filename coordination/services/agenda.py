@@ -222,7 +222,8 @@ def move_agenda_item(*, item, party, by, step):
     return item
 
 
-def _version(position, by):
+def record_version(position, by):
+    """Keep the position's text as it is now, as its version ``position.version``."""
     return PositionVersion.objects.create(
         position=position,
         number=position.version,
@@ -264,7 +265,7 @@ def save_position(*, item, party, by, text, base_version):
         position.version += 1
         position.updated_by = by
         position.save()
-    _version(position, by)
+    record_version(position, by)
     log_event(
         meeting=meeting,
         by=by,
@@ -297,7 +298,7 @@ def set_position_shared(*, position, by, shared):
     position.version += 1
     position.updated_by = by
     position.save()
-    _version(position, by)
+    record_version(position, by)
     log_event(
         meeting=meeting,
         by=by,

@@ -100,21 +100,51 @@ def confirm_attendance(*, attendee, by, party):
     """The secretary's confirmation that a named person attends. Idempotent; one event."""
     meeting = locked_meeting(attendee.meeting)
     attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
-    if attendee.is_confirmed:
-        return attendee
-    before = _attendee_json(attendee)
-    attendee.status = Attendee.Status.CONFIRMED
-    attendee.confirmed_by = by
-    attendee.confirmed_at = timezone.now()
-    attendee.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    bump_if_scheduled(meeting)
-    log_event(
-        meeting=meeting,
-        by=by,
-        party=party,
-        action=Event.Action.ATTENDANCE_CONFIRMED,
-        subject=attendee.name,
-        before=before,
-        after=_attendee_json(attendee),
-    )
+    if not attendee.is_confirmed:
+        _set_confirmed(meeting, [attendee], True, by=by, party=party)
     return attendee
+
+
+@transaction.atomic
+def confirm_attendance_of_party(*, meeting, of_party, by, party):
+    """The secretary confirms every named, not yet confirmed attendee of ``of_party`` in one step.
+
+    One event per attendee, as if confirmed one by one; returns those it confirmed (none: nothing changed).
+    """
+    meeting = locked_meeting(meeting)
+    named = list(
+        Attendee.objects.select_for_update().filter(meeting=meeting, party=of_party, status=Attendee.Status.NAMED)
+    )
+    _set_confirmed(meeting, named, True, by=by, party=party)
+    return named
+
+
+@transaction.atomic
+def undo_confirmation(*, attendee, by, party):
+    """Take back a confirmation given by mistake: the person is named again, not confirmed. Idempotent; one event."""
+    meeting = locked_meeting(attendee.meeting)
+    attendee = Attendee.objects.select_for_update().get(pk=attendee.pk)
+    if attendee.is_confirmed:
+        _set_confirmed(meeting, [attendee], False, by=by, party=party)
+    return attendee
+
+
+def _set_confirmed(meeting, attendees, confirmed, *, by, party):
+    """Side effects: one event per attendee; calendar sequence +1 once scheduled, once for them all."""
+    for attendee in attendees:
+        before = _attendee_json(attendee)
+        attendee.status = Attendee.Status.CONFIRMED if confirmed else Attendee.Status.NAMED
+        attendee.confirmed_by = by if confirmed else None
+        attendee.confirmed_at = timezone.now() if confirmed else None
+        attendee.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        log_event(
+            meeting=meeting,
+            by=by,
+            party=party,
+            action=Event.Action.ATTENDANCE_CONFIRMED if confirmed else Event.Action.ATTENDANCE_UNCONFIRMED,
+            subject=attendee.name,
+            before=before,
+            after=_attendee_json(attendee),
+        )
+    if attendees:
+        bump_if_scheduled(meeting)

@@ -38,7 +38,7 @@ def accepted_titles(agenda_items):
     return [item.title for item in agenda_items if item.status == AgendaItem.Status.ACCEPTED]
 
 
-def _message(entry, attendee, *, kind, method, calendar, note):
+def _message(entry, attendee, *, kind, method, calendar, note, moved_from=None):
     def context():
         return {
             "entry": entry,
@@ -49,6 +49,8 @@ def _message(entry, attendee, *, kind, method, calendar, note):
             # A person no longer called is told why: their party took them off, or left the meeting itself.
             "party_invited": any(inv.party_id == attendee.party_id for inv in entry.invitations),
             "note": note,
+            # Formatted here, in the recipient's language, as "when" is.
+            "moved_from": slot_label(moved_from) if moved_from else "",
         }
 
     return mail.compose(
@@ -66,13 +68,14 @@ def _message(entry, attendee, *, kind, method, calendar, note):
 CANCELLING = {OutboxMessage.Kind.CANCELLATION, OutboxMessage.Kind.NO_LONGER_CALLED}
 
 
-def queue(meeting, *, kind, only=None, slot=None, note=""):
+def queue(meeting, *, kind, only=None, slot=None, note="", moved_from=None):
     """Write one message per attendee with an address (or per attendee in ``only``).
 
     An invitation or update is METHOD:REQUEST listing every attendee; a
     cancellation is METHOD:CANCEL, listing only its recipients. ``slot`` is the
     time the message is about (for a cancellation after a move back to polling,
-    the time that no longer holds). A meeting without a time has put nothing in
+    the time that no longer holds); ``moved_from`` the time an update moves the
+    meeting from. A meeting without a time has put nothing in
     any calendar: its message is the mail alone. Returns the messages written.
     """
     entry = calendar_entry(meeting, slot=slot)
@@ -87,5 +90,8 @@ def queue(meeting, *, kind, only=None, slot=None, note=""):
         event = ics.build_event(entry, now=timezone.now(), cancelled=cancelling, attendees=listed)
         calendar = ics.build_calendar([event], method=method).decode()
     return OutboxMessage.objects.bulk_create(
-        [_message(entry, attendee, kind=kind, method=method, calendar=calendar, note=note) for attendee in recipients]
+        [
+            _message(entry, attendee, kind=kind, method=method, calendar=calendar, note=note, moved_from=moved_from)
+            for attendee in recipients
+        ]
     )

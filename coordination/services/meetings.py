@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import rules
-from ..formatting import describe_slot
+from ..formatting import describe_slot, slot_label
 from ..models import Answer, Event, Invitation, Meeting, OutboxMessage, Slot, default_contact
 from . import attendance, holds, invites, notices
 from .base import RuleError, created_by_form, event_row, locked_meeting, log_event
@@ -222,31 +222,36 @@ def propose_slots(*, meeting, party, by, times):
     meeting = locked_meeting(meeting)
     if not meeting.is_open:
         raise RuleError(_("Times can only be proposed while the meeting is being planned."))
-    if meeting.slots.count() + len(times) > MAX_SLOTS:
+    _check_slot_limit(meeting, adding=len(times))
+    slots = [_add_slot(meeting=meeting, party=party, by=by, start=start, end=end) for start, end in times]
+    notices.check_all_answered(meeting)
+    return slots
+
+
+def _check_slot_limit(meeting, *, adding):
+    if meeting.slots.count() + adding > MAX_SLOTS:
         raise RuleError(
             _("A meeting can have at most %(limit)d proposed times, withdrawn ones included.") % {"limit": MAX_SLOTS}
         )
-    slots = []
-    for start, end in times:
-        try:
-            with transaction.atomic():
-                slot = Slot.objects.create(
-                    meeting=meeting, start=start, end=end, proposed_by_party=party, proposed_by=by
-                )
-        except IntegrityError:
-            raise RuleError(_("This time has already been proposed.")) from None
-        log_event(
-            meeting=meeting,
-            by=by,
-            party=party,
-            action=Event.Action.SLOT_PROPOSED,
-            subject=describe_slot(slot),
-            after=_slot_json(slot),
-        )
-        _record_answers(meeting=meeting, party=party, by=by, changes=[(slot, Answer.Value.YES, "", None)])
-        slots.append(slot)
-    notices.check_all_answered(meeting)
-    return slots
+
+
+def _add_slot(*, meeting, party, by, start, end):
+    """One new time, with its event and the proposing party's "yes" (a party proposes what it can attend)."""
+    try:
+        with transaction.atomic():
+            slot = Slot.objects.create(meeting=meeting, start=start, end=end, proposed_by_party=party, proposed_by=by)
+    except IntegrityError:
+        raise RuleError(_("This time has already been proposed.")) from None
+    log_event(
+        meeting=meeting,
+        by=by,
+        party=party,
+        action=Event.Action.SLOT_PROPOSED,
+        subject=describe_slot(slot),
+        after=_slot_json(slot),
+    )
+    _record_answers(meeting=meeting, party=party, by=by, changes=[(slot, Answer.Value.YES, "", None)])
+    return slot
 
 
 @transaction.atomic
@@ -392,16 +397,22 @@ def confirm_slot(*, meeting, slot, by, party, reason=""):
 
 
 @transaction.atomic
-def reschedule(*, meeting, by, party, reason, slot=None):
-    """Move a scheduled meeting: back to polling (the parties' answers kept) or straight to another slot.
+def reschedule(*, meeting, by, party, reason, slot=None, new_time=None):
+    """Move a scheduled meeting: back to polling (the parties' answers kept), straight to another slot, or to
+    a time typed in (``new_time``, aware start and end), which becomes a slot proposed by ``party``.
 
-    Side effects: calendar sequence +1 so sent invites update; every attendee's calendar answer back to
-    NEEDS-ACTION, since it was to the old time; one event.
+    Side effects: calendar sequence +1 so sent invites update, the update naming the old time; every
+    attendee's calendar answer back to NEEDS-ACTION, since it was to the old time; the old time and the
+    reason kept for the meeting page (moved_from, moved_reason); one event (and a new slot's own).
     """
     meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise RuleError(_("Only a scheduled meeting can be rescheduled."))
     previous = meeting.confirmed_slot
+    reason = reason.strip()
+    if new_time is not None:
+        _check_slot_limit(meeting, adding=1)
+        slot = _add_slot(meeting=meeting, party=party, by=by, start=new_time[0], end=new_time[1])
     if slot is not None:
         slot = meeting.slots.get(pk=slot.pk)
         if slot.is_withdrawn or slot.pk == previous.pk:
@@ -414,11 +425,12 @@ def reschedule(*, meeting, by, party, reason, slot=None):
         meeting.status = Meeting.Status.POLLING
         meeting.confirmed_slot = None
     meeting.confirmation_reason = ""
+    meeting.moved_from, meeting.moved_reason = previous, reason
     meeting.sequence += 1
     meeting.save()
     attendance.clear_calendar_answers(meeting)
     if slot is not None:
-        invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE, note=reason)
+        invites.queue(meeting, kind=OutboxMessage.Kind.UPDATE, note=reason, moved_from=previous)
     else:
         # The old time no longer holds and the new one is not known: calendars drop the event until then.
         invites.queue(
@@ -471,11 +483,15 @@ def cancel_meeting(*, meeting, by, party, reason):
 
 @transaction.atomic
 def mark_held(*, meeting, by, party):
+    """Record that the meeting took place; refused before its confirmed time has begun (rules.has_begun)."""
     meeting = locked_meeting(meeting)
     if meeting.status != Meeting.Status.SCHEDULED:
         raise RuleError(_("Only a scheduled meeting can be marked as held."))
-    if meeting.confirmed_slot.start > timezone.now():
-        raise RuleError(_("The meeting has not started yet."))
+    if not rules.has_begun(meeting):
+        raise RuleError(
+            _("The meeting has not started yet. You can mark it as held once it has begun, %(slot)s.")
+            % {"slot": slot_label(meeting.confirmed_slot)}
+        )
     meeting.status = Meeting.Status.HELD
     meeting.save(update_fields=["status", "updated_at"])
     log_event(meeting=meeting, by=by, party=party, action=Event.Action.MEETING_HELD, subject=meeting.title)

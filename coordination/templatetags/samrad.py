@@ -41,8 +41,10 @@ def sanitised_html(html):
     return mark_safe(html or "")  # noqa: S308  # nosec B308 B703
 
 
-# The render context's key for the cells of the active language, built once per page rather than per cell.
+# The render context's keys for what a grid's rows share, built once per page rather than per cell: the
+# cells' openings in the active language, and the parties' names that label the cells on a phone.
 _CELL_STARTS = object()
+_PARTY_LABELS = object()
 
 
 @register.simple_tag(takes_context=True)
@@ -50,26 +52,34 @@ def answer_cells(context, row):
     """A grid row's answer cells, one element each, joined in Python: a big grid has thousands.
 
     The slot and the party are in the row's and the column's headers, so a cell
-    says only the answer; its symbol comes from the stylesheet. Plain string
-    work with the standard library's escape, as Django's escaping of each
-    piece costs more than the rest of the cell.
+    says only the answer; its symbol comes from the stylesheet, and so does, on a
+    phone where the grid stacks into a card per time, its party's name (data-label).
+    Plain string work with the standard library's escape, as Django's escaping of
+    each piece costs more than the rest of the cell.
     """
     starts = context.render_context.get(_CELL_STARTS)
     if starts is None:
-        starts = {value: f'<td class="a-{value}">{html.escape(str(label))}' for value, label in Answer.Value.choices}
-        starts[None] = f'<td class="a-none">{html.escape(_("Not answered"))}'
+        starts = {
+            value: (f'<td class="a-{value}"', f">{html.escape(str(label))}") for value, label in Answer.Value.choices
+        }
+        starts[None] = ('<td class="a-none"', f">{html.escape(_('Not answered'))}")
         context.render_context[_CELL_STARTS] = starts
+    # Every row of a grid holds the same list of invitations.
+    invitations, party_labels = context.render_context.get(_PARTY_LABELS, (None, None))
+    if invitations is not row.invitations:
+        invitations = row.invitations
+        party_labels = [f' data-label="{html.escape(invitation.party.short_name)}"' for invitation in invitations]
+        context.render_context[_PARTY_LABELS] = (invitations, party_labels)
     cells = []
-    for answer in row.answers:
-        if answer is None:
-            cells.append(starts[None] + "</td>")
-        elif answer.comment:
-            cells.append(
-                f'{starts[answer.value]}<span class="answer-comment">{html.escape(answer.comment)}</span></td>'
-            )
+    for answer, party_label in zip(row.answers, party_labels, strict=True):
+        opening, word = starts[None if answer is None else answer.value]
+        if answer is not None and answer.comment:
+            comment = html.escape(answer.comment)
+            cells.append(f'{opening}{party_label}{word}<span class="answer-comment">{comment}</span></td>')
         else:
-            cells.append(starts[answer.value] + "</td>")
-    # Safe to mark: the labels and every comment are escaped above (tests/test_security.py lists this place).
+            cells.append(f"{opening}{party_label}{word}</td>")
+    # Safe to mark: the answers' words, the parties' names and every comment are escaped above
+    # (tests/test_security.py lists this place).
     return mark_safe("".join(cells))  # noqa: S308  # nosec B308 B703
 
 
@@ -110,3 +120,21 @@ def slot_url(context, name, meeting_pk, slot_pk):
     if url is None:
         url = context.render_context[key] = reverse(name, args=[meeting_pk, _SLOT_STAND_IN])
     return url.replace(str(_SLOT_STAND_IN), str(int(slot_pk)))
+
+
+@register.filter
+def placed_in(messages, section):
+    """The messages of one section of the page (their extra tag names it): shown there, where the user clicked."""
+    return [message for message in messages if section in message.extra_tags.split()]
+
+
+@register.filter
+def placed_outside(messages, section):
+    """The messages for the top of a page that shows ``section``'s own messages in it."""
+    return [message for message in messages if section not in message.extra_tags.split()]
+
+
+@register.filter
+def any_unconfirmed(attendees):
+    """Whether one party's attendees still wait for the secretary: then "Confirm all" is offered for them."""
+    return any(not attendee.is_confirmed for attendee in attendees)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from .. import ics, rules
@@ -18,6 +18,7 @@ from ..forms import (
     AttendeeForm,
     CancelForm,
     ConfirmForm,
+    CopyMeetingForm,
     CorrectAddressForm,
     MeetingForm,
     RegistrationNumberForm,
@@ -26,8 +27,8 @@ from ..forms import (
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership
-from ..overview import build_agenda, build_grid, dashboard_rows
-from ..services import attendance, delivery, eventlog, holds, invites, meetings, reminders, replies
+from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation
+from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
@@ -37,7 +38,12 @@ Role = Membership.Role
 @login_required
 def my_meetings(request):
     rows = dashboard_rows(request.user)
-    context = {"rows": rows, "can_create": rules.can_create_meeting(request.user)}
+    can_create = rules.can_create_meeting(request.user)
+    context = {
+        "rows": rows,
+        "sections": dashboard_sections(rows, with_drafts=can_create),
+        "can_create": can_create,
+    }
     return render(request, "coordination/my_meetings.html", context)
 
 
@@ -93,11 +99,13 @@ def meeting_detail(request, pk):
     context = {
         "meeting": meeting,
         "grid": grid,
+        "participation": participation(access, meeting.attendees.all()),
         "rights": access.rights(),
         "answer_parties": [access.parties[pid] for pid in rules.answerable_party_ids(access)],
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
         "attendees": meeting.attendees.all(),
         "agenda": build_agenda(meeting, request.user),
+        "copy_form": CopyMeetingForm() if rules.can_copy_meeting(access) else None,
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
         "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
         "registration_party_ids": rules.registration_number_party_ids(access),
@@ -253,10 +261,10 @@ def confirm(request, pk, slot_pk):
 @login_required
 @refuse_rule_errors
 def reschedule(request, pk):
-    meeting, access = get_meeting_for_user(request, pk)
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
     require(rules.can_reschedule(access))
-    slots = meeting.slots.active().exclude(pk=meeting.confirmed_slot_id)
-    form = RescheduleForm(request.POST or None, slots=slots)
+    rows = [row for row in build_grid(meeting, access).rows if row.slot.pk != meeting.confirmed_slot_id]
+    form = RescheduleForm(request.POST or None, meeting=meeting, rows=rows)
     if form.is_valid():
         meetings.reschedule(
             meeting=meeting,
@@ -264,17 +272,11 @@ def reschedule(request, pk):
             party=access.acting_party(Role.COORDINATOR, convening=True),
             reason=form.cleaned_data["reason"],
             slot=form.slot,
+            new_time=form.typed_time,
         )
         messages.success(request, _("The meeting was rescheduled."))
         return redirect(meeting_url(meeting))
-    return form_page(
-        request,
-        meeting,
-        form,
-        heading=_("Reschedule"),
-        intro=_("Move the meeting to another proposed time, or back to polling. The parties' answers are kept."),
-        button=_("Reschedule"),
-    )
+    return render(request, "coordination/reschedule.html", {"meeting": meeting, "form": form})
 
 
 @login_required
@@ -329,9 +331,13 @@ def remind(request, pk):
 @require_POST
 @refuse_rule_errors
 def mark_held(request, pk):
-    return _convener_step(
-        request, pk, rule=rules.can_mark_held, step=meetings.mark_held, done=_("The meeting is marked as held.")
-    )
+    meeting, access = get_meeting_for_user(request, pk)
+    # Before the start the page shows no button. A convener posting all the same (a page kept open in
+    # another tab, a clock ahead) is told by the service that the meeting has not begun, not refused unheard.
+    require(rules.can_mark_held(access) or rules.can_reschedule(access))
+    meetings.mark_held(meeting=meeting, by=request.user, party=access.acting_party(Role.COORDINATOR, convening=True))
+    messages.success(request, _("The meeting is marked as held."))
+    return redirect(meeting_url(meeting))
 
 
 @login_required
@@ -355,6 +361,27 @@ def registration_number(request, pk, party_pk):
         heading=_("Registration number of %(party)s") % {"party": party.short_name},
         button=_("Save"),
     )
+
+
+@login_required
+@require_POST
+@refuse_rule_errors
+def meeting_copy(request, pk):
+    """A cancelled meeting copied to a new draft, which opens for editing."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_copy_meeting(access))
+    form = CopyMeetingForm(request.POST)
+    form.is_valid()  # a token that is no UUID is only left out: the copy goes without double-click protection
+    copy = copies.copy_to_new_draft(
+        meeting=meeting,
+        by=request.user,
+        party=access.acting_party(Role.COORDINATOR, convening=True),
+        form_token=form.cleaned_data.get("form_token"),
+    )
+    messages.success(
+        request, _("This is a new draft copied from the cancelled meeting. Change what is needed and save it.")
+    )
+    return redirect("meeting_edit", copy.pk)
 
 
 @login_required
@@ -382,8 +409,9 @@ def attendee_create(request, pk, party_pk):
         except attendance.AlreadyAttending as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("%(name)s was named as an attendee.") % {"name": data["name"]})
-            return redirect(meeting_url(meeting) + "#attendees")
+            return _back_to_attendees(
+                request, meeting, _("%(name)s was named as an attendee.") % {"name": data["name"]}
+            )
     return form_page(
         request,
         meeting,
@@ -401,8 +429,7 @@ def attendee_remove(request, pk, attendee_pk):
     require(rules.can_name_attendees_for(access, attendee.party_id))
     if request.method == "POST":
         attendance.remove_attendee(attendee=attendee, by=request.user)
-        messages.success(request, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
-        return redirect(meeting_url(meeting) + "#attendees")
+        return _back_to_attendees(request, meeting, _("%(name)s is no longer an attendee.") % {"name": attendee.name})
     return confirm_page(
         request,
         meeting,
@@ -413,18 +440,57 @@ def attendee_remove(request, pk, attendee_pk):
     )
 
 
+def _back_to_attendees(request, meeting, text):
+    """Back where the user clicked: the attendee list, with the message in it (meeting_detail.html)."""
+    messages.success(request, text, extra_tags="attendees")
+    return redirect(meeting_url(meeting) + "#attendees")
+
+
+def _attendance_step(step, done):
+    """A view confirming one attendee, or taking the confirmation back: the convening secretary's one button."""
+
+    @login_required
+    @require_POST
+    @refuse_rule_errors
+    def view(request, pk, attendee_pk):
+        meeting, access = get_meeting_for_user(request, pk)
+        attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
+        require(rules.can_confirm_attendance(access))
+        step(attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True))
+        return _back_to_attendees(request, meeting, done % {"name": attendee.name})
+
+    return view
+
+
+attendee_confirm = _attendance_step(
+    attendance.confirm_attendance, gettext_lazy("The attendance of %(name)s is confirmed.")
+)
+attendee_unconfirm = _attendance_step(
+    attendance.undo_confirmation,
+    gettext_lazy("The confirmation of %(name)s was taken back; they are named but not confirmed."),
+)
+
+
 @login_required
 @require_POST
 @refuse_rule_errors
-def attendee_confirm(request, pk, attendee_pk):
+def attendees_confirm_party(request, pk, party_pk):
+    """Confirm every named attendee of one party in one step."""
     meeting, access = get_meeting_for_user(request, pk)
-    attendee = get_object_or_404(meeting.attendees, pk=attendee_pk)
-    require(rules.can_confirm_attendance(access))
-    attendance.confirm_attendance(
-        attendee=attendee, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
+    require(rules.can_confirm_attendance(access) and party_pk in access.parties)
+    party = access.parties[party_pk]
+    confirmed = attendance.confirm_attendance_of_party(
+        meeting=meeting, of_party=party, by=request.user, party=access.acting_party(Role.SECRETARY, convening=True)
     )
-    messages.success(request, _("The attendance of %(name)s is confirmed.") % {"name": attendee.name})
-    return redirect(meeting_url(meeting) + "#attendees")
+    if confirmed:
+        text = ngettext(
+            "The attendance of %(count)d person for %(party)s is confirmed.",
+            "The attendance of %(count)d people for %(party)s is confirmed.",
+            len(confirmed),
+        ) % {"count": len(confirmed), "party": party.short_name}
+    else:
+        text = _("Every attendee for %(party)s was already confirmed.") % {"party": party.short_name}
+    return _back_to_attendees(request, meeting, text)
 
 
 @login_required
