@@ -14,7 +14,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .times import day_flags, to_stockholm
+from .times import STOCKHOLM, day_flags, to_stockholm
 
 
 def format_time(moment):
@@ -58,7 +58,24 @@ def stockholm_moment(moment):
 
 def slot_label(slot):
     """ "tisdag 4 december 2018 kl. 10.00–12.00": the way a person names a slot."""
-    return _slot_label(slot.start, slot.end, translation.get_language())
+    return period_label(slot.start, slot.end)
+
+
+def period_label(start, end):
+    """The label of a slot from its aware start and end."""
+    return _slot_label(start, end, translation.get_language())
+
+
+def wall_clock_period_label(text):
+    """The label of a slot the log names as describe_slot wrote it; text in another form is returned as it is."""
+    try:
+        day, times = text.split(" ")
+        start, end = times.split("–")
+        start = datetime.datetime.fromisoformat(f"{day} {start}").replace(tzinfo=STOCKHOLM)
+        end = datetime.datetime.fromisoformat(f"{day} {end}").replace(tzinfo=STOCKHOLM)
+    except ValueError:
+        return text
+    return period_label(start, end)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -92,11 +109,6 @@ def describe_slot(slot):
     """A language-neutral label for the event log: Stockholm wall-clock times."""
     start, end = to_stockholm(slot.start), to_stockholm(slot.end)
     return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
-
-
-def log_time(moment):
-    """An event's Stockholm time to the second, the same in every language: "2018-12-04 10:00:00"."""
-    return f"{to_stockholm(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def stockholm_timestamp(moment):

@@ -10,11 +10,13 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import IntegrityError, models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from . import eventchain
 
 
 def form_token_field():
@@ -479,6 +481,12 @@ class EventQuerySet(models.QuerySet):
         """What the given parties (ids, or a subquery of them) may see of the log: the export of one party."""
         return self.filter(meeting__in=visible_meeting_ids(party_ids)).filter(Q(private=False) | Q(party__in=party_ids))
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            eventchain.link(objs)
+            return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs):
         raise AppendOnlyError("The event log is append-only: its rows are never updated.")
 
@@ -547,7 +555,10 @@ class Event(models.Model):
     after = models.JSONField(null=True, blank=True)
     # A change to a draft (its text, its documents) is seen in the log by the party's own people only.
     private = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set when the event is linked into its chain (eventchain.link), so its time is part of its hash.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # SHA-256 over the event's content and the hash of the event before it in its chain (eventchain).
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -555,7 +566,13 @@ class Event(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("event")
         verbose_name_plural = _("event log")
-        constraints = [models.CheckConstraint(condition=~Q(actor_name=""), name="event_names_its_actor")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(actor_name=""), name="event_names_its_actor"),
+            # A row written past the model (raw SQL) has no place in its chain: the database refuses it.
+            models.CheckConstraint(condition=~Q(hash=""), name="event_is_linked_into_its_chain"),
+            # A private event belongs to its party's own chain (eventchain.chain_key), so it must name the party.
+            models.CheckConstraint(condition=~Q(private=True, party=None), name="private_event_names_its_party"),
+        ]
 
     def __str__(self):
         return f"{self.actor_name} {self.get_action_display()}"
@@ -563,7 +580,9 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("The event log is append-only: its rows are never updated.")
-        super().save(*args, **kwargs)
+        with transaction.atomic(savepoint=False):
+            eventchain.link([self])
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The event log is append-only: its rows are never deleted.")

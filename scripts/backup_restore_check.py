@@ -7,8 +7,8 @@ binary and a replaced document, a changed answer, an export of the log and a
 deleted account), backs it up with the README's commands (pg_dump in custom
 format, tar of the documents folder), restores into a fresh database and a
 fresh folder, and compares: every row of every table, row by row, the
-sequences, the append-only trigger, and every document file against the
-SHA-256 its row stores. Exits non-zero on the first kind of difference.
+sequences, the append-only trigger, every document file against the
+SHA-256 its row stores, and each meeting's event log against its hash chains. Exits non-zero on the first kind of difference.
 
 Uses the databases samrad_backup_src and samrad_backup_restore (dropped and
 created here) and PostgreSQL's own client tools, which must match the server.
@@ -70,6 +70,7 @@ def main():
         run("tar", "-C", restored_parent, "-xzf", archive)
 
         problems = compare(source_url, restored_url, source_documents, restored_parent / "documents")
+        problems += verify_logs(restored_url)
     if problems:
         print("\nBACKUP/RESTORE CHECK FAILED:", *problems, sep="\n  ")
         print(f"The databases {SOURCE} and {RESTORED} are kept for a look.")
@@ -160,6 +161,22 @@ def compare(source_url, restored_url, source_documents, restored_documents):
             problems.append("the event log's append-only trigger is missing after the restore")
         documents = query(restored, "SELECT id, file, sha256, size FROM coordination_document ORDER BY id")
     problems += compare_documents(documents, source_documents, restored_documents)
+    return problems
+
+
+def verify_logs(database_url):
+    """Each meeting's restored log still proves itself: manage.py verify_log recomputes its hash chains."""
+    env = {**os.environ, "DATABASE_URL": database_url, "PRODUCTION": "False"}
+    with psycopg2.connect(database_url) as restored:
+        meetings = [row[0] for row in query(restored, "SELECT DISTINCT meeting_id FROM coordination_event ORDER BY 1")]
+    problems = []
+    for meeting in meetings:
+        command = [sys.executable, ROOT / "manage.py", "verify_log", "--meeting", str(meeting)]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode:
+            problems.append(f"meeting {meeting}: the restored log does not prove itself: {result.stderr.strip()}")
+    if not problems:
+        print(f"  {'event log hash chains':<40} {len(meetings):>5} meetings prove themselves")
     return problems
 
 

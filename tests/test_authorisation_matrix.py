@@ -323,12 +323,12 @@ MATRIX = {
     "event_log": Row(
         "polling", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 404, 200, 200, 200, 200, 200, 200)
     ),
-    # The police's copy of the log, for the police's registry: their secretary's alone.
+    # The police's copy of the log, for the police's registry: their coordinator's and their secretary's.
     "event_log_csv": Row(
-        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 200, 403, 403)
+        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 200, 200, 403, 403)
     ),
     "event_log_json": Row(
-        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 200, 403, 403)
+        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 200, 200, 403, 403)
     ),
     # A mail the outbox gave up on, to the police's attendee: the conveners, who follow the delivery, correct it.
     "resend_mail": Row(

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from coordination import rules
 from coordination.models import AppendOnlyError, Event, Meeting, Membership
-from coordination.services import attendance, eventlog
+from coordination.services import attendance
 from coordination.services.base import log_event
 
 from .agenda_support import THING
@@ -37,7 +37,7 @@ def csv_rows(response):
     return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
 
 
-# Who may export: a party's secretary, for that party.
+# Who may export: a party's coordinators and secretaries, for that party.
 
 
 @pytest.mark.parametrize(
@@ -47,19 +47,21 @@ def csv_rows(response):
         ("polis_secretary", "polisen", True),
         ("lansstyrelsen_secretary", "polisen", False),
         ("polis_secretary", "lansstyrelsen", False),
-        ("kommun_coordinator", "kommun", False),
-        ("lansstyrelsen_coordinator", "lansstyrelsen", False),
+        ("kommun_coordinator", "kommun", True),
+        ("lansstyrelsen_coordinator", "lansstyrelsen", True),
+        ("polis_coordinator", "polisen", True),
+        ("polis_coordinator", "lansstyrelsen", False),
         ("polis_member", "polisen", False),
     ],
 )
-def test_only_the_secretary_of_a_party_exports_its_log(request, meeting, persona, party, allowed):
+def test_the_coordinators_and_secretaries_of_a_party_export_its_log(request, meeting, persona, party, allowed):
     user = request.getfixturevalue(persona)
     party_id = request.getfixturevalue(party).pk
     assert rules.can_export_log_for(rules.MeetingAccess.for_user(user, meeting), party_id) is allowed
 
 
-def test_the_export_buttons_are_shown_to_the_secretary_only(
-    client, meeting, lansstyrelsen, lansstyrelsen_secretary, kommun_coordinator
+def test_the_export_buttons_are_shown_to_those_who_may_export(
+    client, meeting, lansstyrelsen, lansstyrelsen_secretary, kommun, kommun_coordinator, polis_member
 ):
     client.force_login(lansstyrelsen_secretary)
     page = client.get(reverse("event_log", args=[meeting.pk])).content.decode()
@@ -67,6 +69,11 @@ def test_the_export_buttons_are_shown_to_the_secretary_only(
     assert reverse("event_log_json", args=[meeting.pk, lansstyrelsen.pk]) in page
 
     client.force_login(kommun_coordinator)
+    page = client.get(reverse("event_log", args=[meeting.pk])).content.decode()
+    assert reverse("event_log_csv", args=[meeting.pk, kommun.pk]) in page
+    assert reverse("event_log_csv", args=[meeting.pk, lansstyrelsen.pk]) not in page
+
+    client.force_login(polis_member)
     page = client.get(reverse("event_log", args=[meeting.pk])).content.decode()
     assert "export.csv" not in page and "export.json" not in page
 
@@ -97,28 +104,42 @@ def test_the_csv_opens_in_swedish_excel_and_holds_every_visible_event(
     header, *rows = csv_rows(response)
     assert header == [
         "Event number",
-        "Time",
+        "When",
         "Who",
         "Party",
-        "Event code",
+        "What happened",
         "Event",
+        "Meeting",
+        "Time",
+        "Event code",
         "Concerns",
         "Before",
         "After",
         "Meeting number",
-        "Meeting",
+        "Party number",
+        "Seen by the own party only",
+        "Time (UTC)",
+        "Checksum (SHA-256)",
     ]
-    expected = Event.objects.filter(meeting=meeting).order_by("created_at", "pk")
-    assert [int(row[0]) for row in rows] == [event.pk for event in expected]
-    assert rows[-1][4] == "log_exported" and rows[-1][5] == "exported the event log" and rows[-1][6] == "CSV"
-    created = next(row for row in rows if row[4] == "meeting_created")
+    rows = [dict(zip(header, row, strict=True)) for row in rows]
+    *rows, head = rows
+    expected = Event.objects.filter(meeting=meeting).order_by("pk")
+    assert [int(row["Event number"]) for row in rows] == [event.pk for event in expected]
+    assert rows[-1]["Event code"] == "log_exported" and rows[-1]["Event"] == "exported the event log"
+    assert rows[-1]["Concerns"] == "CSV"
+    assert head["Event code"] == "chain_head" and head["Checksum (SHA-256)"] == expected.last().hash
+    created = next(row for row in rows if row["Event code"] == "meeting_created")
     event = expected.get(action=Event.Action.MEETING_CREATED)
-    assert created[1] == timezone.localtime(event.created_at).isoformat(timespec="seconds")
-    assert created[1].endswith(("+01:00", "+02:00"))
-    assert created[2:4] == ["Samordnare, kommunen", "Uppsala kommun"]
-    assert created[6:] == [meeting.title, "", "", str(meeting.pk), meeting.title]
-    proposed = next(row for row in rows if row[4] == "slot_proposed")
-    assert set(json.loads(proposed[8])) == {"start", "end"}
+    assert created["Time"] == timezone.localtime(event.created_at).isoformat(timespec="seconds")
+    assert created["Time"].endswith(("+01:00", "+02:00"))
+    assert created["When"] == "Tuesday 10 November 2026 at 09:30"
+    assert created["What happened"] == f"The meeting “{meeting.title}” was created"
+    assert [created[key] for key in ("Who", "Party")] == ["Samordnare, kommunen", "Uppsala kommun"]
+    assert created["Meeting number"] == str(meeting.pk) and created["Meeting"] == meeting.title
+    assert created["Time (UTC)"] == event.created_at.isoformat(timespec="microseconds")
+    proposed = next(row for row in rows if row["Event code"] == "slot_proposed")
+    assert set(json.loads(proposed["After"])) == {"start", "end"}
+    assert proposed["What happened"].startswith("A time was proposed: ")
 
 
 def test_the_csv_labels_and_headings_follow_the_language(client, meeting, lansstyrelsen, lansstyrelsen_secretary):
@@ -129,6 +150,7 @@ def test_the_csv_labels_and_headings_follow_the_language(client, meeting, lansst
 
     assert header[0] == "Händelsenummer"
     assert rows[0][5] == "skapade mötet"
+    assert rows[0][4] == f"Mötet ”{meeting.title}” skapades"
 
 
 def test_the_json_export_has_the_same_rows_with_structured_changes(
@@ -143,11 +165,13 @@ def test_the_json_export_has_the_same_rows_with_structured_changes(
     document = json.loads(response.content)
     assert document["meeting"] == {"id": meeting.pk, "title": meeting.title}
     assert document["party"] == lansstyrelsen.name and document["exported_by"] == "Sekreterare"
-    ids = list(Event.objects.filter(meeting=meeting).order_by("created_at", "pk").values_list("pk", flat=True))
+    ids = list(Event.objects.filter(meeting=meeting).order_by("pk").values_list("pk", flat=True))
     assert [event["id"] for event in document["events"]] == ids
+    assert document["chain"]["heads"][-1]["hash"] == Event.objects.get(pk=ids[-1]).hash
     created = document["events"][0]
     assert created["kind"] == "meeting_created" and created["subject"] == meeting.title
     assert created["time"].endswith(("+01:00", "+02:00"))
+    assert created["description"] == f"The meeting “{meeting.title}” was created"
     proposed = next(event for event in document["events"] if event["kind"] == "slot_proposed")
     assert set(proposed["after"]) == {"start", "end"} and proposed["before"] is None
 
@@ -179,13 +203,13 @@ def test_cells_that_excel_would_run_as_formulas_are_defused(
         )
     client.force_login(lansstyrelsen_secretary)
 
-    rows = csv_rows(export(client, meeting, lansstyrelsen))[1:]
+    *rows, _head = csv_rows(export(client, meeting, lansstyrelsen))[1:]
 
     for text in hostile:
-        row = next(row for row in rows if row[6] == "'" + text)
+        row = next(row for row in rows if row[9] == "'" + text)
         assert row[2] == "'" + text
-    assert {row[10] for row in rows} == {"'=1+1"}
-    assert all(not cell.startswith(eventlog.FORMULA_STARTS) for row in rows for cell in row)
+    assert {row[6] for row in rows} == {"'=1+1"}
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
 
 
 def test_another_partys_drafts_never_reach_the_export(client, scenario, lansstyrelsen, lansstyrelsen_secretary):
@@ -224,11 +248,11 @@ def test_the_export_costs_the_same_queries_with_more_events(
     client, django_assert_num_queries, meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary
 ):
     client.force_login(lansstyrelsen_secretary)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         export(client, meeting, lansstyrelsen)
     for index in range(3):
         attendance.name_attendee(meeting=meeting, party=kommun, by=kommun_coordinator, name=f"Deltagare {index}")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         assert export(client, meeting, lansstyrelsen).status_code == 200
 
 

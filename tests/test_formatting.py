@@ -76,10 +76,15 @@ def test_the_offset_in_mail_follows_summer_time():
     assert formatting.utc_offset(SUMMER) == "UTC+2"
 
 
+def test_a_slot_as_the_log_names_it_reads_as_a_slot_label():
+    with translation.override("sv"):
+        assert formatting.wall_clock_period_label("2018-12-04 10:00–12:00") == "tisdag 4 december 2018 kl. 10.00–12.00"
+        assert formatting.wall_clock_period_label("något annat") == "något annat"
+
+
 def test_the_machine_readable_forms_are_stockholm_time_in_every_language():
     with translation.override("en"):
         assert formatting.describe_slot(slot(SUMMER)) == "2019-06-11 10:00–12:00"
-        assert formatting.log_time(WINTER) == "2018-12-04 10:00:00"
         assert formatting.stockholm_timestamp(SUMMER) == "2019-06-11T10:00:00+02:00"
         assert formatting.stockholm_day(datetime.datetime(2018, 12, 4, 23, 30, tzinfo=UTC)) == "2018-12-05"
 
@@ -89,7 +94,6 @@ def test_the_machine_readable_forms_are_stockholm_time_in_every_language():
     [
         ("{{ moment|stockholm_date }}", "tisdag 4 december 2018"),
         ("{{ moment|stockholm_time }}", "10.00"),
-        ("{{ moment|log_time }}", "2018-12-04 10:00:00"),
         ("{{ moment|iso_week }}", "v. 49"),
         ("{{ slot|slot_label }}", "tisdag 4 december 2018 kl. 10.00–12.00"),
         ("{{ day|plain_date }}", "4 december 2018"),

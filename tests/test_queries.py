@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from coordination.formatting import describe_slot, slot_label
+from coordination.formatting import slot_label
 from coordination.models import CalendarReply
 from coordination.services import agenda, attendance, guests, meetings
 
@@ -62,7 +62,7 @@ SHOWN = {
         "Svar som inte registrerades",
         "gast@x.example",
     ],
-    "event_log": lambda slot: [describe_slot(slot), *ATTENDEES],
+    "event_log": lambda slot: [in_swedish(slot_label, slot), *ATTENDEES],
     "answer": lambda slot: [in_swedish(slot_label, slot), f'name="answer_{slot.pk}"'],
     "propose_slots": lambda slot: [],  # a form for new times: it lists none of the meeting's data
 }
@@ -274,8 +274,9 @@ def test_posting_answers_does_not_grow_with_slots(
 
     def post(value):
         slot_ids = meeting.slots.values_list("pk", flat=True)
-        # One more than the answers need: whether every party has now answered (notices.check_all_answered).
-        with django_assert_num_queries(16):
+        # One more than the answers need: whether every party has now answered (notices.check_all_answered);
+        # two for the log's chain: the meeting's lock and the chain's last hash (eventchain.link).
+        with django_assert_num_queries(18):
             assert client.post(url, {f"answer_{pk}": value for pk in slot_ids}).status_code == 302
         assert set(Answer.objects.filter(party=polisen).values_list("value", flat=True)) == {value}
 

@@ -209,7 +209,7 @@ FORBIDDEN = [
     ("attendee_remove", "meeting_with_attendee", "polis_coordinator"),
     ("attendee_remove", "meeting_with_attendee", "lansstyrelsen_secretary"),
     ("attendee_remove", "meeting_with_attendee", "kommun_member"),
-    ("event_log_csv", "meeting", "polis_coordinator"),
+    ("event_log_csv", "meeting", "lansstyrelsen_secretary"),
     ("event_log_csv", "meeting", "polis_member"),
     ("event_log_json", "meeting", "lansstyrelsen_secretary"),
     ("event_log_json", "meeting", "kommun_coordinator"),

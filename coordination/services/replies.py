@@ -33,7 +33,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..models import Attendee, CalendarReply, Event, Meeting, OutboxMessage
-from .base import log_event
+from .base import locked_meeting, log_event
 
 logger = logging.getLogger(__name__)
 Outcome = CalendarReply.Outcome
@@ -150,6 +150,9 @@ def _apply(reply, event, sequence, attendee_line):
     meeting = _meeting_for_uid(event.get("UID", ""))
     if meeting is None:
         return Outcome.UNKNOWN_MEETING
+    # The meeting's lock first, as every service takes it, before the attendee's: the event written below
+    # takes it anyway (eventchain.link), and taking it second could deadlock with a convener's change.
+    meeting = locked_meeting(meeting)
     reply.meeting = meeting
     address = _address(attendee_line)
     attendee = meeting.attendees.select_for_update().filter(email__iexact=address).select_related("party").first()

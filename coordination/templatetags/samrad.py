@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .. import formatting
+from .. import eventlog_text, formatting
 from ..models import Answer
 
 register = template.Library()
@@ -22,9 +22,9 @@ register.filter("stockholm_time", formatting.stockholm_time)
 register.filter("stockholm_moment", formatting.stockholm_moment)
 register.filter("plain_date", formatting.plain_date)
 register.filter("slot_label", formatting.slot_label)
-register.filter("log_time", formatting.log_time)
 register.filter("iso_week", formatting.iso_week)
 register.filter("stockholm_day", formatting.stockholm_day)
+register.filter("event_text", eventlog_text.describe)
 
 
 @register.inclusion_tag("coordination/_day_flags.html")
