@@ -69,7 +69,8 @@ def link(events):
 
     if not events:
         return
-    assert transaction.get_connection().in_atomic_block, "events are linked inside the transaction that saves them"
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("Events are linked inside the transaction that saves them.")
     meeting_id = events[0].meeting_id
     Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
     heads = {}
