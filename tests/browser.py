@@ -81,6 +81,9 @@ def axe_violations(page):
 
 
 def assert_accessible(page):
+    # A click that navigates returns once the new page starts loading; axe must wait for its style sheets, or
+    # it measures Bootstrap's grey before samrad.css darkens it (a contrast failure seen once in CI).
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     assert not violations, f"axe on {page.url}:\n" + "\n".join(violations)
 

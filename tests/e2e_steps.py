@@ -71,6 +71,7 @@ def bring_in_party(convener, meeting, *, name, short_name, person, email):
     """On the meeting page, a convening coordinator invites a party new to Samråd by its first coordinator's address."""
     convener.go(f"/meetings/{meeting.pk}/")
     convener.page.click("text=Bjud in en ny part till Samråd")
+    convener.page.wait_for_url("**/parties/new/")
     convener.check()
     convener.page.fill("input[name='party_name']", name)
     convener.page.fill("input[name='short_name']", short_name)
@@ -101,6 +102,7 @@ def invite_colleague(coordinator, *, name, email, role):
     coordinator.page.wait_for_url("**/party/")
     fits_the_screen(coordinator)
     coordinator.page.click("text=Bjud in en person")
+    coordinator.page.wait_for_url("**/invite/")
     coordinator.check()
     fits_the_screen(coordinator)
     coordinator.page.fill("input[name='name']", name)
