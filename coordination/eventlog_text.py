@@ -338,6 +338,10 @@ def log_exported(event, before, after):
     }, []
 
 
+def package_exported(event, before, after):
+    return _("A diarium package was downloaded for the registry of %(party)s") % {"party": _party(event)}, []
+
+
 def mail_resent(event, before, after):
     return _("The address of %(name)s was corrected and the mail sent again") % {"name": event.subject}, [
         ("", before.get("email"), after.get("email"))
@@ -462,6 +466,7 @@ DESCRIBERS = {
     A.REMINDER_SENT: reminder_sent,
     A.CALENDAR_REPLY: calendar_reply,
     A.LOG_EXPORTED: log_exported,
+    A.PACKAGE_EXPORTED: package_exported,
     A.MAIL_RESENT: mail_resent,
     A.GUEST_ADDED: guest_added,
     A.GUEST_REVOKED: guest_revoked,

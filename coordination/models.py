@@ -530,6 +530,7 @@ class Event(models.Model):
         REMINDER_SENT = "reminder_sent", _("sent a reminder")
         CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
         LOG_EXPORTED = "log_exported", _("exported the event log")
+        PACKAGE_EXPORTED = "package_exported", _("downloaded a diarium package")
         MAIL_RESENT = "mail_resent", _("corrected an address and sent the mail again")
         GUEST_ADDED = "guest_added", _("added a guest")
         GUEST_REVOKED = "guest_revoked", _("revoked a guest's link")

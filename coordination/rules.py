@@ -289,8 +289,9 @@ def can_add_proposed_time(access):
     return can_see_calendar_replies(access) and can_propose_slot(access)
 
 
-def can_export_log_for(access, party_id):
-    """A party's coordinators and secretaries export the log, as that party sees it, for its registry (diarium).
+def can_export_records_for(access, party_id):
+    """A party's coordinators and secretaries export its records for its registry (diarium): the log as that
+    party sees it, and the diarium package of everything the party holds of the meeting.
 
     Every party keeps its own record, and many parties have no secretary in Samråd: their coordinator hands
     the copy to the registrar.
@@ -298,8 +299,8 @@ def can_export_log_for(access, party_id):
     return party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY)
 
 
-def log_export_party_ids(access):
-    return sorted(party_id for party_id in access.roles if can_export_log_for(access, party_id))
+def records_export_party_ids(access):
+    return sorted(party_id for party_id in access.roles if can_export_records_for(access, party_id))
 
 
 def can_set_registration_number_for(access, party_id):

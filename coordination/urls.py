@@ -101,6 +101,7 @@ urlpatterns = [
     path("meetings/<int:pk>/holds/", meetings.hold_times, name="hold_times"),
     path("meetings/<int:pk>/kallelse/", agenda.kallelse, name="kallelse"),
     path("meetings/<int:pk>/kallelse.pdf", agenda.kallelse_pdf, name="kallelse_pdf"),
+    path("meetings/<int:pk>/diarium/<int:party_pk>.zip", agenda.diarium_package, name="diarium_package"),
     path("meetings/<int:pk>/agenda/new/", agenda.agenda_item_create, name="agenda_item_create"),
     path("meetings/<int:pk>/agenda/<int:item_pk>/", agenda.agenda_item_detail, name="agenda_item_detail"),
     path("meetings/<int:pk>/agenda/<int:item_pk>/edit/", agenda.agenda_item_edit, name="agenda_item_edit"),

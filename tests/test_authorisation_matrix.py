@@ -330,6 +330,10 @@ MATRIX = {
     "event_log_json": Row(
         "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 200, 200, 403, 403)
     ),
+    # The police's diarium package, for the police's registry: the same people as the police's copy of the log.
+    "diarium_package": Row(
+        "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 200, 200, 403, 403)
+    ),
     # A mail the outbox gave up on, to the police's attendee: the conveners, who follow the delivery, correct it.
     "resend_mail": Row(
         "given-up mail",
@@ -493,12 +497,13 @@ MATRIX = {
     "guest_document": guest_page_row("guest's document", get=(200, 404, 410, 410, 404), post=(200, 404, 410, 410, 404)),
 }
 
-# Downloads that write, on purpose: the export of the log writes one row to the log itself, that the
+# Downloads that write, on purpose: the export of the log and the diarium package write one row to the log itself, that the
 # secretary took a copy; the feed notes on its own address when its content last changed (its
 # Last-Modified, the same from every worker). (The tentative holds are remembered by a POST of their own.)
 DOWNLOAD_WRITES = {
     "event_log_csv": {"coordination.Event"},
     "event_log_json": {"coordination.Event"},
+    "diarium_package": {"coordination.Event"},
     "feed": {"coordination.FeedToken"},
 }
 

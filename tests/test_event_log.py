@@ -57,7 +57,7 @@ def csv_rows(response):
 def test_the_coordinators_and_secretaries_of_a_party_export_its_log(request, meeting, persona, party, allowed):
     user = request.getfixturevalue(persona)
     party_id = request.getfixturevalue(party).pk
-    assert rules.can_export_log_for(rules.MeetingAccess.for_user(user, meeting), party_id) is allowed
+    assert rules.can_export_records_for(rules.MeetingAccess.for_user(user, meeting), party_id) is allowed
 
 
 def test_the_export_buttons_are_shown_to_those_who_may_export(

@@ -29,6 +29,7 @@ from coordination.services import (
     agenda,
     attendance,
     copies,
+    diarium,
     eventlog,
     guests,
     meetings,
@@ -189,6 +190,7 @@ def lived_log(db):
     meetings.reschedule(meeting=dialogue, by=coordinator, party=kommun, reason="Vi behöver fler tider")
     attendance.remove_attendee(attendee=dialogue.attendees.get(), by=police_coordinator)
     eventlog.export_event_log(meeting=dialogue, party=lst, by=secretary, file_format="csv")
+    diarium.diarium_package(meeting=dialogue, party=lst, by=secretary, kallelse=("kallelse.html", b"<p>Kallelse</p>"))
     # The earlier meeting is held, the dialogue in the end cancelled.
     earlier = Meeting.objects.get(title="Avstämning inför dialogen om Gottsunda")
     topic = agenda.propose_agenda_item(meeting=earlier, party=kommun, by=coordinator, title="Lägesbild Gottsunda")

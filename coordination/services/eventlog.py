@@ -45,7 +45,18 @@ def export_event_log(*, meeting, party, by, file_format):
     exported = log_event(
         meeting=meeting, by=by, party=party, action=Event.Action.LOG_EXPORTED, subject=file_format.upper()
     )
-    events = Event.objects.visible_to_parties([party.pk]).filter(meeting=meeting).select_related("party").order_by("pk")
+    return party_log_file(meeting, party, exported, file_format)
+
+
+def party_log_file(meeting, party, exported, file_format):
+    """The party's copy as a file, up to and including ``exported``, the logged event of the export it belongs to
+    (a log export, or a diarium package that carries the log in both formats)."""
+    events = (
+        Event.objects.visible_to_parties([party.pk])
+        .filter(meeting=meeting, pk__lte=exported.pk)
+        .select_related("party")
+        .order_by("pk")
+    )
     rows = [_row(meeting, event) for event in events]
     heads = _heads(events, party)
     body = _csv(rows, heads) if file_format == "csv" else _json(meeting, party, exported, rows, heads)
@@ -117,16 +128,20 @@ def _heads(events, party):
 
 
 def _csv(rows, heads):
-    columns = _columns()
+    return excel_csv(_columns(), [*rows, *({**head, "kind": CHAIN_HEAD} for head in heads)])
+
+
+def excel_csv(columns, rows):
+    """Rows (dicts) as CSV bytes for Swedish Excel, headed by the columns' headings: (key, heading) pairs."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([heading for _key, heading in columns])
-    for row in [*rows, *({**head, "kind": CHAIN_HEAD} for head in heads)]:
-        writer.writerow([_cell(row.get(key)) for key, _heading in columns])
+    for row in rows:
+        writer.writerow([excel_cell(row.get(key)) for key, _heading in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _cell(value):
+def excel_cell(value):
     if value is None:
         return ""
     if isinstance(value, (bool, dict, list)):

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,7 +14,7 @@ from .. import documents, rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import AgendaItem, Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
-from ..services import agenda
+from ..services import agenda, diarium
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
 Role = Membership.Role
@@ -437,10 +437,10 @@ def file_download(document):
 
 def kallelse_context(request, pk):
     """The notice of meeting people print and bring: only what every party sees."""
-    meeting, _access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
     agenda = build_agenda(meeting, request.user, shared_only=True)
     start = meeting.confirmed_slot.start if meeting.has_confirmed_time else None
-    return {
+    return access, {
         "meeting": meeting,
         "invitations": ordered_invitations(meeting),
         "agenda": agenda,
@@ -449,22 +449,54 @@ def kallelse_context(request, pk):
     }
 
 
+def kallelse_as_pdf(request, context):
+    """The kallelse as PDF bytes, or None on a server without the Pango that WeasyPrint draws with."""
+    try:
+        # Imported here: WeasyPrint loads Pango from the system, and a server without it still runs everything else.
+        from .. import pdf
+    except (ImportError, OSError):
+        return None
+    return pdf.render_pdf(render_to_string("coordination/kallelse.html", {**context, "as_pdf": True}, request=request))
+
+
 @login_required
 def kallelse(request, pk):
-    return render(request, "coordination/kallelse.html", kallelse_context(request, pk))
+    _access, context = kallelse_context(request, pk)
+    return render(request, "coordination/kallelse.html", context)
 
 
 @login_required
 @require_safe
 def kallelse_pdf(request, pk):
     """The same kallelse as a PDF file, for whoever may see the page, to send or file as it is."""
-    context = kallelse_context(request, pk)
-    try:
-        # Imported here: WeasyPrint loads Pango from the system, and a server without it still runs everything else.
-        from .. import pdf
-    except (ImportError, OSError):
+    _access, context = kallelse_context(request, pk)
+    body = kallelse_as_pdf(request, context)
+    if body is None:
         return render(request, "coordination/pdf_unavailable.html", context, status=503)
-    html = render_to_string("coordination/kallelse.html", {**context, "as_pdf": True}, request=request)
-    response = HttpResponse(pdf.render_pdf(html), content_type="application/pdf")
+    response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="kallelse-{context["meeting"].pk}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def diarium_package(request, pk, party_pk):
+    """Everything a party holds of the meeting, in one zip for its registrar; a POST, as the download is logged.
+
+    The kallelse goes in as PDF, or as the page's HTML on a server that cannot make PDFs.
+    """
+    access, context = kallelse_context(request, pk)
+    require(rules.can_export_records_for(access, party_pk))
+    meeting = context["meeting"]
+    body = kallelse_as_pdf(request, context)
+    kallelse = (
+        ("kallelse.pdf", body)
+        if body is not None
+        else ("kallelse.html", render_to_string("coordination/kallelse.html", context, request=request).encode())
+    )
+    package = diarium.diarium_package(
+        meeting=meeting, party=access.parties[party_pk], by=request.user, kallelse=kallelse
+    )
+    response = StreamingHttpResponse(package.stream(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{package.filename}"'
     return response

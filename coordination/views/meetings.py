@@ -528,7 +528,7 @@ def resend_mail(request, pk, message_pk):
 def event_log(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
     events = Event.objects.visible_to(request.user).filter(meeting=meeting).select_related("party")
-    export_parties = [access.parties[pid] for pid in rules.log_export_party_ids(access)]
+    export_parties = [access.parties[pid] for pid in rules.records_export_party_ids(access)]
     context = {"meeting": meeting, "events": events, "export_parties": export_parties}
     return render(request, "coordination/event_log.html", context)
 
@@ -539,7 +539,7 @@ def event_log(request, pk):
 def event_log_export(request, pk, party_pk, file_format):
     """A party's copy of the log for its registry; a POST, because the export is itself logged."""
     meeting, access = get_meeting_for_user(request, pk)
-    require(rules.can_export_log_for(access, party_pk))
+    require(rules.can_export_records_for(access, party_pk))
     body, content_type, filename = eventlog.export_event_log(
         meeting=meeting, party=access.parties[party_pk], by=request.user, file_format=file_format
     )
