@@ -234,6 +234,17 @@ def meeting_copied(event, before, after):
     return _("The meeting was copied to a new draft (meeting number %(number)s)") % {"number": after.get("copy")}, []
 
 
+def follow_up_planned(event, before, after):
+    items = len(after.get("agenda_items", []))
+    if "follows" in after:
+        return ngettext(
+            "Planned as the follow-up of “%(title)s” (meeting number %(number)s), with %(count)s agenda item",
+            "Planned as the follow-up of “%(title)s” (meeting number %(number)s), with %(count)s agenda items",
+            items,
+        ) % {"title": event.subject, "number": after["follows"], "count": items}, []
+    return _("A follow-up meeting was planned (meeting number %(number)s)") % {"number": after.get("follow_up")}, []
+
+
 def agenda_item_proposed(event, before, after):
     if not after.get("presenting_party"):
         return _("Agenda item proposed: “%(title)s”, %(minutes)s") % {
@@ -453,6 +464,7 @@ DESCRIBERS = {
     A.ATTENDANCE_CONFIRMED: attendance_confirmed,
     A.ATTENDANCE_UNCONFIRMED: attendance_unconfirmed,
     A.MEETING_COPIED: meeting_copied,
+    A.FOLLOW_UP_PLANNED: follow_up_planned,
     A.AGENDA_ITEM_PROPOSED: agenda_item_proposed,
     A.AGENDA_ITEM_EDITED: agenda_item_edited,
     A.AGENDA_ITEM_ACCEPTED: agenda_item_accepted,

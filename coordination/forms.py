@@ -531,8 +531,9 @@ class CancelForm(PlainTextForm, forms.Form):
     )
 
 
-class CopyMeetingForm(forms.Form):
-    """One button; its token makes a second click return the copy the first made."""
+class NewDraftForm(forms.Form):
+    """One button that makes a new draft (a copy, a follow-up); its token makes a second click return the draft
+    the first made."""
 
     form_token = FormTokenField()
 

@@ -229,6 +229,12 @@ class Meeting(models.Model):
         "Slot", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("moved from")
     )
     moved_reason = models.TextField(_("reason for moving"), blank=True)
+    # The meeting this one follows up (services.copies.plan_follow_up), and the first meeting of its series,
+    # set on every meeting of a series, the first included: one query reads a whole series, however long.
+    follows = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups", verbose_name=_("follows")
+    )
+    series_start = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Calendar identity: the UID never changes; SEQUENCE rises with every change sent out.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -513,6 +519,7 @@ class Event(models.Model):
         MEETING_CANCELLED = "meeting_cancelled", _("cancelled the meeting")
         MEETING_HELD = "meeting_held", _("marked the meeting as held")
         MEETING_COPIED = "meeting_copied", _("copied the meeting to a new draft")
+        FOLLOW_UP_PLANNED = "follow_up_planned", _("planned a follow-up meeting")
         ATTENDEE_NAMED = "attendee_named", _("named an attendee")
         ATTENDEE_REMOVED = "attendee_removed", _("removed an attendee")
         ATTENDANCE_CONFIRMED = "attendance_confirmed", _("confirmed attendance")
@@ -610,6 +617,10 @@ class AgendaItem(models.Model):
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     # The place among the accepted items; proposed and declined items keep 0.
     order = models.PositiveIntegerField(default=0)
+    # An open action of the earlier meeting, brought onto a follow-up meeting's agenda to be reported on.
+    carried_action = models.ForeignKey(
+        "Action", on_delete=models.SET_NULL, null=True, blank=True, related_name="carried_to"
+    )
     # Raised by every edit of the title, description, presenter or minutes: an edit based on an older number
     # is a conflict, never an overwrite.
     version = models.PositiveIntegerField(default=1)

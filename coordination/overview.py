@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import rules
@@ -436,3 +437,41 @@ def build_minutes(meeting, minutes):
         attendees=[(a, marked.get(a.pk)) for a in confirmed],
         added=[p for p in presences if not p.attendee_id],
     )
+
+
+@dataclass
+class Series:
+    """A meeting's series: the meetings the user may see, oldest first, and the actions carried between them."""
+
+    meetings: list
+    # (action, the meeting it was agreed at, the follow-up item that carries it), oldest first.
+    carried: list
+
+
+def series(meeting, user):
+    """The series ``meeting`` belongs to, as far as ``user`` sees it, or None when it is in none: two queries,
+    however long the series."""
+    if meeting.series_start_id is None:
+        return None
+    start = meeting.series_start_id
+    members = list(
+        Meeting.objects.visible_to(user)
+        .filter(Q(pk=start) | Q(series_start=start))
+        .select_related("confirmed_slot")
+        .order_by("created_at", "pk")
+    )
+    if len(members) < 2:  # the others are drafts the user does not see yet: no series to show
+        return None
+    items = (
+        AgendaItem.objects.filter(meeting__in=[member.pk for member in members], carried_action__isnull=False)
+        .select_related("meeting", "carried_action__owner_party", "carried_action__minutes__meeting")
+        .order_by("meeting__created_at", "order", "pk")
+    )
+    visible = {member.pk for member in members}
+    carried = []
+    for item in items:
+        action = item.carried_action
+        # A party added to a later meeting sees the item it is on, not the earlier meeting it came from.
+        earlier = action.minutes.meeting if action.minutes.meeting_id in visible else None
+        carried.append((action, earlier, item))
+    return Series(meetings=members, carried=carried)

@@ -80,6 +80,7 @@ class MeetingAccess:
             "can_cancel": can_cancel(self),
             "can_mark_held": can_mark_held(self),
             "can_copy": can_copy_meeting(self),
+            "can_plan_follow_up": can_plan_follow_up(self),
             "can_confirm_attendance": can_confirm_attendance(self),
             "can_download_ics": can_download_ics(self),
             "can_hold_times": can_hold_times(self),
@@ -246,6 +247,11 @@ def can_mark_held(access):
 def can_copy_meeting(access):
     """A cancelled meeting is called again by those who may call one for its convening party: its coordinators."""
     return _convening_coordinator(access) and access.meeting.status == Status.CANCELLED
+
+
+def can_plan_follow_up(access):
+    """A held meeting is followed up by those who may call a meeting for its convening party: its coordinators."""
+    return _convening_coordinator(access) and access.meeting.status == Status.HELD
 
 
 def can_name_attendees_for(access, party_id):

@@ -67,6 +67,7 @@ urlpatterns = [
         name="registration_number",
     ),
     path("meetings/<int:pk>/copy/", meetings.meeting_copy, name="meeting_copy"),
+    path("meetings/<int:pk>/follow-up/", meetings.meeting_follow_up, name="meeting_follow_up"),
     path("meetings/<int:pk>/attendees/<int:party_pk>/new/", meetings.attendee_create, name="attendee_create"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/remove/", meetings.attendee_remove, name="attendee_remove"),
     path("meetings/<int:pk>/attendees/<int:attendee_pk>/confirm/", meetings.attendee_confirm, name="attendee_confirm"),

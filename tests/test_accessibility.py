@@ -361,4 +361,14 @@ def test_the_minutes_pages_have_no_axe_violations(
     found.update(
         visit_all(browser, live_server, "kommun_coordinator", [f"/meetings/{m}/minutes/minute-taker/"], "en-GB")
     )
+    # Held, its minutes sent on: the page that plans the follow-up, then both meetings showing their series.
+    from coordination.models import Minutes
+    from coordination.services import copies, meetings
+
+    meetings.mark_held(meeting=held, by=kommun_coordinator, party=kommun)
+    Minutes.objects.filter(meeting=held).update(state=Minutes.State.UNDER_REVIEW)
+    found.update(visit_all(browser, live_server, "kommun_coordinator", [f"/meetings/{m}/follow-up/"], "sv-SE"))
+    follow_up = copies.plan_follow_up(meeting=held, by=kommun_coordinator, party=kommun)
+    series = [f"/meetings/{m}/", f"/meetings/{follow_up.pk}/"]
+    found.update(visit_all(browser, live_server, "kommun_coordinator", series, "sv-SE"))
     assert not report(found), report(found)

@@ -301,6 +301,10 @@ MATRIX = {
         get=(LOGIN, 405, 405, 405, 405, 405, 405, 405),
         post=(LOGIN, 404, 404, 404, 404, 404, DONE, 403),
     ),
+    # A held meeting is followed up by its convener's coordinators: the page, then the POST that makes the draft.
+    "meeting_follow_up": Row(
+        "held", get=(LOGIN, 404, 403, 403, 403, 403, 200, 403), post=(LOGIN, 404, 403, 403, 403, 403, DONE, 403)
+    ),
     "attendee_create": Row(
         "attendees", get=(LOGIN, 404, 403, 403, 200, 200, 403, 403), post=(LOGIN, 404, 403, 403, DONE, DONE, 403, 403)
     ),
@@ -541,6 +545,7 @@ TARGETS = {
     "cancelled draft": ("cancelled draft", {}),
     "polling": ("polling", {}),
     "scheduled": ("scheduled", {}),
+    "held": ("held", {}),
     "slot": ("polling", {"slot_pk": lambda w, t: t.slot}),
     "counter": ("polling", {"reply_pk": lambda w, t: t.counter}),
     "answers": ("polling", {"party_pk": lambda w, t: w.police}),
@@ -710,6 +715,14 @@ def build_world(documents):
             polis_member=users["member"],
         )
     build_minutes(scheduled, users["convener_secretary"], kommun, polisen)
+    # An earlier meeting of the dialogue, held: the one a follow-up is planned from.
+    held = meetings.open_polling(meeting=meeting("Avstämning inför dialogen", 14), by=convener, party=kommun)
+    for party, user in ((kommun, convener), (lansstyrelsen, users["other_party"]), (polisen, users["member"])):
+        answer_all(held, party, user)
+    held_slot = held.slots.get()
+    meetings.confirm_slot(meeting=held, slot=held_slot, by=convener, party=kommun)
+    Slot.objects.filter(pk=held_slot.pk).update(**begun)
+    held = meetings.mark_held(meeting=held, by=convener, party=kommun)
     # Everyone has a calendar address, so that turning one's own off changes something.
     tokens = {role: feeds.new_feed_token(user) for role, user in users.items()}
     guest_sessions, link = build_guests(users, parties, polling, scheduled, meeting)
@@ -723,6 +736,7 @@ def build_world(documents):
             "cancelled draft": Things(meeting=cancelled_draft),
             "polling": polling,
             "scheduled": scheduled,
+            "held": Things(meeting=held),
         },
         feed_token=tokens["member"],
         documents=documents,
@@ -1777,6 +1791,7 @@ def observed(row, expected):
 # Every URL whose POST writes is in the table, except the steps that take nothing at all but the URL.
 NO_FIELDS = {
     "meeting_copy",  # its one field is the token of the click
+    "meeting_follow_up",  # the same
     "attendee_unconfirm",
     "attendees_confirm_party",
     "feed_revoke",

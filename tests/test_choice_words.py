@@ -36,7 +36,7 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.NewPartyForm: {},
         forms.RoleForm: {},
         forms.RegistrationNumberForm: {},
-        forms.CopyMeetingForm: {},
+        forms.NewDraftForm: {},
         forms.ActionForm: {"meeting": meeting},
         forms.ActionStatusForm: {},
         forms.AgreementForm: {"meeting": meeting},

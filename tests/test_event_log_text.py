@@ -222,6 +222,7 @@ def lived_log(db):
             due_on=timezone.localdate() + datetime.timedelta(days=30),
         )
         minutes.set_action_status(action=action, party=lst, by=secretary, status="dropped", reason="Redan gjort")
+        copies.plan_follow_up(meeting=earlier, by=coordinator, party=kommun)
     meetings.cancel_meeting(meeting=dialogue, by=coordinator, party=kommun, reason="Dialogen tas upp i höst i stället")
     copies.copy_to_new_draft(meeting=dialogue, by=coordinator, party=kommun)
     return dialogue

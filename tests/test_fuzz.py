@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from coordination import documents
 from coordination.models import Answer, Guest, OutboxMessage
-from coordination.services import agenda, guests, minutes, people
+from coordination.services import agenda, guests, meetings, minutes, people
 
 from .builders import FROZEN_NOW, PASSWORD, answer_all, autumn_back, spring_forward
 
@@ -390,6 +390,19 @@ def test_copying_a_meeting_survives_any_token(client, cancelled_after_opening, k
     client.force_login(kommun_coordinator)
     with rolled_back():
         url = reverse("meeting_copy", args=[cancelled_after_opening.pk])
+        assert_handled(client, post(client, url, {"form_token": token}))
+
+
+@pytest.fixture
+def marked_held(held, kommun, kommun_coordinator):
+    return meetings.mark_held(meeting=held, by=kommun_coordinator, party=kommun)
+
+
+@given(token=st.one_of(st.uuids().map(str), hostile_text()))
+def test_planning_a_follow_up_survives_any_token(client, marked_held, kommun_coordinator, token):
+    client.force_login(kommun_coordinator)
+    with rolled_back():
+        url = reverse("meeting_follow_up", args=[marked_held.pk])
         assert_handled(client, post(client, url, {"form_token": token}))
 
 

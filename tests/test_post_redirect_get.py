@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
 from coordination.models import CalendarReply, Event, Hold, OutboxMessage, Slot
-from coordination.services import agenda, attendance, guests, minutes, people
+from coordination.services import agenda, attendance, guests, meetings, minutes, people
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -123,6 +123,11 @@ def held_meeting_ready(f):
     start = timezone.now() - datetime.timedelta(hours=1)
     Slot.objects.filter(pk=meeting.confirmed_slot_id).update(start=start, end=start + datetime.timedelta(hours=2))
     return meeting
+
+
+def held_meeting(f):
+    """The held fixture's meeting, marked as held: one a follow-up is planned from."""
+    return meetings.mark_held(meeting=f("held"), by=f("kommun_coordinator"), party=f("kommun"))
 
 
 def minutes_agreement(f):
@@ -318,6 +323,7 @@ SUCCESSFUL_POSTS = {
     ),
     "cancel": lambda f: (f("kommun_coordinator"), url("cancel", f("meeting").pk), {"reason": "Frågan är löst"}),
     "meeting_copy": lambda f: (f("kommun_coordinator"), url("meeting_copy", f("cancelled_draft").pk), {}),
+    "meeting_follow_up": lambda f: (f("kommun_coordinator"), url("meeting_follow_up", held_meeting(f).pk), {}),
     "mark_held": lambda f: (f("kommun_coordinator"), url("mark_held", held_meeting_ready(f).pk), {}),
     "remind": lambda f: (f("kommun_coordinator"), url("remind", f("meeting").pk), {}),
     "hold_times": lambda f: (f("polis_member"), url("hold_times", f("meeting").pk), {}),

@@ -55,7 +55,16 @@ def _locked_item(item):
 
 @transaction.atomic
 def propose_agenda_item(
-    *, meeting, party, by, title, description="", presenting_party=None, planned_minutes=15, form_token=None
+    *,
+    meeting,
+    party,
+    by,
+    title,
+    description="",
+    presenting_party=None,
+    planned_minutes=15,
+    form_token=None,
+    carried_action=None,
 ):
     """A party proposes a topic; it waits for the convener. Side effects: one event, a notice to the conveners.
 
@@ -81,6 +90,7 @@ def propose_agenda_item(
         proposed_by_party=party,
         proposed_by=by,
         form_token=form_token,
+        carried_action=carried_action,
     )
     log_event(
         meeting=meeting,

@@ -1,11 +1,14 @@
-"""A cancelled meeting called again: copied to a new draft with its parties, agenda and documents."""
+"""New drafts made from an earlier meeting: a cancelled meeting called again, with its parties, agenda and
+documents; a held meeting followed up, with its parties, its unfinished items and its open actions."""
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import AgendaItem, Document, Event, Meeting, Position, documents_storage
+from ..formatting import plain_date, stockholm_date
+from ..models import Action, AgendaItem, Document, Event, Meeting, Minutes, Position, documents_storage
 from . import agenda, meetings
 from .base import RuleError, created_by_form, locked_meeting, log_event
 
@@ -32,28 +35,20 @@ def copy_to_new_draft(*, meeting, by, party, form_token=None):
     created = created_by_form(Meeting, form_token)
     if created is not None:
         return created
-    invitations = list(meeting.invitations.select_related("party"))
-    copy = meetings.save_meeting(
-        by=by,
-        party=party,
-        details={name: getattr(meeting, name) for name in COPIED_FIELDS},
-        convening={inv.party for inv in invitations if inv.is_convening},
-        required={inv.party for inv in invitations if not inv.is_convening and inv.required},
-        optional={inv.party for inv in invitations if not inv.is_convening and not inv.required},
-        form_token=form_token,
-    )
+    copy = _new_draft(meeting, by=by, party=party, form_token=form_token)
     stored = []
     try:
         titles = [_copy_item(item, copy, by=by, party=party, stored=stored) for item in _items_to_copy(meeting)]
-        for logged_on, after in ((copy, {"copied_from": meeting.pk}), (meeting, {"copy": copy.pk})):
-            log_event(
-                meeting=logged_on,
-                by=by,
-                party=party,
-                action=Event.Action.MEETING_COPIED,
-                subject=meeting.title,
-                after={**after, "agenda_items": titles},
-            )
+        _log_on_both(
+            meeting,
+            {"copy": copy.pk},
+            copy,
+            {"copied_from": meeting.pk},
+            Event.Action.MEETING_COPIED,
+            by=by,
+            party=party,
+            titles=titles,
+        )
     except Exception as error:
         # The rows roll back with the transaction; the files copied so far must go too.
         for name in stored:
@@ -68,6 +63,132 @@ def copy_to_new_draft(*, meeting, by, party, form_token=None):
             ) from error
         raise
     return copy
+
+
+def _new_draft(meeting, *, by, party, form_token, **details):
+    """A draft with ``meeting``'s details (and ``details``), its parties and their roles."""
+    invitations = list(meeting.invitations.select_related("party"))
+    return meetings.save_meeting(
+        by=by,
+        party=party,
+        details={**{name: getattr(meeting, name) for name in COPIED_FIELDS}, **details},
+        convening={inv.party for inv in invitations if inv.is_convening},
+        required={inv.party for inv in invitations if not inv.is_convening and inv.required},
+        optional={inv.party for inv in invitations if not inv.is_convening and not inv.required},
+        form_token=form_token,
+    )
+
+
+@dataclass
+class CarriedOver:
+    """What a follow-up of a held meeting takes onto its agenda."""
+
+    items: list  # accepted items the minutes say nothing about
+    actions: list  # open actions, once the minutes have left the draft
+    minutes_are_draft: bool  # then the actions wait: a draft is seen by the conveners and the minute-taker only
+
+
+def carried_over(meeting):
+    """The unfinished items and open actions of a held ``meeting``, for its follow-up and the page that plans it."""
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    written = set()
+    actions = []
+    if minutes is not None:
+        written = {entry.agenda_item_id for entry in minutes.entries.all() if entry.text.strip()}
+        if not minutes.is_draft:
+            actions = list(minutes.actions.filter(status=Action.Status.OPEN).select_related("owner_party"))
+    items = [
+        item
+        for item in meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED).select_related("presenting_party")
+        if item.pk not in written
+    ]
+    return CarriedOver(items=items, actions=actions, minutes_are_draft=minutes is None or minutes.is_draft)
+
+
+@transaction.atomic
+def plan_follow_up(*, meeting, by, party, form_token=None):
+    """A draft follow-up of the held ``meeting``: its parties and roles, and on its agenda, as ``party``'s own
+    accepted items, what the meeting left unfinished and each open action, to be reported on (carried_over).
+
+    Side effects: the events of a created meeting, its invitations and its items; "follow-up planned" on both
+    meetings; both join the series of the earlier one. The same form posted again returns the draft it made.
+    """
+    meeting = locked_meeting(meeting)
+    if meeting.status != Meeting.Status.HELD:
+        raise RuleError(_("Only a held meeting can be followed up."))
+    created = created_by_form(Meeting, form_token)
+    if created is not None:
+        return created
+    series_start = meeting.series_start or meeting
+    follow_up = _new_draft(
+        meeting, by=by, party=party, form_token=form_token, follows=meeting, series_start=series_start
+    )
+    if meeting.series_start_id is None:
+        Meeting.objects.filter(pk=meeting.pk).update(series_start=meeting)
+    carried = carried_over(meeting)
+    titles = []
+    for item in carried.items:
+        agenda.propose_agenda_item(
+            meeting=follow_up,
+            party=party,
+            by=by,
+            title=item.title,
+            description=item.description,
+            presenting_party=item.presenting_party,
+            planned_minutes=item.planned_minutes,
+        )
+        titles.append(item.title)
+    for action in carried.actions:
+        title = (_("Follow-up: %(action)s") % {"action": action.what})[: AgendaItem._meta.get_field("title").max_length]
+        agenda.propose_agenda_item(
+            meeting=follow_up,
+            party=party,
+            by=by,
+            title=title,
+            description=_action_description(action, meeting),
+            presenting_party=action.owner_party,
+            planned_minutes=ACTION_MINUTES,
+            carried_action=action,
+        )
+        titles.append(title)
+    _log_on_both(
+        meeting,
+        {"follow_up": follow_up.pk},
+        follow_up,
+        {"follows": meeting.pk},
+        Event.Action.FOLLOW_UP_PLANNED,
+        by=by,
+        party=party,
+        titles=titles,
+    )
+    return follow_up
+
+
+def _log_on_both(meeting, link_to_draft, draft, link_to_meeting, action, *, by, party, titles):
+    """The same step in both logs, the new draft's first: each names the other meeting and the items carried."""
+    for logged_on, after in ((draft, link_to_meeting), (meeting, link_to_draft)):
+        log_event(
+            meeting=logged_on,
+            by=by,
+            party=party,
+            action=action,
+            subject=meeting.title,
+            after={**after, "agenda_items": titles},
+        )
+
+
+# Time on the follow-up's agenda for the owner of an action to report on it.
+ACTION_MINUTES = 5
+
+
+def _action_description(action, meeting):
+    owner = action.owner_party.name + (f" ({action.person})" if action.person else "")
+    return _("An action from the meeting of %(date)s: %(action)s\n\nResponsible: %(owner)s. Due: %(due)s.") % {
+        "date": stockholm_date(meeting.confirmed_slot.start),
+        "action": action.what,
+        "owner": owner,
+        "due": plain_date(action.due_on),
+    }
 
 
 def _items_to_copy(meeting):

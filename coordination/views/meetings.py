@@ -18,16 +18,16 @@ from ..forms import (
     AttendeeForm,
     CancelForm,
     ConfirmForm,
-    CopyMeetingForm,
     CorrectAddressForm,
     MeetingForm,
+    NewDraftForm,
     RegistrationNumberForm,
     RescheduleForm,
     SlotFormSet,
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership, Minutes
-from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation
+from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation, series
 from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
@@ -105,7 +105,8 @@ def meeting_detail(request, pk):
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
         "attendees": meeting.attendees.all(),
         "agenda": build_agenda(meeting, request.user),
-        "copy_form": CopyMeetingForm() if rules.can_copy_meeting(access) else None,
+        "series": series(meeting, request.user),
+        "copy_form": NewDraftForm() if rules.can_copy_meeting(access) else None,
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
         "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
         "registration_party_ids": rules.registration_number_party_ids(access),
@@ -373,18 +374,45 @@ def meeting_copy(request, pk):
     """A cancelled meeting copied to a new draft, which opens for editing."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_copy_meeting(access))
-    form = CopyMeetingForm(request.POST)
-    form.is_valid()  # a token that is no UUID is only left out: the copy goes without double-click protection
-    copy = copies.copy_to_new_draft(
+    return _new_draft(
+        request,
+        meeting,
+        access,
+        copies.copy_to_new_draft,
+        _("This is a new draft copied from the cancelled meeting. Change what is needed and save it."),
+    )
+
+
+def _new_draft(request, meeting, access, make, done):
+    """A draft made from ``meeting`` by ``make`` (a service of copies), opened for editing with ``done`` said."""
+    form = NewDraftForm(request.POST)
+    form.is_valid()  # a token that is no UUID is only left out: the draft goes without double-click protection
+    draft = make(
         meeting=meeting,
         by=request.user,
         party=access.acting_party(Role.COORDINATOR, convening=True),
         form_token=form.cleaned_data.get("form_token"),
     )
-    messages.success(
-        request, _("This is a new draft copied from the cancelled meeting. Change what is needed and save it.")
+    messages.success(request, done)
+    return redirect("meeting_edit", draft.pk)
+
+
+@login_required
+@refuse_rule_errors
+def meeting_follow_up(request, pk):
+    """A held meeting's follow-up: the page says what it will carry; the same URL, POSTed, makes the draft."""
+    meeting, access = get_meeting_for_user(request, pk)
+    require(rules.can_plan_follow_up(access))
+    if request.method != "POST":
+        context = {"meeting": meeting, "carried": copies.carried_over(meeting), "form": NewDraftForm()}
+        return render(request, "coordination/follow_up.html", context)
+    return _new_draft(
+        request,
+        meeting,
+        access,
+        copies.plan_follow_up,
+        _("This is the follow-up meeting, a draft. Check its details and save; then propose times."),
     )
-    return redirect("meeting_edit", copy.pk)
 
 
 @login_required
