@@ -353,6 +353,13 @@ def package_exported(event, before, after):
     return _("A diarium package was downloaded for the registry of %(party)s") % {"party": _party(event)}, []
 
 
+def answers_exported(event, before, after):
+    return _("The answers per time were downloaded as %(format)s by %(party)s") % {
+        "format": event.subject,
+        "party": _party(event),
+    }, []
+
+
 def mail_resent(event, before, after):
     return _("The address of %(name)s was corrected and the mail sent again") % {"name": event.subject}, [
         ("", before.get("email"), after.get("email"))
@@ -479,6 +486,7 @@ DESCRIBERS = {
     A.CALENDAR_REPLY: calendar_reply,
     A.LOG_EXPORTED: log_exported,
     A.PACKAGE_EXPORTED: package_exported,
+    A.ANSWERS_EXPORTED: answers_exported,
     A.MAIL_RESENT: mail_resent,
     A.GUEST_ADDED: guest_added,
     A.GUEST_REVOKED: guest_revoked,

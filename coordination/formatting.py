@@ -89,6 +89,11 @@ def _slot_label(start, end, language):
     }
 
 
+def stockholm_clock_period(start, end):
+    """The Stockholm wall-clock times of a slot without its date, for a table with a date column: "10.00–12.00"."""
+    return f"{stockholm_time(start)}–{stockholm_time(end)}"
+
+
 def iso_week(moment):
     """The ISO week number in Stockholm, as Swedish offices count weeks: "v. 49", "wk 49"."""
     return _("wk %(week)s") % {"week": to_stockholm(moment).isocalendar().week}

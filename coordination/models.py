@@ -178,6 +178,11 @@ class MeetingQuerySet(models.QuerySet):
             .annotate(time_confirmed_at=models.Subquery(fixed.order_by("-created_at", "-pk").values("created_at")[:1]))
         )
 
+    def for_answer_export(self):
+        """The answers per time as a file: the parties, the times and the confirmed one; the answers are read
+        apart as plain values (overview.given_answers), as on the meeting page."""
+        return self.with_parties().select_related("confirmed_slot").prefetch_related("slots")
+
     def for_meeting_page(self):
         """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values.
 
@@ -538,6 +543,7 @@ class Event(models.Model):
         CALENDAR_REPLY = "calendar_reply", _("answered the invitation in their calendar")
         LOG_EXPORTED = "log_exported", _("exported the event log")
         PACKAGE_EXPORTED = "package_exported", _("downloaded a diarium package")
+        ANSWERS_EXPORTED = "answers_exported", _("downloaded the answers per time")
         MAIL_RESENT = "mail_resent", _("corrected an address and sent the mail again")
         GUEST_ADDED = "guest_added", _("added a guest")
         GUEST_REVOKED = "guest_revoked", _("revoked a guest's link")

@@ -88,6 +88,7 @@ class MeetingAccess:
             "can_correct_delivery": can_correct_delivery(self),
             "can_see_calendar_replies": can_see_calendar_replies(self),
             "can_add_proposed_time": can_add_proposed_time(self),
+            "can_export_answers": can_export_answers(self),
             "answer_party_ids": answerable_party_ids(self),
             "attendee_party_ids": attendee_party_ids(self),
             "can_propose_agenda_item": can_propose_agenda_item(self),
@@ -98,6 +99,11 @@ class MeetingAccess:
 
 def _convening_coordinator(access):
     return bool(access.party_ids_with_role(Role.COORDINATOR) & access.convening_ids)
+
+
+def _convening_staff(access):
+    """A coordinator or secretary of a convening party: those who follow the whole meeting for the convener."""
+    return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
 
 
 def must_use_two_factor(user):
@@ -276,7 +282,7 @@ def can_confirm_attendance(access):
 
 def can_see_delivery(access):
     """The convening parties' coordinators and secretaries follow what was mailed to whom."""
-    return bool(access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) & access.convening_ids)
+    return _convening_staff(access)
 
 
 def can_correct_delivery(access):
@@ -293,6 +299,16 @@ def can_see_calendar_replies(access):
 def can_add_proposed_time(access):
     """A time an attendee proposed from their calendar is added by someone who sees it and may propose times."""
     return can_see_calendar_replies(access) and can_propose_slot(access)
+
+
+def can_export_answers(access):
+    """The convening parties' coordinators and secretaries download every party's answers per proposed time, to
+    brief their chair; at any stage, as a confirmed or cancelled meeting's answers still explain its choice.
+
+    Not the invited parties: the grid on the page shows them the same answers, but a file of them is the
+    convener's working paper.
+    """
+    return _convening_staff(access)
 
 
 def can_export_records_for(access, party_id):

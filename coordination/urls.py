@@ -97,6 +97,8 @@ urlpatterns = [
         {"file_format": "json"},
         name="event_log_json",
     ),
+    path("meetings/<int:pk>/answers.csv", meetings.answers_export, {"file_format": "csv"}, name="answers_csv"),
+    path("meetings/<int:pk>/answers.xlsx", meetings.answers_export, {"file_format": "xlsx"}, name="answers_xlsx"),
     path("meetings/<int:pk>/samrad.ics", meetings.meeting_ics, name="meeting_ics"),
     path("meetings/<int:pk>/holds.ics", meetings.holds_ics, name="holds_ics"),
     path("meetings/<int:pk>/holds/", meetings.hold_times, name="hold_times"),

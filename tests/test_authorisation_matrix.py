@@ -338,6 +338,13 @@ MATRIX = {
     "diarium_package": Row(
         "police's log", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 200, 200, 403, 403)
     ),
+    # Every party's answers per time, for the convener's briefing: the convening party's coordinator and secretary.
+    "answers_csv": Row(
+        "polling", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 200, 200)
+    ),
+    "answers_xlsx": Row(
+        "polling", get=(LOGIN, 405, 405, 405, 405, 405, 405, 405), post=(LOGIN, 404, 403, 403, 403, 403, 200, 200)
+    ),
     # A mail the outbox gave up on, to the police's attendee: the conveners, who follow the delivery, correct it.
     "resend_mail": Row(
         "given-up mail",
@@ -501,13 +508,15 @@ MATRIX = {
     "guest_document": guest_page_row("guest's document", get=(200, 404, 410, 410, 404), post=(200, 404, 410, 410, 404)),
 }
 
-# Downloads that write, on purpose: the export of the log and the diarium package write one row to the log itself, that the
-# secretary took a copy; the feed notes on its own address when its content last changed (its
+# Downloads that write, on purpose: the export of the log, the diarium package and the answers per time write one row
+# to the log itself, that the secretary or the convener took a copy; the feed notes on its own address when its content last changed (its
 # Last-Modified, the same from every worker). (The tentative holds are remembered by a POST of their own.)
 DOWNLOAD_WRITES = {
     "event_log_csv": {"coordination.Event"},
     "event_log_json": {"coordination.Event"},
     "diarium_package": {"coordination.Event"},
+    "answers_csv": {"coordination.Event"},
+    "answers_xlsx": {"coordination.Event"},
     "feed": {"coordination.FeedToken"},
 }
 

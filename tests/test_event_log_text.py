@@ -27,6 +27,7 @@ from coordination.models import (
 )
 from coordination.services import (
     agenda,
+    answer_export,
     attendance,
     copies,
     diarium,
@@ -191,6 +192,7 @@ def lived_log(db):
     attendance.remove_attendee(attendee=dialogue.attendees.get(), by=police_coordinator)
     eventlog.export_event_log(meeting=dialogue, party=lst, by=secretary, file_format="csv")
     diarium.diarium_package(meeting=dialogue, party=lst, by=secretary, kallelse=("kallelse.html", b"<p>Kallelse</p>"))
+    answer_export.export_answers(meeting=dialogue, party=kommun, by=coordinator, file_format="xlsx")
     # The earlier meeting is held, the dialogue in the end cancelled.
     earlier = Meeting.objects.get(title="Avstämning inför dialogen om Gottsunda")
     topic = agenda.propose_agenda_item(meeting=earlier, party=kommun, by=coordinator, title="Lägesbild Gottsunda")

@@ -68,7 +68,7 @@ OWN_BOOKKEEPING = {"hold_times"}
 
 # POSTs that answer with a file: the export of the log is itself logged, so it is a POST, and the
 # browser saves the file without leaving the page, so there is nothing for a reload to repeat.
-DOWNLOADS = {"event_log_csv", "event_log_json", "diarium_package"}
+DOWNLOADS = {"event_log_csv", "event_log_json", "diarium_package", "answers_csv", "answers_xlsx"}
 
 # The way to an identity provider and back: GETs by the protocol (redirects between two sites, with
 # state, nonce and PKCE against a forged return); a POST is refused with 405.

@@ -11,11 +11,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from coordination.formatting import slot_label
-from coordination.models import CalendarReply
+from coordination.formatting import slot_label, stockholm_date
+from coordination.models import CalendarReply, Membership
 from coordination.services import agenda, attendance, guests, meetings
 
-from .builders import answer_all, create_meeting, future_time
+from .builders import answer_all, create_meeting, future_time, make_user
 
 ATTENDEES = ("Rikspolischef", "Stabschef")
 
@@ -287,3 +287,24 @@ def test_posting_answers_does_not_grow_with_slots(
     events = Event.objects.filter(party=polisen).count()
     post("if_need_be")
     assert Event.objects.filter(party=polisen).count() == events + meeting.slots.count()
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_answers_download_does_not_grow_with_slots_or_parties(
+    client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, region, file_format
+):
+    """Counted with two times and three parties, then with three times and four parties, every answer in."""
+    client.force_login(kommun_coordinator)
+    url = reverse(f"answers_{file_format}", args=[meeting.pk])
+    # The session, the user, the meeting with its parties and times, the user's roles; the logged download in
+    # its savepoint (the meeting's lock, the chain's last hash, the row); and the answers as plain values.
+    with django_assert_num_queries(12):
+        assert client.post(url).status_code == 200
+    slot = more()
+    meetings.invite_party(meeting=meeting, by=kommun_coordinator, party=kommun, invited=region)
+    answer_all(meeting, region, make_user("region_member", region, Membership.Role.MEMBER))
+    with django_assert_num_queries(12):
+        response = client.post(url)
+    assert response.status_code == 200
+    if file_format == "csv":
+        assert_shows(response, "Region Uppsala", in_swedish(stockholm_date, slot.start))

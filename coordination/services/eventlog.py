@@ -132,10 +132,13 @@ def _csv(rows, heads):
 
 
 def excel_csv(columns, rows):
-    """Rows (dicts) as CSV bytes for Swedish Excel, headed by the columns' headings: (key, heading) pairs."""
+    """Rows (dicts) as CSV bytes for Swedish Excel, headed by the columns' headings: (key, heading) pairs.
+
+    The headings are made formula-safe like the cells, as a heading may be user text (a party's name).
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([heading for _key, heading in columns])
+    writer.writerow([excel_cell(heading) for _key, heading in columns])
     for row in rows:
         writer.writerow([excel_cell(row.get(key)) for key, _heading in columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -28,7 +28,18 @@ from ..forms import (
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership, Minutes
 from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation, series
-from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
+from ..services import (
+    answer_export,
+    attendance,
+    copies,
+    delivery,
+    eventlog,
+    holds,
+    invites,
+    meetings,
+    reminders,
+    replies,
+)
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
 
@@ -568,9 +579,28 @@ def event_log_export(request, pk, party_pk, file_format):
     """A party's copy of the log for its registry; a POST, because the export is itself logged."""
     meeting, access = get_meeting_for_user(request, pk)
     require(rules.can_export_records_for(access, party_pk))
-    body, content_type, filename = eventlog.export_event_log(
-        meeting=meeting, party=access.parties[party_pk], by=request.user, file_format=file_format
+    return _attachment(
+        *eventlog.export_event_log(
+            meeting=meeting, party=access.parties[party_pk], by=request.user, file_format=file_format
+        )
     )
+
+
+@login_required
+@require_POST
+@refuse_rule_errors
+def answers_export(request, pk, file_format):
+    """Every party's answers per time, for the conveners' briefing; a POST, as the download is logged."""
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_answer_export())
+    require(rules.can_export_answers(access))
+    party = access.acting_party(Role.COORDINATOR, Role.SECRETARY, convening=True)
+    return _attachment(
+        *answer_export.export_answers(meeting=meeting, party=party, by=request.user, file_format=file_format)
+    )
+
+
+def _attachment(body, content_type, filename):
+    """A made file as a download; ``filename`` is ASCII without quotes (the services make it so)."""
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
