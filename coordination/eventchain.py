@@ -17,7 +17,7 @@ import datetime
 import hashlib
 import json
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 # The hash before the first event of a chain.
@@ -63,7 +63,7 @@ def link(events):
     The meeting's row lock queues concurrent writers on PostgreSQL, so no two
     events take the same predecessor; SQLite lets one writing transaction in at
     a time (settings: transaction_mode IMMEDIATE). Callers mostly hold the lock
-    already; taking it again in the same transaction costs one query.
+    already; taking it again in the same transaction costs one query, which also raises Meeting.revision.
     """
     from .models import Event, Meeting
 
@@ -72,7 +72,9 @@ def link(events):
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("Events are linked inside the transaction that saves them.")
     meeting_id = events[0].meeting_id
-    Meeting.objects.select_for_update().filter(pk=meeting_id).values_list("pk").get()
+    # The UPDATE takes the row lock and raises the meeting's revision in the one query: whatever the events
+    # record, pages built before this transaction commits are no longer the meeting's (fragments.py).
+    Meeting.objects.filter(pk=meeting_id).update(revision=models.F("revision") + 1)
     heads = {}
     now = timezone.now()
     for event in events:

@@ -243,6 +243,10 @@ class Meeting(models.Model):
     # Calendar identity: the UID never changes; SEQUENCE rises with every change sent out.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # Raised in the transaction of every event of the meeting's log (eventchain.link), so with every change
+    # anyone could see: the meeting page's rendered parts are kept under it (fragments.py). Only that UPDATE
+    # writes it: save() leaves it out, so that an instance read before the change cannot set it back.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -276,6 +280,13 @@ class Meeting(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name for field in self._meta.concrete_fields if not field.primary_key and field.name != "revision"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def calendar_uid(self):

@@ -508,15 +508,17 @@ MATRIX = {
     "guest_document": guest_page_row("guest's document", get=(200, 404, 410, 410, 404), post=(200, 404, 410, 410, 404)),
 }
 
-# Downloads that write, on purpose: the export of the log, the diarium package and the answers per time write one row
-# to the log itself, that the secretary or the convener took a copy; the feed notes on its own address when its content last changed (its
-# Last-Modified, the same from every worker). (The tentative holds are remembered by a POST of their own.)
+# Downloads that write, on purpose: the export of the log, the diarium package and the answers per time write one
+# row to the log itself, that the secretary or the convener took a copy (and the row raises the meeting's revision,
+# as every event does); the feed notes on its own address when its content last changed (its Last-Modified, the
+# same from every worker). (The tentative holds are remembered by a POST of their own.)
+LOGGED_DOWNLOAD = {"coordination.Event", "coordination.Meeting"}
 DOWNLOAD_WRITES = {
-    "event_log_csv": {"coordination.Event"},
-    "event_log_json": {"coordination.Event"},
-    "diarium_package": {"coordination.Event"},
-    "answers_csv": {"coordination.Event"},
-    "answers_xlsx": {"coordination.Event"},
+    "event_log_csv": LOGGED_DOWNLOAD,
+    "event_log_json": LOGGED_DOWNLOAD,
+    "diarium_package": LOGGED_DOWNLOAD,
+    "answers_csv": LOGGED_DOWNLOAD,
+    "answers_xlsx": LOGGED_DOWNLOAD,
     "feed": {"coordination.FeedToken"},
 }
 

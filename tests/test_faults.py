@@ -87,7 +87,7 @@ def test_the_503_page_speaks_the_users_language(client, meeting, kommun_coordina
 def test_other_errors_still_give_the_500_page(client, meeting, kommun_coordinator, monkeypatch):
     client.force_login(kommun_coordinator)
     client.raise_request_exception = False
-    monkeypatch.setattr("coordination.views.meetings.build_grid", lambda *args: 1 / 0)
+    monkeypatch.setattr("coordination.fragments.build_grid", lambda *args: 1 / 0)
 
     response = client.get(reverse("meeting_detail", args=[meeting.pk]))
 

@@ -174,6 +174,10 @@ SANITISING_PLACES = {
         "answer_cells: the grid's cells, every label and comment passed through html.escape",
         "radio_choices: the answer form's radios, every name, value, id and label passed through html.escape",
     ],
+    ("coordination/fragments.py", "mark_safe"): [
+        "meeting_parts: the meeting page's parts from the cache, rendered by the templates with escaping on; only "
+        "Django's own CSRF token is put in",
+    ],
 }
 
 

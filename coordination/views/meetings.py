@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from .. import ics, rules
+from .. import fragments, ics, rules
 from ..formatting import slot_label
 from ..forms import (
     AnswerForm,
@@ -27,7 +27,7 @@ from ..forms import (
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership, Minutes
-from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation, series
+from ..overview import build_grid, dashboard_rows, dashboard_sections, ordered_invitations, participation, series
 from ..services import (
     answer_export,
     attendance,
@@ -106,16 +106,17 @@ def meeting_edit(request, pk):
 @login_required
 def meeting_detail(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
-    grid = build_grid(meeting, access)
+    rights = access.rights()
     context = {
         "meeting": meeting,
-        "grid": grid,
+        # The grid, the parties' answers and the agenda, as of the meeting's last change (fragments.py).
+        "parts": fragments.meeting_parts(request, meeting, access, rights),
+        "invitations": ordered_invitations(meeting),
         "participation": participation(access, meeting.attendees.all()),
-        "rights": access.rights(),
+        "rights": rights,
         "answer_parties": [access.parties[pid] for pid in rules.answerable_party_ids(access)],
         "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
         "attendees": meeting.attendees.all(),
-        "agenda": build_agenda(meeting, request.user),
         "series": series(meeting, request.user),
         "copy_form": NewDraftForm() if rules.can_copy_meeting(access) else None,
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,

@@ -1,0 +1,91 @@
+"""The meeting page's costly parts — the answer grid, the parties' answer status and the agenda with its positions
+and documents — rendered once per change of the meeting and reused from the cache until the next change.
+
+A part is kept under a key of everything it depends on:
+
+- the meeting and its ``revision``, which every event of its log raises in the event's own transaction (see
+  eventchain.link): any change anyone could see — an answer, a time, an item, a position, a document, an attendee,
+  an invitation — is an event, so the page after it finds no part of before;
+- what the viewer may see and do: their parties in the meeting with their roles (a party's drafts are in its
+  members' agenda only, so no party is ever served another's part) and every right the page asks about;
+- what the clock decides (whether the answer deadline has passed), the language, and the templates themselves,
+  so that a new release never serves an old release's HTML.
+
+The parts are rendered without the request. The one per-request value in them, the CSRF token of their forms,
+is rendered as a marker and put in on the way out.
+"""
+
+import hashlib
+from pathlib import Path
+
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from .overview import build_agenda, build_grid
+
+TEMPLATES = ("coordination/_slot_grid.html", "coordination/_parties.html", "coordination/_agenda.html")
+CSRF_MARKER = "\x00csrf\x00"
+# A day: changes move the key at once; this only lets parts of meetings nobody opens any more leave the cache.
+TIMEOUT = 24 * 60 * 60
+
+_templates_digest = None
+
+
+def meeting_parts(request, meeting, access, rights):
+    """The parts of ``meeting``'s page for this viewer: {"grid", "parties", "agenda": safe HTML, "has_times": bool}."""
+    key = _key(meeting, access, rights)
+    parts = cache.get(key)
+    if parts is None:
+        parts = _render(meeting, access, rights)
+        cache.set(key, parts, TIMEOUT)
+    token = get_token(request)
+    shown = {"has_times": parts["has_times"]}
+    for name in ("grid", "parties", "agenda"):
+        # Made by Django's templates with escaping on (_render); the token is Django's own letters and digits.
+        shown[name] = mark_safe(parts[name].replace(CSRF_MARKER, token))  # nosec B308 B703
+    return shown
+
+
+def _render(meeting, access, rights):
+    grid = build_grid(meeting, access)
+    context = {
+        "meeting": meeting,
+        "grid": grid,
+        "rights": rights,
+        "agenda": build_agenda(meeting, access.user),
+        "csrf_token": CSRF_MARKER,
+    }
+    return {
+        "grid": render_to_string("coordination/_slot_grid.html", context),
+        "parties": render_to_string("coordination/_parties.html", context),
+        "agenda": render_to_string("coordination/_agenda.html", context),
+        "has_times": bool(grid.rows),
+    }
+
+
+def _key(meeting, access, rights):
+    viewer = repr(
+        (
+            sorted(access.roles.items()),
+            sorted(rights.items()),
+            meeting.deadline_passed,
+            translation.get_language(),
+            _templates(),
+        )
+    )
+    return f"meeting-parts:{meeting.pk}:{meeting.revision}:{hashlib.sha256(viewer.encode()).hexdigest()}"
+
+
+def _templates():
+    """A digest of the parts' templates, what they include and the tags they use, read once per process."""
+    global _templates_digest
+    if _templates_digest is None:
+        names = (*TEMPLATES, "coordination/_agenda_entry.html", "coordination/_documents.html")
+        sources = [get_template(name).template.source for name in names]
+        # The tags the parts use (answer_cells, day_flags) render in Python: their code is part of the HTML too.
+        sources.append((Path(__file__).parent / "templatetags" / "samrad.py").read_text(encoding="utf-8"))
+        _templates_digest = hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
+    return _templates_digest
