@@ -321,7 +321,8 @@ class DocumentNotStored(RuleError):
 def attach_document(*, item, party, by, upload, content_type, sha256, position=None, replaces=None, form_token=None):
     """Store an upload (already checked by the form) under a generated name.
 
-    Replacing keeps the old document, marked as replaced. Side effect: one event.
+    Replacing keeps the old document, marked as replaced; the new one takes over its secrecy marking. Side
+    effect: one event.
     The same form posted again returns the document it stored and changes
     nothing. If the file cannot be written, DocumentNotStored is raised;
     whatever fails, nothing is left behind: no row, no file, no part of one.
@@ -348,6 +349,8 @@ def attach_document(*, item, party, by, upload, content_type, sha256, position=N
         sha256=sha256,
         replaces=replaces,
         form_token=form_token,
+        # A new version of a marked document is the same record: it keeps the marking, and who set it when.
+        **(replaces.secrecy_values() if replaces is not None else {}),
     )
     try:
         document.file.save(upload.name, upload, save=False)
