@@ -435,7 +435,7 @@ def action_status_changed(event, before, after):
 def _secrecy(marking):
     """A stored marking in words, as the record's badge reads: "Omfattas av sekretess (OSL 18 kap. 1 §)"."""
     if not marking or not marking.get("secrecy"):
-        return _("not marked")
+        return _("Not marked")
     label = _choice(Secrecy, marking["secrecy"])
     return f"{label} ({marking['provision']})" if marking.get("provision") else label
 
@@ -446,8 +446,8 @@ def secrecy_marked(event, before, after):
     if record == "agenda_item":
         headline = _("Secrecy marking of the agenda item “%(title)s”") % {"title": event.subject}
     elif record == "position":
-        headline = _("Secrecy marking of %(party)s's position on “%(title)s”") % {
-            "party": after.get("owner"),
+        headline = _("Secrecy marking of the position of %(party)s on “%(title)s”") % {
+            "party": _party(event),
             "title": event.subject,
         }
     else:

@@ -52,7 +52,8 @@ def mark_secrecy(*, record, party, by, secrecy, provision="", base_version=None)
     Whether ``by`` may is rules.can_mark_secrecy, asked by the view. Covered needs its provision. A change
     based on an older ``secrecy_version`` than the record's raises SecrecyConflict and writes nothing; the
     same marking again changes nothing (a double click). Side effects: the record's marking, who and when;
-    one event (private for a draft position's record, in ``party``'s chain), and on a scheduled meeting an
+    one event (private for a draft position's record, in ``party``'s chain: for a position or a document it
+    is the record's own party, whose people alone may mark it), and on a scheduled meeting an
     accepted item's marking raises the calendar SEQUENCE, as its title in the invitation's agenda changes.
     Returns whether the marking changed.
     """
@@ -86,14 +87,8 @@ def mark_secrecy(*, record, party, by, secrecy, provision="", base_version=None)
         subject=subject_of(record),
         # The marking as one value, so that a provision unchanged beside a changed marking stays in both.
         before={"marking": before},
-        after={"marking": after, "record": RECORD_KINDS[type(record)], "owner": _owner_name(record)},
+        after={"marking": after, "record": RECORD_KINDS[type(record)]},
         private=is_private(record),
     )
     return True
 
-
-def _owner_name(record):
-    """The party whose record it is, by name, for the log's sentence ("Polisens ståndpunkt om …")."""
-    if isinstance(record, AgendaItem):
-        return record.proposed_by_party.name
-    return record.party.name

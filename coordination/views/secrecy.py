@@ -80,7 +80,7 @@ def secrecy_marking(request, pk, record_pk, kind):
                 _("%(error)s It is now: %(marking)s.")
                 % {
                     "error": error,
-                    "marking": record.secrecy_label or _("not marked"),
+                    "marking": record.secrecy_label or _("Not marked"),
                 },
             )
         else:
