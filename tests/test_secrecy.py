@@ -311,6 +311,7 @@ def test_the_diarium_manifest_gives_each_record_s_marking(marked, polisen, polis
         b"".join(package.stream())
         rows = {row["title"]: row["secrecy"] for row in package.manifest_rows()}
     assert rows[f"{TOKEN}-pm.txt"] == "Sekretessprövas"
+    assert rows[f"Kallelse: {item.meeting.title}"] == "innehåller sekretessmarkerade handlingar"
     assert rows[f"Ståndpunkt från Polismyndigheten om {item.title}"] == POSITION_MARK
 
 

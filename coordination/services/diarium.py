@@ -29,7 +29,7 @@ from django.utils.translation import pgettext
 
 from ..documents import download_name
 from ..formatting import stockholm_day, stockholm_timestamp
-from ..models import Document, Event, Position
+from ..models import AgendaItem, Document, Event, Position
 from ..overview import ordered_invitations
 from .base import log_event
 from .eventlog import excel_csv, party_log_file
@@ -154,6 +154,7 @@ def diarium_package(*, meeting, party, by, kallelse):
             meeting.updated_at,
             _once(kallelse_body),
             compress=not kallelse_name.endswith(".pdf"),
+            secrecy=_("holds records marked for secrecy") if _kallelse_holds_marked(meeting) else "",
         )
     ]
     own_origin = _origin([party], party)
@@ -177,6 +178,17 @@ def diarium_package(*, meeting, party, by, kallelse):
         manifest_title=_("Manifest"),
         manifest_kind=pgettext("record kind", "manifest"),
     )
+
+
+def _kallelse_holds_marked(meeting):
+    """Whether the kallelse shows a record marked for secrecy: an accepted item, a shared position, their documents."""
+    items = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED)
+    marked = [
+        items,
+        Position.objects.shared().filter(agenda_item__in=items),
+        Document.objects.shared().current().filter(agenda_item__in=items),
+    ]
+    return any(records.exclude(secrecy="").exists() for records in marked)
 
 
 def _positions(meeting, party):

@@ -91,4 +91,3 @@ def mark_secrecy(*, record, party, by, secrecy, provision="", base_version=None)
         private=is_private(record),
     )
     return True
-

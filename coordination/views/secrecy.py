@@ -69,20 +69,8 @@ def secrecy_marking(request, pk, record_pk, kind):
                 record=record, party=_acting_party(access, kind, record), by=request.user, **form.marking
             )
         except secrecy.SecrecyConflict as error:
-            # The user's choice stays in the form, now based on the marking as it is: saving again decides.
             conflict, record = error, error.current
-            data = request.POST.copy()
-            data["base_version"] = record.secrecy_version
-            form = SecrecyForm(data)
-            form.is_valid()
-            form.add_error(
-                None,
-                _("%(error)s It is now: %(marking)s.")
-                % {
-                    "error": error,
-                    "marking": record.secrecy_label or _("Not marked"),
-                },
-            )
+            form = _form_again(request, error)
         else:
             messages.success(request, _("The secrecy marking was saved."))
             return redirect(_back(meeting, kind, record))
@@ -98,6 +86,17 @@ def secrecy_marking(request, pk, record_pk, kind):
     if conflict is not None:
         response.status_code = 409
     return response
+
+
+def _form_again(request, conflict):
+    """The user's choice kept, now based on the marking as it is, with what that marking is: saving again decides."""
+    data = request.POST.copy()
+    data["base_version"] = conflict.current.secrecy_version
+    form = SecrecyForm(data)
+    form.is_valid()
+    marking = conflict.current.secrecy_label or _("Not marked")
+    form.add_error(None, _("%(error)s It is now: %(marking)s.") % {"error": conflict, "marking": marking})
+    return form
 
 
 def _current(record):
