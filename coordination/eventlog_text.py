@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .formatting import period_label, plain_date, stockholm_moment, wall_clock_period_label
-from .models import Action, AgendaItem, Answer, Attendee, Event, Invitation, Meeting, Position
+from .models import Action, AgendaItem, Answer, Attendee, Event, Invitation, Meeting, Position, Secrecy
 
 EMPTY = "–"
 logger = logging.getLogger(__name__)
@@ -450,6 +450,29 @@ def action_status_changed(event, before, after):
     return _("Status of the action “%(what)s”") % {"what": event.subject}, changes
 
 
+def _secrecy(marking):
+    """A stored marking in words, as the record's badge reads: "Omfattas av sekretess (OSL 18 kap. 1 §)"."""
+    if not marking or not marking.get("secrecy"):
+        return _("Not marked")
+    label = _choice(Secrecy, marking["secrecy"])
+    return f"{label} ({marking['provision']})" if marking.get("provision") else label
+
+
+def secrecy_marked(event, before, after):
+    """A marking set, changed or taken off: which record, and the marking before and after."""
+    record = after.get("record")
+    if record == "agenda_item":
+        headline = _("Secrecy marking of the agenda item “%(title)s”") % {"title": event.subject}
+    elif record == "position":
+        headline = _("Secrecy marking of the position of %(party)s on “%(title)s”") % {
+            "party": _party(event),
+            "title": event.subject,
+        }
+    else:
+        headline = _("Secrecy marking of the document %(name)s") % {"name": event.subject}
+    return headline, [("", _secrecy(before.get("marking")), _secrecy(after.get("marking")))]
+
+
 A = Event.Action
 DESCRIBERS = {
     A.MEETING_CREATED: meeting_created,
@@ -498,4 +521,6 @@ DESCRIBERS = {
     A.DECISION_RECORDED: decision_recorded,
     A.ACTION_ADDED: action_added,
     A.ACTION_STATUS_CHANGED: action_status_changed,
+    A.SECRECY_MARKED: secrecy_marked,
+    A.SECRECY_UNMARKED: secrecy_marked,
 }

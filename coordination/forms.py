@@ -30,6 +30,8 @@ from .models import (
     NoticePreferences,
     OutboxMessage,
     Party,
+    Secrecy,
+    SecrecyMarked,
     default_contact,
     person_name,
 )
@@ -625,6 +627,56 @@ class PositionForm(PlainTextForm, forms.Form):
     )
     # The version the editor started from: a save based on an older one is a conflict.
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class SecrecyForm(PlainTextForm, forms.Form):
+    """A record's secrecy marking: none, under review, or covered under a provision (services/secrecy.py)."""
+
+    # The radio needs a value for "none" that is not empty: a post with no choice at all is refused, not taken
+    # as taking the marking off.
+    NONE = "none"
+
+    secrecy = forms.ChoiceField(
+        label=_("Secrecy marking"),
+        choices=[(NONE, _("Not marked")), *Secrecy.choices],
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A marked record is shown in Samråd as before, with its marking. It never leaves Samråd: mail and "
+            "calendar files give only its title and the marking."
+        ),
+    )
+    provision = forms.CharField(
+        label=_("Provision"),
+        max_length=SecrecyMarked._meta.get_field("secrecy_provision").max_length,
+        required=False,
+        help_text=_("The provision of the secrecy act, e.g. OSL 18 kap. 1 §. Needed for “Covered by secrecy”."),
+    )
+    # The marking's version the form was opened on: a change based on an older one is a conflict.
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("secrecy") == Secrecy.COVERED and not (cleaned.get("provision") or "").strip():
+            self.add_error("provision", _("Say under which provision, e.g. OSL 18 kap. 1 §."))
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, record):
+        return {
+            "secrecy": record.secrecy or cls.NONE,
+            "provision": record.secrecy_provision,
+            "base_version": record.secrecy_version,
+        }
+
+    @property
+    def marking(self):
+        """The cleaned form as services.secrecy.mark_secrecy takes it."""
+        secrecy = self.cleaned_data["secrecy"]
+        return {
+            "secrecy": "" if secrecy == self.NONE else secrecy,
+            "provision": self.cleaned_data["provision"],
+            "base_version": self.cleaned_data["base_version"],
+        }
 
 
 class DocumentForm(PlainTextForm, forms.Form):

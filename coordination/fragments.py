@@ -18,15 +18,15 @@ is rendered as a marker and put in on the way out.
 import hashlib
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .overview import build_agenda, build_grid
 
-TEMPLATES = ("coordination/_slot_grid.html", "coordination/_parties.html", "coordination/_agenda.html")
 CSRF_MARKER = "\x00csrf\x00"
 # A day: changes move the key at once; this only lets parts of meetings nobody opens any more leave the cache.
 TIMEOUT = 24 * 60 * 60
@@ -80,12 +80,14 @@ def _key(meeting, access, rights):
 
 
 def _templates():
-    """A digest of the parts' templates, what they include and the tags they use, read once per process."""
+    """A digest of every template and of the template tags, read once per process: a part may include any
+    template, and the tags (answer_cells, day_flags, secrecy_marking) render HTML in Python."""
     global _templates_digest
     if _templates_digest is None:
-        names = (*TEMPLATES, "coordination/_agenda_entry.html", "coordination/_documents.html")
-        sources = [get_template(name).template.source for name in names]
-        # The tags the parts use (answer_cells, day_flags) render in Python: their code is part of the HTML too.
-        sources.append((Path(__file__).parent / "templatetags" / "samrad.py").read_text(encoding="utf-8"))
-        _templates_digest = hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
+        files = sorted(Path(settings.BASE_DIR, "templates").rglob("*.html"))
+        files += sorted((Path(__file__).parent / "templatetags").glob("*.py"))
+        digest = hashlib.sha256()
+        for path in files:
+            digest.update(path.read_bytes())
+        _templates_digest = digest.hexdigest()[:16]
     return _templates_digest

@@ -13,6 +13,7 @@ from django.core.files.storage import storages
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -566,6 +567,8 @@ class Event(models.Model):
         DECISION_RECORDED = "decision_recorded", _("recorded the party's decision on an agreement")
         ACTION_ADDED = "action_added", _("recorded an action")
         ACTION_STATUS_CHANGED = "action_status_changed", _("changed the status of an action")
+        SECRECY_MARKED = "secrecy_marked", _("marked a record for secrecy")
+        SECRECY_UNMARKED = "secrecy_unmarked", _("took a secrecy marking off a record")
 
     # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
     # in the migration). A deleted account only loses its link; its name stays as text.
@@ -613,7 +616,84 @@ class Event(models.Model):
         raise AppendOnlyError("The event log is append-only: its rows are never deleted.")
 
 
-class AgendaItem(models.Model):
+class Secrecy(models.TextChoices):
+    """A record's secrecy marking under the Public Access to Information and Secrecy Act (OSL).
+
+    Unmarked is the empty value (the fields are blank=True), so that no form or filter needs a third word.
+    """
+
+    REVIEW = "review", _("Under secrecy review")
+    COVERED = "covered", _("Covered by secrecy")
+
+
+class SecrecyMarked(models.Model):
+    """What an agenda item, a position and a document share: a secrecy marking, who set it and when.
+
+    A marked record is shown in Samråd as before, with its marking wherever it is; it never leaves Samråd in
+    a mail or a calendar file, which carry only its title and its marking (``with_marking``). Changed only by
+    services/secrecy.py's ``mark_secrecy``; who may is rules.can_mark_secrecy, which reads
+    ``secrecy_party_id``, the party that owns the record.
+    """
+
+    secrecy = models.CharField(_("secrecy marking"), max_length=20, choices=Secrecy.choices, blank=True)
+    # The provision of OSL, e.g. "OSL 18 kap. 1 §": required for "covered", optional while under review.
+    secrecy_provision = models.CharField(_("provision"), max_length=200, blank=True)
+    # Who last set or took off the marking, and when; the name is kept as text like the event log's, so the
+    # pages show it without a join and it stays after the account is gone.
+    secrecy_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    secrecy_marked_by_name = models.CharField(max_length=NAME_LENGTH, blank=True)
+    secrecy_marked_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every change of the marking: a change based on an older number is a conflict, never an overwrite.
+    secrecy_version = models.PositiveIntegerField(default=0)
+
+    # The fields a copy of the record (a replacing document, a copied meeting's item) takes along.
+    SECRECY_FIELDS = (
+        "secrecy",
+        "secrecy_provision",
+        "secrecy_marked_by",
+        "secrecy_marked_by_name",
+        "secrecy_marked_at",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            # Covered by secrecy says under which provision; the service asks for it, the database insists.
+            models.CheckConstraint(
+                condition=~Q(secrecy="covered", secrecy_provision=""), name="%(class)s_covered_names_provision"
+            ),
+        ]
+
+    @property
+    def is_secrecy_marked(self):
+        return bool(self.secrecy)
+
+    @property
+    def secrecy_label(self):
+        """The marking as people read it: "Omfattas av sekretess (OSL 18 kap. 1 §)", "Sekretessprövas"; or "".
+
+        Lazy, like the choice's label: put into words in the language active where it is read, so that one
+        invitation's agenda, built once, reads in each recipient's language in their mail.
+        """
+        if not self.secrecy:
+            return ""
+        label = Secrecy(self.secrecy).label
+        return format_lazy("{} ({})", label, self.secrecy_provision) if self.secrecy_provision else label
+
+    def with_marking(self, title):
+        """``title`` as it may leave Samråd (mail, calendar files): followed by the marking, if the record has one."""
+        if not self.secrecy:
+            return title
+        return format_lazy("{} – {}", title, self.secrecy_label)
+
+    def secrecy_values(self):
+        """The marking's fields as a copy of the record takes them along (SECRECY_FIELDS)."""
+        return {name: getattr(self, name) for name in self.SECRECY_FIELDS}
+
+
+class AgendaItem(SecrecyMarked):
     """A topic for the meeting: proposed by any party, accepted and ordered by the convener."""
 
     class Status(models.TextChoices):
@@ -645,13 +725,21 @@ class AgendaItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     form_token = form_token_field()
 
-    class Meta:
+    # The URL of its secrecy form (views/secrecy.py).
+    secrecy_url_name = "secrecy_item"
+
+    class Meta(SecrecyMarked.Meta):
         ordering = ["order", "created_at", "pk"]
         verbose_name = _("agenda item")
         verbose_name_plural = _("agenda items")
 
     def __str__(self):
         return self.title
+
+    @property
+    def secrecy_party_id(self):
+        """An agenda item is its proposing party's record."""
+        return self.proposed_by_party_id
 
     @property
     def is_accepted(self):
@@ -681,7 +769,7 @@ class PositionQuerySet(models.QuerySet):
         return self.filter(state=Position.State.SHARED)
 
 
-class Position(models.Model):
+class Position(SecrecyMarked):
     """A party's standpoint on an agenda item. Its versions keep every text ever saved."""
 
     class State(models.TextChoices):
@@ -701,15 +789,23 @@ class Position(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PositionQuerySet.as_manager()
+    secrecy_url_name = "secrecy_position"
 
-    class Meta:
+    class Meta(SecrecyMarked.Meta):
         ordering = ["party__name"]
         verbose_name = _("position")
         verbose_name_plural = _("positions")
-        constraints = [models.UniqueConstraint(fields=["agenda_item", "party"], name="one_position_per_party")]
+        constraints = [
+            models.UniqueConstraint(fields=["agenda_item", "party"], name="one_position_per_party"),
+            *SecrecyMarked.Meta.constraints,
+        ]
 
     def __str__(self):
         return f"{self.party} – {self.agenda_item}"
+
+    @property
+    def secrecy_party_id(self):
+        return self.party_id
 
     @property
     def is_shared(self):
@@ -772,7 +868,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.filter(Q(position__isnull=True) | Q(position__state=Position.State.SHARED))
 
 
-class Document(models.Model):
+class Document(SecrecyMarked):
     """A file attached to an agenda item or to a position. A replaced document is kept."""
 
     agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="documents")
@@ -790,14 +886,20 @@ class Document(models.Model):
     form_token = form_token_field()
 
     objects = DocumentQuerySet.as_manager()
+    secrecy_url_name = "secrecy_document"
 
-    class Meta:
+    class Meta(SecrecyMarked.Meta):
         ordering = ["created_at", "pk"]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def secrecy_party_id(self):
+        """The party that added it: a position's party, or the party of whoever attached it to the item."""
+        return self.party_id
 
 
 class Profile(models.Model):
@@ -1167,6 +1269,10 @@ class Notice(models.Model):
     # The party that did it, or the party the notice is for (open for answers).
     party = models.ForeignKey(Party, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     subject = models.CharField(max_length=300, blank=True)
+    # The record the notice tells of (an item proposed, a position shared): the digest, written later, gives
+    # its secrecy marking as it is then.
+    agenda_item = models.ForeignKey("AgendaItem", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    position = models.ForeignKey("Position", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     url = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     digested_at = models.DateTimeField(null=True, blank=True)

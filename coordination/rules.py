@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, Meeting, Membership
+from .models import AgendaItem, Answer, Meeting, Membership
 
 Role = Membership.Role
 Status = Meeting.Status
@@ -418,6 +418,19 @@ def can_attach_to_item(access, item):
 
 def can_attach_to_position(access, position):
     return can_write_position_for(access, position.party_id)
+
+
+def can_mark_secrecy(access, record):
+    """The party that owns a record marks it for secrecy, or takes the marking off (models.SecrecyMarked).
+
+    A position or a document: any of its party's people, who write and attach them. An agenda item: the
+    proposing party's coordinators and secretaries, or the conveners of record, whose agenda it is on. At
+    any stage of the meeting: a held meeting's records are still filed and asked for.
+    """
+    owner = record.secrecy_party_id
+    if isinstance(record, AgendaItem):
+        return owner in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY) or _convener_of_record(access)
+    return owner in access.roles
 
 
 # Guests (models.Guest): a person without an account, let in by a party's coordinator to one meeting.

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, guests, meetings, minutes, pages, people, sso
+from .views import account, agenda, guests, meetings, minutes, pages, people, secrecy, sso
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
@@ -139,6 +139,25 @@ urlpatterns = [
         name="position_document_create",
     ),
     path("meetings/<int:pk>/documents/<int:document_pk>/", agenda.document_download, name="document_download"),
+    # One secrecy form for the three kinds of record that can be marked (views/secrecy.py).
+    path(
+        "meetings/<int:pk>/agenda/<int:record_pk>/secrecy/",
+        secrecy.secrecy_marking,
+        {"kind": "item"},
+        name="secrecy_item",
+    ),
+    path(
+        "meetings/<int:pk>/positions/<int:record_pk>/secrecy/",
+        secrecy.secrecy_marking,
+        {"kind": "position"},
+        name="secrecy_position",
+    ),
+    path(
+        "meetings/<int:pk>/documents/<int:record_pk>/secrecy/",
+        secrecy.secrecy_marking,
+        {"kind": "document"},
+        name="secrecy_document",
+    ),
     # After the meeting (views/minutes.py).
     path("meetings/<int:pk>/minutes/", minutes.minutes, name="minutes"),
     path("meetings/<int:pk>/minutes/minute-taker/", minutes.minute_taker, name="minute_taker"),

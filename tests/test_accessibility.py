@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 
-from coordination.models import Answer, Party, Position
-from coordination.services import agenda, attendance, meetings
+from coordination.models import Answer, Party, Position, Secrecy
+from coordination.services import agenda, attendance, meetings, secrecy
 
 from .browser import axe_violations
 from .builders import PASSWORD, answer_all, create_meeting, future_time
@@ -73,6 +73,11 @@ def rich_meeting(
         content_type="text/plain",
         sha256="0" * 64,
     )
+    # Secrecy markings, shown beside the item and the position on every page that shows them.
+    secrecy.mark_secrecy(
+        record=item, party=kommun, by=kommun_coordinator, secrecy=Secrecy.COVERED, provision="OSL 18 kap. 1 §"
+    )
+    secrecy.mark_secrecy(record=shared, party=kommun, by=kommun_coordinator, secrecy=Secrecy.REVIEW)
     return scheduled_meeting, item, shared
 
 
@@ -133,6 +138,8 @@ def pages(rich, meeting, slots, polling_meeting, kommun):
         f"/meetings/{m}/agenda/{item.pk}/documents/new/",
         f"/meetings/{m}/positions/{shared.pk}/versions/",
         f"/meetings/{m}/positions/{shared.pk}/documents/new/",
+        f"/meetings/{m}/agenda/{item.pk}/secrecy/",
+        f"/meetings/{m}/positions/{shared.pk}/secrecy/",
         f"/meetings/{m}/attendees/{scheduled.invitations.get(party__short_name='Kommunen').party_id}/new/",
         f"/meetings/{m}/attendees/{scheduled.attendees.first().pk}/remove/",
         f"/meetings/{polling}/",
@@ -217,7 +224,7 @@ def test_the_pages_of_an_invited_party_and_a_secretary_have_no_axe_violations(
 
 
 def test_forms_showing_their_errors_have_no_axe_violations(
-    browser, live_server, meeting, polisen, kommun_coordinator, clock_changes
+    browser, live_server, meeting, kommun, polisen, kommun_coordinator, clock_changes
 ):
     context = browser.new_context(locale="sv-SE", viewport=DESKTOP)
     page = context.new_page()
@@ -248,6 +255,12 @@ def test_forms_showing_their_errors_have_no_axe_violations(
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/cancel/")
     page.click("main button[type=submit]")
     found.update(axe_at_both_widths(page, "cancel without a reason"))
+    item = agenda.propose_agenda_item(meeting=meeting, party=kommun, by=kommun_coordinator, title="Lägesbild")
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/agenda/{item.pk}/secrecy/")
+    page.check("input[name='secrecy'][value='covered']")
+    page.click("main button[type=submit]")
+    page.locator(".invalid-feedback, .alert-danger").first.wait_for()
+    found.update(axe_at_both_widths(page, "secrecy marking covered without its provision"))
     context.close()
     assert not report(found), report(found)
 
@@ -303,6 +316,7 @@ def test_pages_fit_a_phone_without_scrolling_sideways(
         f"/meetings/{scheduled.pk}/log/",
         f"/meetings/{scheduled.pk}/agenda/{item.pk}/",
         f"/meetings/{scheduled.pk}/positions/{shared.pk}/versions/",
+        f"/meetings/{scheduled.pk}/agenda/{item.pk}/secrecy/",
         f"/meetings/{polling_meeting.pk}/slots/new/",
         "/meetings/new/",
         f"/meetings/{scheduled.pk}/kallelse/",

@@ -441,6 +441,23 @@ MATRIX = {
         get=(LOGIN, 404, 403, 200, 200, 200, 200, 403),
         post=(LOGIN, 404, 403, DONE, DONE, DONE, DONE, 403),
     ),
+    # Secrecy marking: an item by its proposer's (the police's) coordinators and secretaries or by the conveners of
+    # record; a position or a document by anyone of the party that owns it. Another party's draft is not there.
+    "secrecy_item": Row(
+        "item's secrecy",
+        get=(LOGIN, 404, 403, 403, 200, 200, 200, 200),
+        post=(LOGIN, 404, 403, 403, DONE, DONE, DONE, DONE),
+    ),
+    "secrecy_position": Row(
+        "draft position's secrecy",
+        get=(LOGIN, 404, 404, 200, 200, 200, 404, 404),
+        post=(LOGIN, 404, 404, DONE, DONE, DONE, 404, 404),
+    ),
+    "secrecy_document": Row(
+        "item document's secrecy",
+        get=(LOGIN, 404, 403, 200, 200, 200, 403, 403),
+        post=(LOGIN, 404, 403, DONE, DONE, DONE, 403, 403),
+    ),
     # After the meeting (the scheduled meeting has begun): the minutes are a draft that only the convener's
     # coordinators and secretaries see; its secretary writes them, its coordinators name another minute-taker.
     "minutes": Row(
@@ -590,6 +607,9 @@ TARGETS = {
     "shared position": ("scheduled", {"position_pk": lambda w, t: t.agenda.shared}),
     "draft document": ("scheduled", {"document_pk": lambda w, t: t.agenda.draft_doc}),
     "item document": ("scheduled", {"document_pk": lambda w, t: t.agenda.item_doc}),
+    "item's secrecy": ("scheduled", {"record_pk": lambda w, t: t.agenda.item_a}),
+    "draft position's secrecy": ("scheduled", {"record_pk": lambda w, t: t.agenda.draft}),
+    "item document's secrecy": ("scheduled", {"record_pk": lambda w, t: t.agenda.item_doc}),
     "guests": ("scheduled", {"party_pk": lambda w, t: w.police}),
     "guest": ("scheduled", {"guest_pk": lambda w, t: t.guest}),
     "guest's link": (None, {"token": lambda w, t: w.guest_link}),
@@ -966,6 +986,10 @@ def action_data(name, world, user):
         "action_create": lambda: {"what": "Smygåtgärd", "owner_party": parties["polisen"].pk, "due_on": "2026-12-01"},
         "decision_record": lambda: {"body": "Smygnämnden", "decided_on": "2026-12-01", "registration_number": "S-1"},
         "action_status": lambda: {"status": "dropped", "reason": "Smygskäl"},
+        **dict.fromkeys(
+            ["secrecy_item", "secrecy_position", "secrecy_document"],
+            lambda: {"secrecy": "covered", "provision": "OSL 18 kap. 1 §", "base_version": "0"},
+        ),
         "guest_add": lambda: {"name": "Smyggäst", "email": "smyg@gast.example", "may_answer": "on"},
         "guest_code": lambda: {"code": "123456"},
         "guest_answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
@@ -1126,6 +1150,7 @@ OBJECT_ARGUMENTS = {
     "message_pk",
     "reply_pk",
     "guest_pk",
+    "record_pk",
 }
 # A guest's own pages name no meeting: a guest of another meeting is a column of their rows.
 WITH_OBJECTS = [
@@ -1778,6 +1803,35 @@ MASS_ASSIGNMENT = [
         lambda w: {"owner_party": w.parties["kommun"].pk, "what": "Ändrat", "due_on": "2030-01-01"},
         lambda w: Action.objects.get(pk=w.things["scheduled"].action.pk),
         lambda w: {"owner_party_id": w.police.pk, "what": "Utse kontaktperson", "status": Action.Status.DROPPED},
+    ),
+    # A marking lands on the URL's record, by the poster, whatever record, person, time or version the form names.
+    *(
+        Extra(
+            name,
+            role,
+            lambda w: {
+                "secrecy_marked_by": w.users["outsider"].pk,
+                "secrecy_marked_by_name": "Smyg",
+                "secrecy_marked_at": "2020-01-01 10:00",
+                "secrecy_version": "99",
+                "record_pk": w.things["polling"].agenda.item_b.pk,
+                "party": w.parties["kommun"].pk,
+                "title": "Smygtitel",
+            },
+            record,
+            lambda w, role=role: {
+                "secrecy": "covered",
+                "secrecy_provision": "OSL 18 kap. 1 §",
+                "secrecy_marked_by_id": w.users[role].pk,
+                "secrecy_marked_by_name": w.users[role].get_full_name(),
+                "secrecy_version": 1,
+            },
+        )
+        for name, role, record in (
+            ("secrecy_item", "convener_secretary", lambda w: AgendaItem.objects.get(pk=scheduled_agenda(w).item_a.pk)),
+            ("secrecy_position", "member", lambda w: Position.objects.get(pk=scheduled_agenda(w).draft.pk)),
+            ("secrecy_document", "secretary", lambda w: Document.objects.get(pk=scheduled_agenda(w).item_doc.pk)),
+        )
     ),
     # A guest answers for their own party only, and is never recorded as anyone's account.
     Extra(

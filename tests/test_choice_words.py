@@ -45,6 +45,7 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.MinutesEntryForm: {},
         forms.PresenceForm: {"attendees": []},
         forms.PresentPersonForm: {"meeting": meeting},
+        forms.SecrecyForm: {},
     }
 
 

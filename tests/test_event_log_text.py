@@ -24,6 +24,7 @@ from coordination.models import (
     OutboxMessage,
     Party,
     Position,
+    Secrecy,
 )
 from coordination.services import (
     agenda,
@@ -38,6 +39,7 @@ from coordination.services import (
     people,
     reminders,
     replies,
+    secrecy,
 )
 from coordination.services.delivery import correct_and_resend
 
@@ -56,6 +58,7 @@ CODES = {
         Invitation.Role,
         Meeting.Status,
         AgendaItem.Status,
+        Secrecy,
     )
     for choice in choices.values
 }
@@ -153,7 +156,7 @@ def lived_log(db):
     position = Position.objects.get(agenda_item=gottsunda, party=kommun)
     document = position.documents.get()
     content = b"Underlag, reviderat"
-    agenda.attach_document(
+    revised = agenda.attach_document(
         item=gottsunda,
         position=position,
         party=kommun,
@@ -163,6 +166,12 @@ def lived_log(db):
         sha256=hashlib.sha256(content).hexdigest(),
         replaces=document,
     )
+    # Secrecy: the item covered, the position under review while shared, the document marked and unmarked.
+    osl = "OSL 18 kap. 1 §"
+    secrecy.mark_secrecy(record=gottsunda, party=kommun, by=coordinator, secrecy=Secrecy.COVERED, provision=osl)
+    secrecy.mark_secrecy(record=position, party=kommun, by=coordinator, secrecy=Secrecy.REVIEW)
+    secrecy.mark_secrecy(record=revised, party=kommun, by=coordinator, secrecy=Secrecy.REVIEW, provision=osl)
+    secrecy.mark_secrecy(record=revised, party=kommun, by=coordinator, secrecy="")
     agenda.set_position_shared(position=position, by=coordinator, shared=False)
     # A guest for the police, and the link revoked; a registration number.
     police_coordinator = users["polis.samordnare"]
@@ -264,6 +273,17 @@ def test_the_demo_dialogue_reads_as_swedish_sentences(lived_log):
     assert f"Svar för Länsstyrelsen på {slot}: Kan" in texts
     assert "Ståndpunkten från Kommunen om ”Lokalt poliskontor i Gottsunda” delades (version 2)" in texts
     assert "Diarienummer för Länsstyrelsen Uppsala län: LST 2026-1234" in texts
+    assert (
+        "Sekretessmarkering av dagordningspunkten ”Lokalt poliskontor i Gottsunda och Valsätra”: "
+        "Inte markerad → Omfattas av sekretess (OSL 18 kap. 1 §)"
+    ) in texts
+    assert (
+        "Sekretessmarkering av ståndpunkten från Kommunen om ”Lokalt poliskontor i Gottsunda och Valsätra”: "
+        "Inte markerad → Sekretessprövas"
+    ) in texts
+    assert (
+        "Sekretessmarkering av handlingen Underlag reviderat.txt: Sekretessprövas (OSL 18 kap. 1 §) → Inte markerad"
+    ) in texts
     assert "Påminnelse om att svara skickades till Länsstyrelsen Uppsala län och Polismyndigheten" in texts
     assert texts[-2] == "Mötet ställdes in. Skäl: Dialogen tas upp i höst i stället"
     copy = Meeting.objects.latest("pk")

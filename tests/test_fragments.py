@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coordination import fragments
-from coordination.models import Answer, Meeting, Membership
-from coordination.services import agenda, attendance, meetings
+from coordination.models import Answer, Meeting, Membership, Secrecy
+from coordination.services import agenda, attendance, meetings, secrecy
 
 from .agenda_support import add_item
 from .builders import answer_all, future_time, make_user, missing_tool
@@ -131,6 +131,14 @@ def registration_number(meeting, kommun, kommun_coordinator, **_):
     return "KS 2026/77"
 
 
+def secrecy_marked(meeting, kommun, kommun_coordinator, **_):
+    item = add_item(meeting, kommun, kommun_coordinator, "Lägesbild", accept_by=(kommun_coordinator, kommun))
+    secrecy.mark_secrecy(
+        record=item, party=kommun, by=kommun_coordinator, secrecy=Secrecy.COVERED, provision="OSL 18 kap. 1 §"
+    )
+    return "OSL 18 kap. 1 §"
+
+
 CHANGES = [
     propose,
     withdraw,
@@ -142,6 +150,7 @@ CHANGES = [
     attendee_named,
     party_invited,
     registration_number,
+    secrecy_marked,
 ]
 
 

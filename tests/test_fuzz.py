@@ -557,6 +557,23 @@ def test_saving_a_position_survives_any_input(client, item, polisen, polis_membe
         assert_handled(client, post(client, url, {"text": text, "base_version": base_version}))
 
 
+@given(data=st.data())
+def test_marking_a_record_for_secrecy_survives_any_input(client, item, polisen, polis_coordinator, data):
+    """The one secrecy form, on an item and on a position the police own; a stale version is a conflict (409)."""
+    client.force_login(polis_coordinator)
+    valid = {"secrecy": "covered", "provision": "OSL 18 kap. 1 §", "base_version": "0"}
+    hostile = {
+        "secrecy": hostile_choice("none", "review", "covered", ""),
+        "provision": hostile_text(),
+        "base_version": hostile_choice(0, 1),
+    }
+    with rolled_back():
+        position = agenda.save_position(item=item, party=polisen, by=polis_coordinator, text="Utkast.", base_version=0)
+        name, record = data.draw(st.sampled_from([("secrecy_item", item), ("secrecy_position", position)]))
+        url = reverse(name, args=[item.meeting_id, record.pk])
+        assert_handled(client, post(client, url, mostly_valid(data, valid, hostile)))
+
+
 def multipart(filename, content):
     """A file upload as a hostile client can send it: the name as raw bytes, nothing escaped or checked."""
     boundary = "samrad-fuzz-boundary"

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from coordination import rules
-from coordination.models import Action, AgendaItem, Event, Invitation, Meeting, Minutes
+from coordination.models import Action, AgendaItem, Event, Invitation, Meeting, Minutes, Notice
 from coordination.services import copies, meetings, minutes
 from coordination.services.base import RuleError
 
@@ -83,6 +83,8 @@ def test_the_follow_up_has_the_parties_and_roles_and_carries_the_open_actions_an
     with_minutes.refresh_from_db()
     assert with_minutes.series_start == with_minutes and follow_up.series_start == with_minutes
     assert Event.objects.filter(action=Event.Action.FOLLOW_UP_PLANNED).count() == 2
+    # The other convener hears of the follow-up once, in its log, not of each item it carries.
+    assert not Notice.objects.filter(meeting=follow_up).exists()
 
 
 def test_a_draft_of_the_minutes_carries_no_action_and_the_page_says_why(

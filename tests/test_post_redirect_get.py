@@ -75,6 +75,9 @@ DOWNLOADS = {"event_log_csv", "event_log_json", "diarium_package", "answers_csv"
 SINGLE_SIGN_ON = {"sso_login", "sso_callback"}
 
 
+SECRECY_COVERED = {"secrecy": "covered", "provision": "OSL 18 kap. 1 §", "base_version": "0"}
+
+
 def url(name, *args):
     return reverse(name, args=args)
 
@@ -405,6 +408,26 @@ SUCCESSFUL_POSTS = {
             attach(item_of(f), f("kommun"), f("kommun_coordinator"), "PM.txt", b"1\n").pk,
         ),
         upload(),
+    ),
+    # One secrecy form for the three kinds of record, each marked by a person of the party that owns it.
+    "secrecy_item": lambda f: (
+        f("polis_coordinator"),
+        url("secrecy_item", f("meeting").pk, item_of(f).pk),
+        SECRECY_COVERED,
+    ),
+    "secrecy_position": lambda f: (
+        f("polis_member"),
+        url("secrecy_position", f("meeting").pk, position_of(f).pk),
+        SECRECY_COVERED,
+    ),
+    "secrecy_document": lambda f: (
+        f("kommun_coordinator"),
+        url(
+            "secrecy_document",
+            f("meeting").pk,
+            attach(item_of(f), f("kommun"), f("kommun_coordinator"), "PM.txt", b"1\n").pk,
+        ),
+        SECRECY_COVERED,
     ),
     "position_edit": lambda f: (
         f("polis_member"),

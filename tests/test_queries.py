@@ -136,14 +136,19 @@ def test_the_ics_does_not_grow_with_attendees(
 
 @pytest.fixture
 def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelsen_secretary, polisen, polis_member):
-    """Add an accepted agenda item with a position of every party (shared and draft) and a document."""
+    """Add an accepted agenda item with a position of every party (shared and draft) and a document, each marked
+    for secrecy: a marking and who set it are read with the record, never by a query of their own."""
     from django.core.files.base import ContentFile
 
-    from coordination.services import agenda
+    from coordination.services import agenda, secrecy
+
+    def marked(record, party, user):
+        secrecy.mark_secrecy(record=record, party=party, by=user, secrecy="covered", provision="OSL 18 kap. 1 §")
 
     def grow(title):
         item = agenda.propose_agenda_item(meeting=meeting, party=polisen, by=polis_member, title=title)
         agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
+        marked(item, polisen, polis_member)
         for party, user in (
             (kommun, kommun_coordinator),
             (lansstyrelsen, lansstyrelsen_secretary),
@@ -152,7 +157,7 @@ def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelse
             position = agenda.save_position(item=item, party=party, by=user, text=f"{title}: {party}", base_version=0)
             if party != polisen:
                 agenda.set_position_shared(position=position, by=user, shared=True)
-            agenda.attach_document(
+            document = agenda.attach_document(
                 item=item,
                 position=position,
                 party=party,
@@ -161,6 +166,8 @@ def grow_agenda(meeting, kommun, kommun_coordinator, lansstyrelsen, lansstyrelse
                 content_type="text/plain",
                 sha256="0" * 64,
             )
+            marked(position, party, user)
+            marked(document, party, user)
         return item
 
     return grow
@@ -190,6 +197,20 @@ def test_agenda_pages_do_not_grow_with_items_positions_or_documents(
         response = client.get(url)
     assert response.status_code == 200
     assert_shows(response, *AGENDA_SHOWN[url_name])
+
+
+def test_the_secrecy_form_costs_the_same_for_every_kind_of_record(
+    client, django_assert_num_queries, meeting, grow_agenda, polis_member
+):
+    item = grow_agenda("NOA")
+    position = item.positions.get(party__short_name="Polisen")
+    document = position.documents.get()
+    client.force_login(polis_member)
+    for name, record in (("secrecy_position", position), ("secrecy_document", document)):
+        with django_assert_num_queries(7):
+            response = client.get(reverse(name, args=[meeting.pk, record.pk]))
+        assert response.status_code == 200
+        assert_shows(response, "Omfattas av sekretess (OSL 18 kap. 1 §)")
 
 
 @pytest.fixture

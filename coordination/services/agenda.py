@@ -65,8 +65,10 @@ def propose_agenda_item(
     planned_minutes=15,
     form_token=None,
     carried_action=None,
+    tell_conveners=True,
 ):
-    """A party proposes a topic; it waits for the convener. Side effects: one event, a notice to the conveners.
+    """A party proposes a topic; it waits for the convener. Side effects: one event, a notice to the conveners
+    (unless ``tell_conveners`` is False: the items a follow-up carries are told of by its one event).
 
     A convening party's own item needs no one's acceptance: it is put last on the agenda at once, with its
     own event. The same form posted again returns the item it proposed and changes nothing.
@@ -102,7 +104,8 @@ def propose_agenda_item(
     )
     if meeting.invitations.filter(party=party, role=Invitation.Role.CONVENING).exists():
         _accept(meeting, item, party=party, by=by)
-    notices.agenda_item_proposed(item, by=by)
+    if tell_conveners:
+        notices.agenda_item_proposed(item, by=by)
     return item
 
 
@@ -331,7 +334,8 @@ class DocumentNotStored(RuleError):
 def attach_document(*, item, party, by, upload, content_type, sha256, position=None, replaces=None, form_token=None):
     """Store an upload (already checked by the form) under a generated name.
 
-    Replacing keeps the old document, marked as replaced. Side effect: one event.
+    Replacing keeps the old document, marked as replaced; the new one takes over its secrecy marking. Side
+    effect: one event.
     The same form posted again returns the document it stored and changes
     nothing. If the file cannot be written, DocumentNotStored is raised;
     whatever fails, nothing is left behind: no row, no file, no part of one.
@@ -358,6 +362,8 @@ def attach_document(*, item, party, by, upload, content_type, sha256, position=N
         sha256=sha256,
         replaces=replaces,
         form_token=form_token,
+        # A new version of a marked document is the same record: it keeps the marking, and who set it when.
+        **(replaces.secrecy_values() if replaces is not None else {}),
     )
     try:
         document.file.save(upload.name, upload, save=False)

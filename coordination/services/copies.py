@@ -136,6 +136,7 @@ def plan_follow_up(*, meeting, by, party, form_token=None):
             description=item.description,
             presenting_party=item.presenting_party,
             planned_minutes=item.planned_minutes,
+            tell_conveners=False,
         )
         titles.append(item.title)
     for action in carried.actions:
@@ -149,6 +150,7 @@ def plan_follow_up(*, meeting, by, party, form_token=None):
             presenting_party=action.owner_party,
             planned_minutes=ACTION_MINUTES,
             carried_action=action,
+            tell_conveners=False,
         )
         titles.append(title)
     _log_on_both(
@@ -212,6 +214,8 @@ def _copy_item(item, copy, *, by, party, stored):
         status=item.status,
         order=item.order,
         updated_by=by,
+        # The copy holds the same texts: what was marked for secrecy stays marked.
+        **item.secrecy_values(),
     )
     positions = {}
     for position in item.positions.all():
@@ -226,7 +230,12 @@ def _copy_item(item, copy, *, by, party, stored):
 def _copy_position(position, new_item, copy, *, by):
     """A draft again, whatever it was: sharing it in the new meeting is the party's own choice."""
     new = Position.objects.create(
-        agenda_item=new_item, party=position.party, text=position.text, html=position.html, updated_by=by
+        agenda_item=new_item,
+        party=position.party,
+        text=position.text,
+        html=position.html,
+        updated_by=by,
+        **position.secrecy_values(),
     )
     agenda.record_version(new, by)
     log_event(
@@ -251,6 +260,7 @@ def _copy_document(document, new_item, new_position, copy, *, by, stored):
         content_type=document.content_type,
         size=document.size,
         sha256=document.sha256,
+        **document.secrecy_values(),
     )
     with document.file.open("rb") as source:
         new.file.save(document.original_name, source, save=False)

@@ -4,8 +4,8 @@ What goes in is what the party may see: the kallelse, the approved minutes, the
 positions (its own drafts included, never another party's), every document in
 the form it was uploaded, the party's copy of the event log in CSV and JSON, and
 a manifest that lists each record with its origin — "upprättad" by the party
-itself or "inkommen" from another — its date, its SHA-256 and the party's own
-diarienummer for the meeting.
+itself or "inkommen" from another — its date, its SHA-256, its secrecy marking
+and the party's own diarienummer for the meeting.
 
 The zip is written as it is sent: each file goes through in chunks and nothing
 holds a whole document, so a meeting with hundreds of megabytes of documents
@@ -29,7 +29,7 @@ from django.utils.translation import pgettext
 
 from ..documents import download_name
 from ..formatting import stockholm_day, stockholm_timestamp
-from ..models import Document, Event, Position
+from ..models import AgendaItem, Document, Event, Position
 from ..overview import ordered_invitations
 from .base import log_event
 from .eventlog import excel_csv, party_log_file
@@ -50,6 +50,7 @@ class Record:
     made_at: datetime.datetime
     chunks: object  # a function that returns an iterator of bytes
     compress: bool = True
+    secrecy: str = ""  # the record's secrecy marking in words, or ""
     sha256: str = ""
     size: int = 0
 
@@ -89,6 +90,7 @@ class Package:
                 "date": stockholm_timestamp(record.made_at),
                 "size": record.size,
                 "sha256": record.sha256,
+                "secrecy": record.secrecy,
                 "registration_number": self.registration_number,
             }
             for record in self.records
@@ -120,6 +122,7 @@ def _manifest_columns():
         ("date", _("Date")),
         ("size", _("Size (bytes)")),
         ("sha256", _("Checksum (SHA-256)")),
+        ("secrecy", _("Secrecy marking")),
         ("registration_number", _("Registration number")),
     ]
 
@@ -151,6 +154,7 @@ def diarium_package(*, meeting, party, by, kallelse):
             meeting.updated_at,
             _once(kallelse_body),
             compress=not kallelse_name.endswith(".pdf"),
+            secrecy=_("holds records marked for secrecy") if _kallelse_holds_marked(meeting) else "",
         )
     ]
     own_origin = _origin([party], party)
@@ -176,6 +180,17 @@ def diarium_package(*, meeting, party, by, kallelse):
     )
 
 
+def _kallelse_holds_marked(meeting):
+    """Whether the kallelse shows a record marked for secrecy: an accepted item, a shared position, their documents."""
+    items = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED)
+    marked = [
+        items,
+        Position.objects.shared().filter(agenda_item__in=items),
+        Document.objects.shared().current().filter(agenda_item__in=items),
+    ]
+    return any(records.exclude(secrecy="").exists() for records in marked)
+
+
 def _positions(meeting, party):
     """Every position of the meeting the party sees: its own in any state, the others' while shared."""
     positions = (
@@ -198,6 +213,7 @@ def _positions(meeting, party):
                 _origin([position.party], party),
                 position.updated_at,
                 _once(html),
+                secrecy=str(position.secrecy_label),
             )
         )
     return records
@@ -222,6 +238,7 @@ def _documents(meeting, party):
             document.created_at,
             _file_chunks(document),
             compress=not document.content_type.startswith(STORED_TYPES),
+            secrecy=str(document.secrecy_label),
         )
         for document in documents
     ]

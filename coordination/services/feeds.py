@@ -97,7 +97,9 @@ def feed_language(user):
 def user_feed(user, now):
     """The feed of ``user`` in their own language, read from the database but not yet written out."""
     language = feed_language(user)
-    entries = {feed_event_key(entry, language): entry for entry in map(feed_entry, feed_meetings(user, now))}
+    # The agenda's secrecy markings are words of the owner's language too (feed_event_key puts them into words).
+    with translation.override(language):
+        entries = {feed_event_key(entry, language): entry for entry in map(feed_entry, feed_meetings(user, now))}
     return Feed(language=language, entries=entries)
 
 
@@ -141,7 +143,7 @@ def feed_event_key(entry, language):
         entry.slot.start,
         entry.slot.end,
         entry.url,
-        tuple(entry.agenda_titles),
+        tuple(str(title) for title in entry.agenda_titles),
         tuple(sorted((inv.role, inv.party.name) for inv in entry.invitations)),
         settings.CALENDAR_ORGANIZER_EMAIL,
     )

@@ -35,7 +35,9 @@ def entry_for(meeting, *, slot=None):
 
 
 def accepted_titles(agenda_items):
-    return [item.title for item in agenda_items if item.status == AgendaItem.Status.ACCEPTED]
+    """The accepted agenda as it leaves Samråd in mail and calendar files: titles only, each with its secrecy
+    marking; never a description, a position or a document."""
+    return [item.with_marking(item.title) for item in agenda_items if item.status == AgendaItem.Status.ACCEPTED]
 
 
 def _message(entry, attendee, *, kind, method, calendar, note, moved_from=None):

@@ -297,7 +297,7 @@ def send_overdue_action_reminders(today):
     written = 0
     overdue = Action.objects.filter(
         status=Action.Status.OPEN, due_on__lt=today, overdue_reminded_at__isnull=True
-    ).select_related("minutes__meeting", "owner_party")
+    ).select_related("minutes__meeting", "owner_party", "agenda_item")
     for action in overdue:
         people = _told_of(action)
         if not people:
@@ -331,6 +331,8 @@ def _queue_overdue(action, people):
             "party": party,
             "party_name": party.short_name,
             "action": action,
+            # What was said on an item marked for secrecy stays in Samråd: the mail names the item and its marking.
+            "secret_item": action.agenda_item if action.agenda_item.secrecy else None,
             "due": plain_date(action.due_on),
             "url": url,
         }

@@ -49,8 +49,28 @@ def preferences_of(users):
     return {user.pk: chosen.get(user.pk) or NoticePreferences(user=user) for user in users}
 
 
-def describe(kind, *, title, party_name="", subject=""):
-    """One notice in words, in the current language: (the sentence, the text of its link)."""
+def describe(kind, *, title, party_name="", subject="", item=None, position=None):
+    """One notice in words, in the current language: (the sentence, the text of its link).
+
+    ``item`` and ``position`` are the records it names: of a record marked for secrecy the notice gives the
+    marking beside the title it already gives (marking_sentences), and never more.
+    """
+    text, link = _describe(kind, title=title, party_name=party_name, subject=subject)
+    markings = marking_sentences(item=item, position=position)
+    return (f"{text} {markings}" if markings else text), link
+
+
+def marking_sentences(*, item=None, position=None):
+    """The secrecy markings of the records a notice names, in words; "" when none is marked."""
+    sentences = []
+    if item is not None and item.secrecy:
+        sentences.append(_("The agenda item is marked: %(marking)s.") % {"marking": item.secrecy_label})
+    if position is not None and position.secrecy:
+        sentences.append(_("The position is marked: %(marking)s.") % {"marking": position.secrecy_label})
+    return " ".join(sentences)
+
+
+def _describe(kind, *, title, party_name, subject):
     if kind == NoticeKind.OPEN_FOR_ANSWERS:
         return (
             _("“%(title)s” is open for answers from %(party)s.") % {"title": title, "party": party_name},
@@ -72,12 +92,14 @@ def describe(kind, *, title, party_name="", subject=""):
     )
 
 
-def notify(kind, users, *, meeting, party=None, subject="", url, context=None):
+def notify(kind, users, *, meeting, party=None, subject="", url, context=None, item=None, position=None):
     """Tell ``users`` of one thing, each as they chose: a mail now, a row for the digest, or nothing.
 
     ``context`` (a callable, as for mail.compose) gives a mail of its own
-    template; without it the mail is the one-entry notice. Returns the number
-    of people told, now or later.
+    template; without it the mail is the one-entry notice. ``item`` and
+    ``position`` are the records it tells of: a mail now gives their secrecy
+    markings as they are now, the digest as they are when it is written.
+    Returns the number of people told, now or later.
     """
     messages, waiting = [], []
     preferences = preferences_of(users)
@@ -88,20 +110,41 @@ def notify(kind, users, *, meeting, party=None, subject="", url, context=None):
                 mail.compose(
                     kind,
                     mail.Recipient.user(user),
-                    context or _entry_context(kind, meeting=meeting, party=party, subject=subject, url=url),
+                    context
+                    or _entry_context(
+                        kind, meeting=meeting, party=party, subject=subject, url=url, item=item, position=position
+                    ),
                     meeting=meeting,
                 )
             )
         elif delivery == Delivery.DIGEST:
-            waiting.append(Notice(user=user, meeting=meeting, kind=kind, party=party, subject=subject, url=url))
+            waiting.append(
+                Notice(
+                    user=user,
+                    meeting=meeting,
+                    kind=kind,
+                    party=party,
+                    subject=subject,
+                    url=url,
+                    agenda_item=item,
+                    position=position,
+                )
+            )
     OutboxMessage.objects.bulk_create(messages)
     Notice.objects.bulk_create(waiting)
     return len(messages) + len(waiting)
 
 
-def _entry_context(kind, *, meeting, party, subject, url):
+def _entry_context(kind, *, meeting, party, subject, url, item, position):
     def context():
-        text, link = describe(kind, title=meeting.title, party_name=party.short_name if party else "", subject=subject)
+        text, link = describe(
+            kind,
+            title=meeting.title,
+            party_name=party.short_name if party else "",
+            subject=subject,
+            item=item,
+            position=position,
+        )
         return {
             "title": meeting.title,
             "item": subject,
@@ -221,10 +264,12 @@ def agenda_item_proposed(item, *, by):
 
 def position_shared(position, *, by):
     """Tell the conveners' coordinators of a position another party shared."""
-    return _tell_conveners(NoticeKind.POSITION_SHARED, position.agenda_item, party=position.party, by=by)
+    return _tell_conveners(
+        NoticeKind.POSITION_SHARED, position.agenda_item, party=position.party, by=by, position=position
+    )
 
 
-def _tell_conveners(kind, item, *, party, by):
+def _tell_conveners(kind, item, *, party, by, position=None):
     """Those who decide on the agenda hear of what ``party`` did to ``item``, unless it is their own party."""
     meeting = item.meeting
     return notify(
@@ -234,6 +279,8 @@ def _tell_conveners(kind, item, *, party, by):
         party=party,
         subject=item.title,
         url=mail.site_url(reverse("agenda_item_detail", args=[meeting.pk, item.pk])),
+        item=item,
+        position=position,
     )
 
 
@@ -257,7 +304,7 @@ def send_due_digests(now):
         waiting = list(
             Notice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(digested_at__isnull=True)
-            .select_related("user__profile", "meeting", "party")
+            .select_related("user__profile", "meeting", "party", "agenda_item", "position")
             .order_by("user_id", "meeting_id", "created_at", "pk")
         )
         done = []
@@ -295,6 +342,8 @@ def _digest_context(meeting, notices):
                 title=meeting.title,
                 party_name=notice.party.short_name if notice.party else "",
                 subject=notice.subject,
+                item=notice.agenda_item,
+                position=notice.position,
             )
             entries.append({"text": text, "link": link, "url": notice.url})
         return {"title": meeting.title, "count": len(entries), "entries": entries, "account_url": account_url()}

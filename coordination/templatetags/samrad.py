@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .. import eventlog_text, formatting
-from ..models import Answer
+from .. import eventlog_text, formatting, rules
+from ..models import AgendaItem, Answer, Position
 
 register = template.Library()
 
@@ -31,6 +31,33 @@ register.filter("event_text", eventlog_text.describe)
 def day_flags(moment):
     """The badges of a slot's day, the same on every page: "Helg", "Julafton", "Klämdag"."""
     return {"flags": formatting.stockholm_day_flags(moment)}
+
+
+@register.inclusion_tag("coordination/_secrecy_marking.html", takes_context=True)
+def secrecy_marking(context, record, detailed=False):
+    """A record's secrecy marking (models.SecrecyMarked) wherever the record is shown, the same on every page.
+
+    With the link to change it for whoever may (rules.can_mark_secrecy, from the page's ``access``: a page
+    without one, the kallelse's and a guest's, shows the marking alone). ``detailed`` adds who marked it and when.
+    """
+    access = context.get("access")
+    can_mark = access is not None and access.guest is None and rules.can_mark_secrecy(access, record)
+    return {
+        "record": record,
+        "meeting": context.get("meeting"),
+        "can_mark": can_mark,
+        "detailed": detailed,
+        "name": _record_name(record, access) if can_mark else "",
+    }
+
+
+def _record_name(record, access):
+    """What the link's hidden words name, so that each "Mark for secrecy" link on a page is told apart."""
+    if isinstance(record, AgendaItem):
+        return record.title
+    if isinstance(record, Position):
+        return _("the position of %(party)s") % {"party": access.parties[record.party_id].short_name}
+    return record.original_name
 
 
 @register.filter

@@ -69,6 +69,8 @@ def agenda_item_detail(request, pk, item_pk):
         "can_manage": rules.can_manage_agenda(access),
         "can_attach": rules.can_attach_to_item(access, item),
         "position_party_ids": rules.position_party_ids(access),
+        # For the secrecy markings' links (templatetags secrecy_marking), decided record by record.
+        "access": access,
     }
     return render(request, "coordination/agenda_item.html", context)
 
