@@ -27,7 +27,7 @@ from ..forms import (
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership, Minutes
-from ..overview import build_agenda, build_grid, dashboard_rows, dashboard_sections, participation
+from ..overview import build_agenda, build_grid, dashboard, participation
 from ..services import attendance, copies, delivery, eventlog, holds, invites, meetings, reminders, replies
 from ..services.base import RuleError
 from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
@@ -37,11 +37,11 @@ Role = Membership.Role
 
 @login_required
 def my_meetings(request):
-    rows = dashboard_rows(request.user)
     can_create = rules.can_create_meeting(request.user)
+    sections = dashboard(request.user, request.GET, with_drafts=can_create)
     context = {
-        "rows": rows,
-        "sections": dashboard_sections(rows, with_drafts=can_create),
+        "rows": [row for section in sections for row in section.rows],
+        "sections": sections,
         "can_create": can_create,
     }
     return render(request, "coordination/my_meetings.html", context)
