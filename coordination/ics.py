@@ -25,7 +25,8 @@ PRODID = "-//Samråd//Samråd//SV"
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
 PUBLISH = "PUBLISH"
-# Raised whenever a VEVENT is written differently, so that no cache keeps serving events in the old shape.
+# Raised whenever a VEVENT, or a feed around its events, is written differently, so that no cache keeps
+# serving events or feeds in the old shape (a feed is kept under its ETag, made of its events' keys).
 EVENT_FORMAT = 2
 
 

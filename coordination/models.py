@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -113,10 +114,19 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(pk__in=visible_meeting_ids(party_ids))
 
     def for_dashboard(self, user):
-        """The "Mina möten" list with everything its rows need, in a fixed number of queries.
+        """The "Mina möten" rows with everything they need, in a fixed number of queries.
 
-        The answers are read apart as plain values (overview.given_answers).
+        The answers are read apart as plain values (overview.given_answers). The proposed agenda items are
+        counted in a subquery, not by grouping the meetings: a grouped query cannot be paged by a window
+        function (overview.dashboard).
         """
+        proposed = (
+            AgendaItem.objects.filter(meeting=models.OuterRef("pk"), status=AgendaItem.Status.PROPOSED)
+            .order_by()
+            .values("meeting")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
         return (
             self.visible_to(user)
             .with_parties()
@@ -125,11 +135,7 @@ class MeetingQuerySet(models.QuerySet):
                 models.Prefetch("slots", queryset=Slot.objects.active()),
                 "attendees",
             )
-            .annotate(
-                proposed_agenda_items=models.Count(
-                    "agenda_items", filter=Q(agenda_items__status=AgendaItem.Status.PROPOSED)
-                )
-            )
+            .annotate(proposed_agenda_items=Coalesce(models.Subquery(proposed), 0))
             .order_by("-created_at")
         )
 

@@ -96,7 +96,7 @@ def allow_password_reset(request, email):
 
     False once either has made more than its limit within the hour
     (settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, _PER_CLIENT). The counters live
-    in Django's cache: shared by every process when CACHE_URL names Redis.
+    in Django's cache: shared by every process when REDIS_URL names Redis.
     """
     address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     client = get_client_ip_address(request) or "-"

@@ -41,16 +41,27 @@ def envlist(name, default):
 
 
 def envcache(name):
-    """The default cache: this process's memory, or the Redis server that a redis:// or rediss:// URL names.
+    """The default cache: this process's memory, or the Redis server that ``name`` (REDIS_URL) gives.
 
-    One process can keep its cache in memory; processes on several machines
-    share Redis, so each serialises a feed's event once, not once per process.
+    Memory is the embedded default, nothing to install: enough for one process. Several processes, on one
+    machine or many, share Redis, so that what one worker put in the cache (a feed's events, a password
+    reset counter) every other finds, and a fresh worker's first feed is not serialised anew.
     """
+    if os.environ.get("CACHE_URL"):
+        # The variable's earlier name: a Redis named there and silently ignored would split the cache again.
+        raise ImproperlyConfigured(f"CACHE_URL is now called {name}: set {name} instead and remove CACHE_URL")
     url = os.environ.get(name, "")
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}
     if url.startswith(("redis://", "rediss://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # Our keys apart from anything else kept in the same Redis database.
+            "KEY_PREFIX": "samrad",
+            # A Redis that does not answer holds a request for at most two seconds before it fails.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
     raise ImproperlyConfigured(f"{name} must be empty or a redis:// or rediss:// URL, not {url!r}")
 
 
@@ -184,8 +195,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# What is worth keeping between requests (the feed's serialised events); CACHE_URL=redis://... when scaled out.
-CACHES = {"default": envcache("CACHE_URL")}
+# What is worth keeping between requests and processes (the feed, the password reset counters): in memory,
+# or in Redis when REDIS_URL is set (docs/operations.md, "Scaling out").
+CACHES = {"default": envcache("REDIS_URL")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,7 +10,6 @@ from collections import namedtuple
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from coordination.models import Membership
 from coordination.services import meetings
@@ -20,6 +19,7 @@ from .builders import FROZEN_NOW, answer_all, create_meeting, future_time, make_
 pytest_plugins = [
     "tests.agenda_support",
     "tests.browser",
+    "tests.cache_support",
     "tests.imap_server",
     "tests.minutes_support",
     "tests.oidc_support",
@@ -56,12 +56,6 @@ def documents_root(settings, tmp_path):
     """Every test's uploads land in its own folder, never in the project's documents/."""
     settings.DOCUMENTS_ROOT = tmp_path / "documents"
     return settings.DOCUMENTS_ROOT
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Counters kept in the cache (the password reset limits) start at nought in every test."""
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

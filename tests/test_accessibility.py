@@ -334,6 +334,30 @@ def test_pages_fit_a_phone_without_scrolling_sideways(
     assert not too_wide, "\n".join(f"{path}: {', '.join(found)}" for path, found in too_wide.items())
 
 
+def test_my_meetings_with_every_section_paged_has_no_axe_violations_and_fits_a_phone(browser, live_server):
+    """Sixty meetings: the held and cancelled sections get their pagers, on the first page and on a middle one."""
+    from coordination.management.commands.benchmark import build_dashboard
+
+    coordinator = build_dashboard(60)
+    coordinator.set_password(PASSWORD)
+    coordinator.save()
+    found = {}
+    for language in ("sv-SE", "en-GB"):
+        found.update(visit_all(browser, live_server, coordinator.username, ["/?held=2", "/?cancelled=2"], language))
+    assert not report(found), report(found)
+    context = browser.new_context(locale="sv-SE", viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", coordinator.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/?held=2")
+    assert page.get_by_text("Sida 2 av 3").is_visible()
+    assert not scrolling_sideways(page), scrolling_sideways(page)
+    context.close()
+
+
 def test_the_minutes_pages_have_no_axe_violations(
     browser, live_server, held, kommun, lansstyrelsen, polisen, lansstyrelsen_secretary, kommun_coordinator
 ):

@@ -1,6 +1,9 @@
 """The calendar feed: a secret address per user, their parties' meetings, nothing else."""
 
 import datetime
+import os
+import subprocess
+import sys
 
 import icalendar
 import pytest
@@ -237,16 +240,17 @@ def feed_keys(user):
 
 
 def test_an_unchanged_meeting_comes_from_the_cache_and_a_changed_one_is_serialised_anew(
-    polis_member, scheduled_meeting
+    cache_backend, polis_member, scheduled_meeting
 ):
-    cache.clear()
     first = feeds.build_feed(polis_member, timezone.now())
     [key] = feed_keys(polis_member)
     kept = cache.get(key)
     assert kept is not None and kept in first
 
     # What the cache holds is what the feed serves: a marked copy shows that nothing was serialised again.
+    # The whole feed is kept under its ETag too; without it, the feed is put together from its events.
     cache.set(key, kept.replace(b"SUMMARY:", b"SUMMARY:Ur cachen: "))
+    cache.delete(feeds.user_feed(polis_member, timezone.now()).body_key)
     assert b"SUMMARY:Ur cachen: " in feeds.build_feed(polis_member, timezone.now())
 
     Meeting.objects.filter(pk=scheduled_meeting.pk).update(title="Nytt namn", updated_at=timezone.now())
@@ -254,3 +258,60 @@ def test_an_unchanged_meeting_comes_from_the_cache_and_a_changed_one_is_serialis
     assert b"SUMMARY:Nytt namn" in changed and b"Ur cachen" not in changed
     [new_key] = feed_keys(polis_member)
     assert new_key != key and cache.get(new_key) in changed
+
+
+def test_the_whole_feed_is_kept_under_its_etag_and_any_change_makes_it_anew(
+    cache_backend, client, police_token, polis_member, scheduled_meeting
+):
+    first = client.get(feed_url(police_token))
+    feed = feeds.user_feed(polis_member, timezone.now())
+    assert first["ETag"] == f'"{feed.etag}"' and cache.get(feed.body_key) == first.content
+
+    # The next request for the same ETag is the kept bytes, not a calendar put together again.
+    cache.set(feed.body_key, first.content.replace(b"X-WR-CALNAME:", b"X-WR-CALNAME:Ur cachen "))
+    assert b"X-WR-CALNAME:Ur cachen " in client.get(feed_url(police_token)).content
+
+    Meeting.objects.filter(pk=scheduled_meeting.pk).update(location="Polishuset", updated_at=timezone.now())
+    changed = client.get(feed_url(police_token))
+    assert changed["ETag"] != first["ETag"]
+    assert b"LOCATION:Polishuset" in changed.content and b"Ur cachen" not in changed.content
+
+
+# A fresh worker: a new Python process with the same settings, asking the cache for one key.
+READ_IN_A_FRESH_PROCESS = """
+import sys
+import django
+from django.conf import settings
+
+django.setup()
+settings.CACHES["default"]["KEY_PREFIX"] = sys.argv[2]
+from django.core.cache import cache
+
+value = cache.get(sys.argv[1])
+sys.stdout.buffer.write(b"nothing" if value is None else value)
+"""
+
+
+def test_a_fresh_worker_finds_the_feed_another_made_when_they_share_redis(
+    cache_backend, settings, polis_member, scheduled_meeting
+):
+    feed = feeds.user_feed(polis_member, timezone.now())
+    body = feed.text()
+    env = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
+    if cache_backend == "redis":
+        env["REDIS_URL"] = settings.CACHES["default"]["LOCATION"]
+    read = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            READ_IN_A_FRESH_PROCESS,
+            feed.body_key,
+            settings.CACHES["default"].get("KEY_PREFIX", ""),
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "samrad.settings"},
+        cwd=settings.BASE_DIR,
+        check=True,
+        capture_output=True,
+    ).stdout
+    # Each process's memory is its own: there a fresh worker serialises every event again.
+    assert read == (body if cache_backend == "redis" else b"nothing")

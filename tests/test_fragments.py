@@ -1,16 +1,13 @@
 """The meeting page's parts come from the cache until the meeting changes: the next page after any change shows it,
 no party is served another's part, and each viewer's forms carry their own CSRF token.
 
-Every test runs on both caches the app knows: local memory (the default) and Redis (REDIS_URL, or a server at
-127.0.0.1:6379; a missing server is a missing tool).
+Every test runs on both caches the app knows: local memory (the default) and Redis (tests/cache_support.py).
 """
 
 import datetime
-import os
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
@@ -21,32 +18,13 @@ from coordination.models import Answer, Meeting, Membership, Secrecy
 from coordination.services import agenda, attendance, meetings, secrecy
 
 from .agenda_support import add_item
-from .builders import answer_all, future_time, make_user, missing_tool
-
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+from .builders import answer_all, future_time, make_user
 
 
-@pytest.fixture(params=["locmem", "redis"], autouse=True)
-def page_cache(request, settings):
-    """The cache of this test, emptied: one process's memory, or a Redis every process shares."""
-    if request.param == "redis":
-        import redis
-
-        try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        except redis.exceptions.ConnectionError:
-            missing_tool(f"No Redis answers at {REDIS_URL}: apt-get install redis-server, or set REDIS_URL")
-        backend = {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-fragments-{os.getpid()}",
-        }
-    else:
-        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-fragments"}
-    settings.CACHES = {"default": backend}
-    cache.clear()
-    yield request.param
-    cache.clear()
+@pytest.fixture(autouse=True)
+def page_cache(cache_backend):
+    """Every test here on both caches (cache_support.py)."""
+    return cache_backend
 
 
 def page(client, meeting):

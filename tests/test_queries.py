@@ -6,13 +6,14 @@ the page, so a page that stopped showing them could not pass by being cheap.
 """
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
 from coordination.formatting import slot_label, stockholm_date
-from coordination.models import CalendarReply, Membership
+from coordination.models import CalendarReply, Meeting, Membership
 from coordination.services import agenda, attendance, guests, meetings
 
 from .builders import answer_all, create_meeting, future_time, make_user
@@ -91,7 +92,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
     client, django_assert_num_queries, meeting, more, kommun, lansstyrelsen, polisen, kommun_coordinator, polis_member
 ):
     client.force_login(kommun_coordinator)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(reverse("my_meetings")).status_code == 200
     more()
     for title in ("Uppföljning", "Återkoppling"):
@@ -103,7 +104,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
         agenda.propose_agenda_item(meeting=other, party=polisen, by=polis_member, title="Kameror")
     # One meeting in another section: the sections are made of the same rows, no query of their own.
     meetings.cancel_meeting(meeting=other, by=kommun_coordinator, party=kommun, reason="Behövs inte")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
     assert_shows(response, meeting.title, "Uppföljning", "Återkoppling", "1 förslag till dagordningen väntar")
@@ -114,6 +115,27 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
         "held": [],
         "cancelled": ["Återkoppling"],
     }
+
+
+@pytest.mark.parametrize("count", [1, 50, 500])
+def test_my_meetings_costs_the_same_for_one_meeting_or_five_hundred(db, client, django_assert_num_queries, count):
+    """One query counts each section, one reads only the meetings on the pages shown; the rest is paged."""
+    from coordination.management.commands.benchmark import DASHBOARD_STATUSES, build_dashboard
+
+    client.force_login(build_dashboard(count))
+    with django_assert_num_queries(12):
+        response = client.get(reverse("my_meetings"))
+
+    # A section shows at most a page: 20 meetings to come in each of its two sections, 10 held, 10 cancelled.
+    Status = Meeting.Status
+    in_section = Counter(DASHBOARD_STATUSES[i % len(DASHBOARD_STATUSES)] for i in range(count))
+    sections = {"polling": (Status.POLLING, 20), "upcoming": (Status.SCHEDULED, 20), "drafts": (Status.DRAFT, 20)}
+    sections |= {"held": (Status.HELD, 10), "cancelled": (Status.CANCELLED, 10)}
+    shown = {section.key: len(section.rows) for section in response.context["sections"]}
+    assert shown == {key: min(in_section[status], size) for key, (status, size) in sections.items()}
+    assert_shows(response, "Samråd 1", "1 förslag till dagordningen väntar")
+    if count == 500:
+        assert_shows(response, "Sida 1 av 5", "Sida 1 av 20", "Sida 1 av 10", "Nästa")
 
 
 def test_the_ics_does_not_grow_with_attendees(
@@ -251,7 +273,7 @@ def test_the_minutes_and_my_meetings_do_not_grow_with_items_agreements_or_action
     grow_minutes("NOA")
     client.force_login(kommun_coordinator)
     minutes_url, dashboard_url = reverse("minutes", args=[held.pk]), reverse("my_meetings")
-    pages = {minutes_url: 16, dashboard_url: 11}
+    pages = {minutes_url: 16, dashboard_url: 12}
     for url, queries in pages.items():
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200

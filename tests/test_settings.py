@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from samrad.settings import envbool, envint
+from samrad.settings import envbool, envcache, envint
 
 
 def test_an_integer_setting_is_read_from_the_environment(monkeypatch):
@@ -49,3 +49,34 @@ def test_a_boolean_setting_refuses_anything_else(monkeypatch, value):
     monkeypatch.setenv("SAMRAD_TEST_FLAG", value)
     with pytest.raises(ImproperlyConfigured, match="SAMRAD_TEST_FLAG must be True or False"):
         envbool("SAMRAD_TEST_FLAG", False)
+
+
+def test_the_cache_is_each_processs_memory_without_redis_url(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("CACHE_URL", raising=False)
+    assert envcache("REDIS_URL")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.parametrize("url", ["redis://cache.internal:6379/0", "rediss://:secret@cache.internal:6380/2"])
+def test_redis_url_puts_the_cache_in_djangos_own_redis_backend_under_the_apps_prefix(monkeypatch, url):
+    monkeypatch.delenv("CACHE_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", url)
+    config = envcache("REDIS_URL")
+    assert (config["BACKEND"], config["LOCATION"], config["KEY_PREFIX"]) == (
+        "django.core.cache.backends.redis.RedisCache",
+        url,
+        "samrad",
+    )
+
+
+def test_a_redis_url_that_is_not_one_is_refused(monkeypatch):
+    monkeypatch.delenv("CACHE_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", "127.0.0.1:6379")
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL must be empty or a redis:// or rediss:// URL"):
+        envcache("REDIS_URL")
+
+
+def test_the_earlier_cache_url_is_refused_rather_than_ignored(monkeypatch):
+    monkeypatch.setenv("CACHE_URL", "redis://cache.internal:6379/0")
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL is now called REDIS_URL"):
+        envcache("REDIS_URL")

@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
@@ -67,16 +68,26 @@ class Feed:
     language: str
     entries: dict
 
-    @property
+    @cached_property
     def etag(self):
         """Every value the feed is made of, hashed: the keys name each event's content, in order."""
         return hashlib.sha256(repr((self.language, list(self.entries))).encode()).hexdigest()
 
+    @property
+    def body_key(self):
+        """The whole feed's cache key: the same ETag is the same bytes."""
+        return f"feed:{self.etag}"
+
     def text(self):
         """The feed as bytes. No METHOD and no ATTENDEE lines: nobody's address travels in a feed.
 
-        DTSTAMP is each meeting's last change, so the same data gives the same bytes.
+        DTSTAMP is each meeting's last change, so the same data gives the same bytes: the whole feed is
+        kept under its ETag, and a worker that never wrote it reads it from a shared cache in one call.
+        Made anew, it takes each event from the cache and serialises only those not found there.
         """
+        body = cache.get(self.body_key)
+        if body is not None:
+            return body
         events = cache.get_many(self.entries)
         missing = {
             key: _feed_event_text(entry, self.language) for key, entry in self.entries.items() if key not in events
@@ -85,7 +96,9 @@ class Feed:
         events.update(missing)
         with translation.override(self.language):
             name = _("Samråd – my meetings")
-        return ics.calendar_text([events[key] for key in self.entries], name=name)
+        body = ics.calendar_text([events[key] for key in self.entries], name=name)
+        cache.set(self.body_key, body, FEED_EVENT_SECONDS)
+        return body
 
 
 def feed_language(user):
@@ -122,7 +135,8 @@ def feed_changed_at(feed, etag, now):
 
 
 # Serialising a VEVENT is most of a feed's cost, and a feed repeats the same events hour after hour, so
-# each is kept in the cache (settings.CACHES: per process, or shared by all of them in Redis).
+# each is kept in the cache, and each whole feed under its ETag (settings.CACHES: in each process's memory,
+# or shared by every process in Redis when REDIS_URL is set).
 FEED_EVENT_SECONDS = 24 * 60 * 60
 
 

@@ -27,7 +27,7 @@ from ..forms import (
     one_slot_data,
 )
 from ..models import Answer, CalendarReply, Event, Meeting, Membership, Minutes
-from ..overview import build_grid, dashboard_rows, dashboard_sections, ordered_invitations, participation, series
+from ..overview import build_grid, dashboard, ordered_invitations, participation, series
 from ..services import (
     answer_export,
     attendance,
@@ -48,11 +48,11 @@ Role = Membership.Role
 
 @login_required
 def my_meetings(request):
-    rows = dashboard_rows(request.user)
     can_create = rules.can_create_meeting(request.user)
+    sections = dashboard(request.user, request.GET, with_drafts=can_create)
     context = {
-        "rows": rows,
-        "sections": dashboard_sections(rows, with_drafts=can_create),
+        "rows": [row for section in sections for row in section.rows],
+        "sections": sections,
         "can_create": can_create,
     }
     return render(request, "coordination/my_meetings.html", context)

@@ -262,3 +262,89 @@ def build_feed_user():
         m.confirmed_slot, m.status = slot, Meeting.Status.SCHEDULED
     Meeting.objects.bulk_update(meetings, ["confirmed_slot", "status"])
     return user
+
+
+# The life a party's meetings are in, in turn: most of them, as the years go by, held.
+DASHBOARD_STATUSES = [
+    Meeting.Status.POLLING,
+    Meeting.Status.SCHEDULED,
+    Meeting.Status.HELD,
+    Meeting.Status.HELD,
+    Meeting.Status.CANCELLED,
+]
+
+
+def build_dashboard(meetings, name="dash"):
+    """A coordinator whose party convenes ``meetings`` meetings with one other party, for "Mina möten".
+
+    In turn collecting answers (the other party has answered, the coordinator's has not, and the other
+    party's agenda item waits for a decision), upcoming, held twice and cancelled; two times each, the
+    first confirmed where the meeting has a time. Returns the coordinator.
+    """
+    User = get_user_model()
+    user, guest = User.objects.bulk_create(
+        [User(username=f"{name}-samordnare", first_name="Samordnare"), User(username=f"{name}-region")]
+    )
+    party, other = Party.objects.bulk_create(
+        [Party(name=f"{name} kommun", short_name=f"{name}-K"), Party(name=f"{name} region", short_name=f"{name}-R")]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(user=user, party=party, role=Membership.Role.COORDINATOR),
+            Membership(user=guest, party=other, role=Membership.Role.COORDINATOR),
+        ]
+    )
+    now = timezone.now().replace(microsecond=0)
+    statuses = [DASHBOARD_STATUSES[i % len(DASHBOARD_STATUSES)] for i in range(meetings)]
+    created = Meeting.objects.bulk_create(
+        [
+            Meeting(title=f"Samråd {i + 1}", status=Meeting.Status.POLLING, opened_at=now, created_by=user)
+            for i in range(meetings)
+        ]
+    )
+    Invitation.objects.bulk_create(
+        [
+            invitation
+            for meeting in created
+            for invitation in (
+                Invitation(meeting=meeting, party=party, role=Invitation.Role.CONVENING),
+                Invitation(meeting=meeting, party=other, role=Invitation.Role.INVITED),
+            )
+        ]
+    )
+    # Held meetings lie behind today, the others ahead of it: one day apart each, two hours long.
+    starts = [
+        now + datetime.timedelta(days=-(i + 1) if status == Meeting.Status.HELD else i + 1)
+        for i, status in enumerate(statuses)
+    ]
+    slots = Slot.objects.bulk_create(
+        [
+            Slot(
+                meeting=meeting,
+                start=start + shift,
+                end=start + shift + datetime.timedelta(hours=2),
+                proposed_by_party=party,
+            )
+            for meeting, start in zip(created, starts, strict=True)
+            for shift in (datetime.timedelta(0), datetime.timedelta(hours=3))
+        ]
+    )
+    polling = [
+        (i, meeting)
+        for i, (meeting, status) in enumerate(zip(created, statuses, strict=True))
+        if status == Meeting.Status.POLLING
+    ]
+    Answer.objects.bulk_create(
+        [Answer(slot=slots[2 * i], party=other, value=Answer.Value.YES, answered_by=guest) for i, _meeting in polling]
+    )
+    AgendaItem.objects.bulk_create(
+        [
+            AgendaItem(meeting=meeting, title="Kameror", proposed_by_party=other, presenting_party=other, order=1)
+            for _i, meeting in polling
+        ]
+    )
+    for i, (meeting, status) in enumerate(zip(created, statuses, strict=True)):
+        meeting.status = status
+        meeting.confirmed_slot = slots[2 * i] if status != Meeting.Status.POLLING else None
+    Meeting.objects.bulk_update(created, ["status", "confirmed_slot"])
+    return user
