@@ -56,6 +56,8 @@ SUBJECTS = {
     Kind.GUEST_LINK: gettext_lazy("You are invited as a guest: %(title)s"),
     Kind.GUEST_CODE: gettext_lazy("Your one-time code for “%(title)s”"),
     Kind.ACTION_OVERDUE: gettext_lazy("Overdue action for %(party_name)s: %(title)s"),
+    Kind.MINUTES_REVIEW: gettext_lazy("Review the minutes for %(party_name)s: %(title)s"),
+    Kind.MINUTES_APPROVED: gettext_lazy("Approved minutes: %(title)s"),
 }
 
 # The templates of each kind, under templates/coordination/email/ as <name>.txt and <name>.html.
@@ -79,6 +81,8 @@ TEMPLATES = {
     Kind.GUEST_LINK: "guest_link",
     Kind.GUEST_CODE: "guest_code",
     Kind.ACTION_OVERDUE: "action_overdue",
+    Kind.MINUTES_REVIEW: "minutes_review",
+    Kind.MINUTES_APPROVED: "minutes_approved",
 }
 
 SUBJECT_LENGTH = OutboxMessage._meta.get_field("subject").max_length

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 
 from . import rules
-from .formatting import slot_label
+from .formatting import plain_date, slot_label
 from .models import Action, AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
 
 
@@ -398,6 +398,8 @@ class MinutesItem:
     entry: object  # MinutesEntry or None
     agreements: list
     actions: list
+    # What the reviewers said of the item in the latest version sent for review (with_review_comments).
+    comments: list = field(default_factory=list)
 
 
 @dataclass
@@ -436,3 +438,117 @@ def build_minutes(meeting, minutes):
         attendees=[(a, marked.get(a.pk)) for a in confirmed],
         added=[p for p in presences if not p.attendee_id],
     )
+
+
+# Review (justering): the panel on the minutes page, and what changed between two versions sent for review.
+
+
+@dataclass
+class ReviewParty:
+    """One party in the review: who reviews for it (None: its coordinators) and its approval of the version."""
+
+    party: object
+    reviewer: object  # a user, or None
+    approval: object  # MinutesApproval of the version shown, or None
+    comments: int
+
+
+@dataclass
+class ReviewState:
+    version: object  # the latest version sent for review (MinutesVersion), or None before the first
+    parties: list  # ReviewParty per party of the meeting, the conveners first
+    comments: dict  # item id -> ReviewComment rows on ``version``
+    corrections: list  # MinutesCorrection rows, once approved
+
+    @property
+    def approved_party_ids(self):
+        return {row.party.pk for row in self.parties if row.approval}
+
+
+def build_review(meeting, minutes):
+    """The review of ``minutes`` as plain values, in a fixed number of queries whatever the number of items."""
+    invitations = ordered_invitations(meeting)
+    if minutes is None:
+        return ReviewState(None, [ReviewParty(inv.party, None, None, 0) for inv in invitations], {}, [])
+    version = minutes.versions.order_by("-number").prefetch_related("approvals").first()
+    named = {row.party_id: row.user for row in minutes.reviewers.select_related("user")}
+    standing = minutes.reviewer_ids
+    comments, counts = {}, {}
+    # Once approved, the way there stays on the versions page, with those who wrote and reviewed the minutes.
+    for comment in version.comments.select_related("party") if version and not minutes.is_approved else []:
+        comments.setdefault(comment.agenda_item_id, []).append(comment)
+        counts[comment.party_id] = counts.get(comment.party_id, 0) + 1
+    approvals = {approval.party_id: approval for approval in version.approvals.all()} if version else {}
+    corrections = list(minutes.corrections.select_related("agenda_item")) if minutes.is_approved else []
+    parties = [
+        ReviewParty(
+            inv.party,
+            named.get(inv.party_id) if inv.party_id in standing else None,
+            approvals.get(inv.party_id),
+            counts.get(inv.party_id, 0),
+        )
+        for inv in invitations
+    ]
+    return ReviewState(version, parties, comments, corrections)
+
+
+def _presence_word(present):
+    if present is None:
+        return _("not recorded")
+    return _("present") if present else _("absent")
+
+
+def version_item_text(item):
+    """An item of a kept version as lines to compare: its text, then each agreement and action on a line."""
+    lines = item["text"].splitlines()
+    for agreement in item["agreements"]:
+        lines.append(
+            _("Agreement: %(text)s (behind it: %(parties)s)")
+            % {"text": " ".join(agreement["text"].split()), "parties": ", ".join(agreement["parties"]) or "–"}
+        )
+    for action in item["actions"]:
+        owner = ", ".join(part for part in (action["owner"], action["person"]) if part)
+        lines.append(
+            _("Action: %(what)s (%(owner)s, by %(due)s)")
+            % {
+                "what": " ".join(action["what"].split()),
+                "owner": owner,
+                "due": plain_date(datetime.date.fromisoformat(action["due_on"])),
+            }
+        )
+    return "\n".join(lines)
+
+
+def version_presence_text(content):
+    return "\n".join(
+        f"{person['name']} ({person['party']}): {_presence_word(person['present'])}" for person in content["presence"]
+    )
+
+
+class VersionChange(NamedTuple):
+    item_id: object  # the agenda item's id; None for who was present
+    title: str
+    diff: list  # text_diff's (kind, line) pairs
+    changed: bool
+
+
+def compare_versions(older, newer):
+    """What changed from one kept version to another, per item (the newer's order, then items dropped since)
+    and in who was present: each as text_diff, as a position's versions are compared."""
+    old_items = {item["item"]: item for item in older.content["items"]}
+    new_ids = [item["item"] for item in newer.content["items"]]
+    changes = []
+    for item in newer.content["items"] + [item for pk, item in old_items.items() if pk not in new_ids]:
+        before = version_item_text(old_items[item["item"]]) if item["item"] in old_items else ""
+        after = version_item_text(item) if item["item"] in new_ids else ""
+        changes.append(VersionChange(item["item"], item["title"], text_diff(before, after), before != after))
+    before, after = version_presence_text(older.content), version_presence_text(newer.content)
+    changes.append(VersionChange(None, _("Who was present"), text_diff(before, after), before != after))
+    return changes
+
+
+def with_review_comments(record, review):
+    """Each item of the minutes with the reviewers' comments on it, until the minutes are approved."""
+    for part in record.items:
+        part.comments = review.comments.get(part.item.pk, [])
+    return record

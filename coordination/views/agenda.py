@@ -15,7 +15,16 @@ from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
 from ..models import AgendaItem, Document, Meeting, Membership, Position
 from ..overview import build_agenda, ordered_invitations, text_diff
 from ..services import agenda, diarium
-from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
+from .common import (
+    confirm_page,
+    form_page,
+    get_meeting_for_user,
+    meeting_url,
+    pdf_of_page,
+    refuse_rule_errors,
+    require,
+    versions_to_compare,
+)
 
 Role = Membership.Role
 
@@ -311,9 +320,7 @@ def position_versions(request, pk, position_pk):
     versions = list(position.versions.visible_to(request.user).select_related("author"))
     if not versions:
         raise Http404
-    numbers = {version.number: version for version in versions}
-    older = numbers.get(_int(request.GET.get("from")), versions[-2] if len(versions) > 1 else versions[0])
-    newer = numbers.get(_int(request.GET.get("to")), versions[-1])
+    older, newer = versions_to_compare(request, versions)
     context = {
         "meeting": meeting,
         "position": position,
@@ -323,14 +330,6 @@ def position_versions(request, pk, position_pk):
         "diff": text_diff(older.text, newer.text),
     }
     return render(request, "coordination/position_versions.html", context)
-
-
-def _int(value):
-    # Not str.isdigit(): it also passes "²", which int() refuses.
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _upload(request, meeting, *, item, party, position=None, replaces=None, heading):
@@ -451,12 +450,7 @@ def kallelse_context(request, pk):
 
 def kallelse_as_pdf(request, context):
     """The kallelse as PDF bytes, or None on a server without the Pango that WeasyPrint draws with."""
-    try:
-        # Imported here: WeasyPrint loads Pango from the system, and a server without it still runs everything else.
-        from .. import pdf
-    except (ImportError, OSError):
-        return None
-    return pdf.render_pdf(render_to_string("coordination/kallelse.html", {**context, "as_pdf": True}, request=request))
+    return pdf_of_page(request, "coordination/kallelse.html", context)
 
 
 @login_required

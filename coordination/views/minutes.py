@@ -18,7 +18,7 @@ from ..forms import (
     PresentPersonForm,
 )
 from ..models import Action, AgendaItem, Agreement, Attendee, Meeting, Membership, Minutes, MinutesEntry
-from ..overview import build_minutes
+from ..overview import build_minutes, build_review, with_review_comments
 from ..services import minutes as minutes_service
 from ..services.agenda import EditConflict
 from .agenda import conflict_page
@@ -56,14 +56,30 @@ def minutes(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
     minutes = _minutes_of(meeting)
     require(rules.can_see_minutes(access, minutes))
+    review = build_review(meeting, minutes)
     context = {
         "meeting": meeting,
         "minutes": minutes,
-        "record": build_minutes(meeting, minutes),
+        "record": with_review_comments(build_minutes(meeting, minutes), review),
+        "review": review,
         "can_write": rules.can_write_minutes(access, minutes),
         "can_name_minute_taker": rules.can_name_minute_taker(access, minutes),
         "decision_party_ids": rules.decision_party_ids(access, minutes),
         "action_party_ids": access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY),
+        # Review (views/review.py).
+        "can_send": rules.can_send_minutes_for_review(access, minutes),
+        "can_take_back": rules.can_take_back_minutes(access, minutes),
+        # The parties the user reviews for: a comment any time the version is under review, an approval once.
+        "commenting_parties": [access.parties[pid] for pid in rules.commenting_party_ids(access, minutes)],
+        "approving_parties": [
+            access.parties[pid]
+            for pid in rules.approving_party_ids(access, minutes)
+            if pid not in review.approved_party_ids
+        ],
+        "reviewer_party_ids": rules.reviewer_party_ids(access, minutes),
+        "can_see_versions": rules.can_see_minutes_versions(access, minutes),
+        "can_print": rules.can_print_minutes(access, minutes),
+        "can_correct": rules.can_correct_minutes(access, minutes),
     }
     return render(request, "coordination/minutes.html", context)
 
