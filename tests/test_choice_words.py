@@ -45,6 +45,10 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.MinutesEntryForm: {},
         forms.PresenceForm: {"attendees": []},
         forms.PresentPersonForm: {"meeting": meeting},
+        forms.ReviewerForm: {"party": kommun},
+        forms.MinutesVersionForm: {},
+        forms.ReviewCommentForm: {},
+        forms.CorrectionForm: {"meeting": meeting},
     }
 
 
