@@ -470,7 +470,7 @@ def build_review(meeting, minutes):
     invitations = ordered_invitations(meeting)
     if minutes is None:
         return ReviewState(None, [ReviewParty(inv.party, None, None, 0) for inv in invitations], {}, [])
-    version = minutes.versions.order_by("-number").prefetch_related("approvals").first()
+    version = minutes.versions.defer("content").order_by("-number").prefetch_related("approvals").first()
     named = {row.party_id: row.user for row in minutes.reviewers.select_related("user")}
     standing = minutes.reviewer_ids
     comments, counts = {}, {}
