@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from coordination import rules
-from coordination.models import Event, Minutes, MinutesApproval, MinutesVersion, OutboxMessage
+from coordination.models import Event, Minutes, MinutesApproval, MinutesVersion, OutboxMessage, ReviewComment
 from coordination.services import minutes as writing
 from coordination.services import review
 from coordination.services.base import RuleError
@@ -439,3 +439,26 @@ def test_the_pdf_holds_the_approved_minutes_tagged_with_language_and_title(
     ):
         assert expected in text
     assert "Ladda ner som PDF" not in text
+
+
+def test_a_comment_on_a_version_replaced_meanwhile_gets_the_conflict_page_and_is_not_lost(
+    client, under_review, lansstyrelsen, polisen, lansstyrelsen_secretary, polis_coordinator
+):
+    item = under_review.items[0]
+    review.take_back(meeting=under_review, party=lansstyrelsen, by=lansstyrelsen_secretary, version=1)
+    writing.save_entry(
+        meeting=under_review, item=item, party=lansstyrelsen, by=lansstyrelsen_secretary, text="Ny text", base_version=1
+    )
+    review.send_for_review(meeting=under_review, party=lansstyrelsen, by=lansstyrelsen_secretary)
+    client.force_login(polis_coordinator)
+    url = reverse("minutes_comment", args=[under_review.pk, item.pk, polisen.pk])
+
+    response = client.post(url, {"text": "Min kommentar på version 1", "version": "1"})
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Ny text" in page and "Min kommentar på version 1" in page
+    assert 'name="version" value="2"' in page and "Kommentera version 2" in page
+    assert not ReviewComment.objects.exists()
+    assert client.post(url, {"text": "Min kommentar på version 1", "version": "2"}).status_code == 302
+    assert ReviewComment.objects.get().version.number == 2

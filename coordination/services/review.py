@@ -35,6 +35,7 @@ from ..models import (
     person_name,
 )
 from ..overview import build_minutes
+from .agenda import EditConflict
 from .base import RuleError, created_by_form, log_event
 from .minutes import locked_minutes
 
@@ -54,9 +55,11 @@ def _check_under_review(minutes, version):
     if not minutes.is_under_review:
         raise RuleError(_("The minutes are not under review now."))
     if minutes.version != version:
-        raise RuleError(
+        # A step asked on a page of an older version: the view shows what is under review now (a comment is kept).
+        raise EditConflict(
             _("Version %(number)s of the minutes has been sent for review since. Review that one.")
-            % {"number": minutes.version}
+            % {"number": minutes.version},
+            minutes.versions.get(number=minutes.version),
         )
 
 

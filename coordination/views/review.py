@@ -11,8 +11,10 @@ from django.views.decorators.http import require_safe
 from .. import rules
 from ..forms import CorrectionForm, MinutesVersionForm, ReviewCommentForm, ReviewerForm
 from ..models import AgendaItem, Meeting, Membership, Minutes, MinutesReviewer, ReviewComment
-from ..overview import build_minutes, build_review, compare_versions, ordered_invitations
+from ..overview import build_minutes, build_review, compare_versions, ordered_invitations, version_item_text
 from ..services import review
+from ..services.agenda import EditConflict
+from .agenda import conflict_page
 from .common import (
     confirm_page,
     form_page,
@@ -44,6 +46,26 @@ def _party_of_record(access):
     return (
         access.acting_party(Role.COORDINATOR, Role.SECRETARY, convening=True)
         or access.parties[min(access.convening_ids)]
+    )
+
+
+def _comment_on_newer_version(request, meeting, item, version, mine):
+    """A comment written on a version replaced since: the item as the new version has it beside the comment, kept
+    in a form that comments on the new version."""
+    kept = next((part for part in version.content["items"] if part["item"] == item.pk), None)
+    return conflict_page(
+        request,
+        meeting,
+        item,
+        version,
+        heading=_("A new version of the minutes was sent for review while you wrote your comment"),
+        crumb=_("Comment"),
+        current_text=version_item_text(kept) if kept else "",
+        mine=mine,
+        form=ReviewCommentForm(initial={"text": mine, "version": version.number}),
+        back_url=minutes_url(meeting, f"item-{item.pk}"),
+        compare=False,
+        button=_("Comment on version %(number)s") % {"number": version.number},
     )
 
 
@@ -164,15 +186,19 @@ def minutes_comment(request, pk, item_pk, party_pk):
     party = access.parties[party_pk]
     form = ReviewCommentForm(request.POST or None, initial={"version": minutes.version})
     if form.is_valid():
-        review.comment(
-            meeting=meeting,
-            item=item,
-            party=party,
-            by=request.user,
-            text=form.cleaned_data["text"],
-            version=form.cleaned_data["version"],
-            form_token=form.cleaned_data["form_token"],
-        )
+        mine = form.cleaned_data["text"]
+        try:
+            review.comment(
+                meeting=meeting,
+                item=item,
+                party=party,
+                by=request.user,
+                text=mine,
+                version=form.cleaned_data["version"],
+                form_token=form.cleaned_data["form_token"],
+            )
+        except EditConflict as conflict:
+            return _comment_on_newer_version(request, meeting, item, conflict.current, mine)
         messages.success(request, _("Your comment was saved. The minute-taker sees it with the item."))
         return redirect(minutes_url(meeting, f"item-{item.pk}"))
     heading = _("Comment on “%(title)s” for %(party)s") % {"title": item.title, "party": party.short_name}
