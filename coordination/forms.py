@@ -738,7 +738,7 @@ class NoticePreferencesForm(PlainTextForm, forms.ModelForm):
 
     class Meta:
         model = NoticePreferences
-        fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared"]
+        fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared", "minutes_commented"]
         widgets = {name: forms.RadioSelect for name in fields}
 
 

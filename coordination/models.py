@@ -826,6 +826,7 @@ class OutboxMessage(models.Model):
         ALL_ANSWERED = "all_answered", _("every party has answered")
         AGENDA_PROPOSED = "agenda_proposed", _("agenda item proposed")
         POSITION_SHARED = "position_shared", _("position shared")
+        MINUTES_COMMENTED = "minutes_commented", _("a reviewer commented on the minutes")
         NOTICE_DIGEST = "notice_digest", _("digest of notices")
         GUEST_LINK = "guest_link", _("a guest's personal link")
         GUEST_CODE = "guest_code", _("a guest's one-time code")
@@ -1098,6 +1099,7 @@ class NoticeKind(models.TextChoices):
     ALL_ANSWERED = "all_answered", _("Every party has answered: a time can be confirmed")
     AGENDA_PROPOSED = "agenda_proposed", _("Another party proposed an agenda item")
     POSITION_SHARED = "position_shared", _("Another party shared a position")
+    MINUTES_COMMENTED = "minutes_commented", _("A reviewer commented on minutes you keep")
 
 
 class NoticePreferences(models.Model):
@@ -1124,6 +1126,9 @@ class NoticePreferences(models.Model):
     )
     position_shared = models.CharField(
         NoticeKind.POSITION_SHARED.label, max_length=20, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+    minutes_commented = models.CharField(
+        NoticeKind.MINUTES_COMMENTED.label, max_length=20, choices=Delivery.choices, default=Delivery.IMMEDIATELY
     )
 
     class Meta:

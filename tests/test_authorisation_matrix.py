@@ -92,6 +92,7 @@ NOTICES_CHOSEN = {
     "all_answered": "never",
     "agenda_proposed": "immediately",
     "position_shared": "never",
+    "minutes_commented": "digest",
 }
 # Every test, also those that only read the tables below, runs against the module's world in the database.
 pytestmark = pytest.mark.django_db

@@ -462,3 +462,18 @@ def test_a_comment_on_a_version_replaced_meanwhile_gets_the_conflict_page_and_is
     assert not ReviewComment.objects.exists()
     assert client.post(url, {"text": "Min kommentar på version 1", "version": "2"}).status_code == 302
     assert ReviewComment.objects.get().version.number == 2
+
+
+def test_a_comment_is_told_to_those_who_keep_the_minutes_as_each_chose(
+    under_review, polisen, polis_coordinator, kommun_coordinator, lansstyrelsen_secretary
+):
+    from coordination.models import Notice, NoticePreferences
+
+    NoticePreferences.objects.create(user=kommun_coordinator, minutes_commented="digest")
+    review.comment(
+        meeting=under_review, item=under_review.items[0], party=polisen, by=polis_coordinator, text="Ändra", version=1
+    )
+    told = OutboxMessage.objects.filter(kind=Kind.MINUTES_COMMENTED)
+    assert list(told.values_list("recipient", flat=True)) == [lansstyrelsen_secretary.email]
+    assert "Ändra" not in told.get().text and "Polisen" in told.get().subject
+    assert Notice.objects.get().user == kommun_coordinator

@@ -162,6 +162,8 @@ def live_a_meeting(client, users, parties):
     # Sent for review to each party's coordinators ("Ekström, Åsa" of the region among them), approved by all three:
     # the approved minutes go to the attendee.
     review.send_for_review(meeting=dialogue, party=parties["Länsstyrelsen"], by=users["lst.sekreterare"])
+    # The municipality's coordinator comments: the others who keep the minutes hear of it at once.
+    review.comment(meeting=dialogue, item=item, party=kommun, by=coordinator, text="Ange datum", version=1)
     region = Party.objects.get(short_name="Regionen")
     for party, user in (
         (kommun, coordinator),

@@ -35,6 +35,7 @@ from ..models import (
     person_name,
 )
 from ..overview import build_minutes
+from . import notices
 from .agenda import EditConflict
 from .base import RuleError, created_by_form, log_event
 from .minutes import locked_minutes
@@ -239,8 +240,9 @@ def approve(*, meeting, party, by, version):
 
 @transaction.atomic
 def comment(*, meeting, item, party, by, text, version, form_token=None):
-    """A reviewer's comment for ``party`` on ``item`` of the version under review. Side effect: one event,
-    which names the item and the version but not the comment (see the module's docstring)."""
+    """A reviewer's comment for ``party`` on ``item`` of the version under review. Side effects: one event,
+    which names the item and the version but not the comment (see the module's docstring), and a notice to those
+    who keep the minutes, as each of them chose to get it."""
     meeting, minutes = _under_review(meeting, version)
     created = created_by_form(ReviewComment, form_token)
     if created is not None:
@@ -267,6 +269,7 @@ def comment(*, meeting, item, party, by, text, version, form_token=None):
         subject=item.title,
         after={"version": version},
     )
+    notices.minutes_commented(row, meeting=meeting, minutes=minutes)
     return row
 
 
