@@ -1230,9 +1230,28 @@ class Minutes(models.Model):
         """party id -> the user id of the reviewer the party named, if that person is still one of the party's.
 
         A party whose reviewer has left it is reviewed for by its coordinators again (rules.can_approve_minutes_for).
+        A page of many minutes reads them all at once (prime_reviewer_ids).
         """
-        named = self.reviewers.filter(user__is_active=True, user__memberships__party=models.F("party"))
-        return dict(named.values_list("party_id", "user_id"))
+        return dict(standing_reviewers([self]).values_list("party_id", "user_id"))
+
+    @classmethod
+    def prime_reviewer_ids(cls, minutes):
+        """Set ``reviewer_ids`` of each of ``minutes`` from one query."""
+        found = {}
+        for minutes_id, party_id, user_id in standing_reviewers(minutes).values_list(
+            "minutes_id", "party_id", "user_id"
+        ):
+            found.setdefault(minutes_id, {})[party_id] = user_id
+        for row in minutes:
+            row.__dict__["reviewer_ids"] = found.get(row.pk, {})
+        return minutes
+
+
+def standing_reviewers(minutes):
+    """The reviewers named for ``minutes`` who are still active people of the party that named them."""
+    return MinutesReviewer.objects.filter(
+        minutes__in=minutes, user__is_active=True, user__memberships__party=models.F("party")
+    )
 
 
 class MinutesEntry(models.Model):

@@ -10,11 +10,24 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from . import rules
 from .formatting import plain_date, slot_label
-from .models import Action, AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
+from .models import (
+    Action,
+    AgendaItem,
+    Answer,
+    Attendee,
+    Document,
+    Invitation,
+    Meeting,
+    Membership,
+    Minutes,
+    MinutesApproval,
+    Position,
+)
 
 
 class GivenAnswer(NamedTuple):
@@ -197,6 +210,7 @@ class DashboardRow:
     attendance_to_confirm: int = 0
     agenda_proposals: int = 0  # proposed agenda items waiting for the convener's decision
     open_actions: list = field(default_factory=list)  # open actions of the user's parties, in minutes they see
+    reviews: list = field(default_factory=list)  # the parties the user has yet to approve the minutes for
 
     @property
     def waiting(self):
@@ -206,6 +220,7 @@ class DashboardRow:
             or self.attendance_to_confirm
             or self.agenda_proposals
             or self.open_actions
+            or self.reviews
         )
 
 
@@ -215,10 +230,12 @@ def dashboard_rows(user):
     meetings = list(Meeting.objects.for_dashboard(user))
     answers = given_answers([meeting.pk for meeting in meetings])
     actions = open_actions_by_meeting(meetings, roles)
+    minutes, approved = minutes_under_way(meetings)
     rows = []
     for meeting in meetings:
         access = rules.MeetingAccess.from_roles(user, meeting, roles)
         mine = actions.get(meeting.pk, [])
+        record = minutes.get(meeting.pk)
         grid = build_grid(meeting, answers=answers)
         parties = {inv.party_id: inv.party for inv in grid.invitations}
         unanswered = [
@@ -238,7 +255,14 @@ def dashboard_rows(user):
                     else 0
                 ),
                 agenda_proposals=meeting.proposed_agenda_items if rules.can_manage_agenda(access) else 0,
-                open_actions=[a for a in mine if rules.can_see_minutes(access, a.minutes)],
+                open_actions=mine if mine and rules.can_see_minutes(access, record) else [],
+                reviews=[
+                    access.parties[party_id]
+                    for party_id in rules.approving_party_ids(access, record)
+                    if (record.pk, party_id) not in approved
+                ]
+                if record is not None
+                else [],
             )
         )
     rows.sort(key=lambda row: not row.waiting)
@@ -270,6 +294,26 @@ def dashboard_sections(rows, *, with_drafts):
         for key, heading, empty, statuses in sections
     ]
     return [section for section in grouped if section.key != "drafts" or with_drafts or section.rows]
+
+
+def minutes_under_way(meetings):
+    """meeting id -> its minutes (their reviewers read at once), and the (minutes id, party id) of every approval of a
+    version now under review: at most three queries, whatever the number of meetings."""
+    # Minutes can exist only once a meeting has begun: a list of meetings being planned costs no query for them.
+    due = [meeting.pk for meeting in meetings if rules.minutes_are_due(meeting)]
+    minutes = {row.meeting_id: row for row in Minutes.objects.filter(meeting__in=due)} if due else {}
+    if not minutes:
+        return {}, set()
+    Minutes.prime_reviewer_ids(list(minutes.values()))
+    under_review = [row.pk for row in minutes.values() if row.is_under_review]
+    approved = set(
+        MinutesApproval.objects.filter(
+            version__minutes__in=under_review, version__number=F("version__minutes__version")
+        ).values_list("version__minutes_id", "party_id")
+        if under_review
+        else []
+    )
+    return minutes, approved
 
 
 def open_actions_by_meeting(meetings, roles):

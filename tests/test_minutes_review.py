@@ -477,3 +477,15 @@ def test_a_comment_is_told_to_those_who_keep_the_minutes_as_each_chose(
     assert list(told.values_list("recipient", flat=True)) == [lansstyrelsen_secretary.email]
     assert "Ändra" not in told.get().text and "Polisen" in told.get().subject
     assert Notice.objects.get().user == kommun_coordinator
+
+
+def test_minutes_to_review_wait_for_the_reviewer_on_my_meetings_until_they_approve(
+    client, under_review, polisen, polis_coordinator, polis_member
+):
+    client.force_login(polis_coordinator)
+    assert "Minnesanteckningar att justera för Polisen" in client.get(reverse("my_meetings")).content.decode()
+    client.force_login(polis_member)
+    assert "Minnesanteckningar att justera" not in client.get(reverse("my_meetings")).content.decode()
+    review.approve(meeting=under_review, party=polisen, by=polis_coordinator, version=1)
+    client.force_login(polis_coordinator)
+    assert "Minnesanteckningar att justera" not in client.get(reverse("my_meetings")).content.decode()
