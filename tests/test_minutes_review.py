@@ -489,3 +489,22 @@ def test_minutes_to_review_wait_for_the_reviewer_on_my_meetings_until_they_appro
     review.approve(meeting=under_review, party=polisen, by=polis_coordinator, version=1)
     client.force_login(polis_coordinator)
     assert "Minnesanteckningar att justera" not in client.get(reverse("my_meetings")).content.decode()
+
+
+def test_an_edit_posted_after_the_minutes_were_sent_gets_the_conflict_page_with_the_text_kept(
+    client, written, lansstyrelsen, lansstyrelsen_secretary, polis_member
+):
+    client.force_login(lansstyrelsen_secretary)
+    url = reverse("minutes_entry", args=[written.pk, written.items[0].pk])
+    review.send_for_review(meeting=written, party=lansstyrelsen, by=lansstyrelsen_secretary)
+
+    response = client.post(url, {"text": "Min ändring <script>", "base_version": "1"})
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Min ändring &lt;script&gt;" in page and "Polisen redogjorde för **NOA:s** stöd." in page
+    assert 'class="mt-3" novalidate' not in page
+    assert Event.objects.filter(action=Event.Action.MINUTES_SAVED).count() == 1
+    # Someone who never wrote them is refused as before.
+    client.force_login(polis_member)
+    assert client.post(url, {"text": "Smyg", "base_version": "1"}).status_code == 403

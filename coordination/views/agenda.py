@@ -228,14 +228,28 @@ def position_edit(request, pk, item_pk, party_pk):
 
 
 def conflict_page(
-    request, meeting, item, current, *, heading, crumb, current_text, mine, form, back_url="", compare=True, button=""
+    request,
+    meeting,
+    item,
+    current,
+    *,
+    heading,
+    crumb,
+    current_text,
+    mine,
+    form,
+    back_url="",
+    compare=True,
+    button="",
+    explanation="",
 ):
     """An edit refused as stale (EditConflict), for a position, an agenda item, minutes or a reviewer's comment:
     the saved text and the user's own side by side, and a form that still holds theirs, now based on the saved
     version. ``back_url``: where keeping the saved text leads, if not to the agenda item. ``compare``: whether
     the two are versions of one text, whose differences are shown (a comment on minutes is not); ``button``:
-    the form's button, if not to save a new version. ``current`` is the saved row (its ``updated_by`` and
-    ``version``), or a version of the minutes sent for review (its ``sent_by_name`` and ``number``)."""
+    the form's button, if not to save a new version; ``form`` None: nothing can be saved now, ``explanation``
+    says why. ``current`` is the saved row (its ``updated_by`` and ``version``), or a version of the minutes sent
+    for review (its ``sent_by_name`` and ``number``)."""
     saved_by = getattr(current, "sent_by_name", None)
     if saved_by is None:
         saved_by = current.updated_by.get_full_name() if current.updated_by else ""
@@ -252,6 +266,7 @@ def conflict_page(
         "diff": text_diff(current_text, mine) if compare else None,
         "form": form,
         "button": button,
+        "explanation": explanation,
     }
     return render(request, "coordination/edit_conflict.html", context, status=409)
 

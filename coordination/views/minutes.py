@@ -1,5 +1,7 @@
 """After the meeting: the minutes page, and the forms that write the minutes, agreements, decisions and actions."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -113,6 +115,8 @@ def minute_taker(request, pk):
 @refuse_rule_errors
 def minutes_entry(request, pk, item_pk):
     """Write the minutes of one item; a save from an older version shows both texts to choose from."""
+    if request.method == "POST" and (frozen := _sent_meanwhile(request, pk, item_pk)):
+        return frozen
     meeting, _access, minutes, party = _for_writer(request, pk)
     item = _accepted_item(meeting, item_pk)
     entry = MinutesEntry.objects.filter(minutes=minutes, agenda_item=item).first() if minutes else None
@@ -147,6 +151,39 @@ def minutes_entry(request, pk, item_pk):
         return redirect(minutes_url(meeting, f"item-{item.pk}"))
     heading = _("Minutes of “%(title)s”") % {"title": item.title}
     return form_page(request, meeting, form, heading=heading, button=_("Save minutes"))
+
+
+def _sent_meanwhile(request, pk, item_pk):
+    """A writer's text of an item, posted after the minutes were sent for review (or approved): the conflict page
+    with their text kept, since nothing can be saved until the minutes are taken back. None for any other post."""
+    meeting, access = get_meeting_for_user(request, pk)
+    minutes = _minutes_of(meeting)
+    if minutes is None or minutes.is_draft:
+        return None
+    if not (rules.can_take_back_minutes(access, minutes) or rules.can_correct_minutes(access, minutes)):
+        return None
+    form = MinutesEntryForm(request.POST)
+    if not form.is_valid():
+        return None
+    item = _accepted_item(meeting, item_pk)
+    entry = MinutesEntry.objects.filter(minutes=minutes, agenda_item=item).first()
+    return conflict_page(
+        request,
+        meeting,
+        item,
+        SimpleNamespace(sent_by_name="", number=minutes.version),
+        heading=_("The minutes were sent for review while you were editing them"),
+        crumb=_("Minutes"),
+        current_text=entry.text if entry else "",
+        mine=form.cleaned_data["text"],
+        form=None,
+        back_url=minutes_url(meeting, f"item-{item.pk}"),
+        explanation=_(
+            "Your text was not saved: the minutes were sent for review after you started, and are not changed while "
+            "they are reviewed, nor once approved. Keep your text from below: take the minutes back to revise them, "
+            "or add a correction to approved minutes."
+        ),
+    )
 
 
 @login_required
