@@ -508,3 +508,25 @@ def test_an_edit_posted_after_the_minutes_were_sent_gets_the_conflict_page_with_
     # Someone who never wrote them is refused as before.
     client.force_login(polis_member)
     assert client.post(url, {"text": "Smyg", "base_version": "1"}).status_code == 403
+
+
+def test_a_server_without_pango_offers_the_printable_minutes_instead_of_the_pdf(
+    client, under_review, reviewers, polis_member, monkeypatch
+):
+    import sys
+
+    import coordination
+
+    approve_all(under_review, reviewers)
+    # As on a machine without Debian's Pango: WeasyPrint's import fails, which the app must not show.
+    monkeypatch.delitem(sys.modules, "coordination.pdf", raising=False)
+    monkeypatch.delattr(coordination, "pdf", raising=False)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    client.force_login(polis_member)
+
+    response = client.get(reverse("minutes_pdf", args=[under_review.pk]))
+
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert "PDF:en kan inte göras just nu" in text and "weasyprint" not in text.lower()
+    assert f'href="/meetings/{under_review.pk}/minutes/print/"' in text
