@@ -300,6 +300,7 @@ SUCCESSFUL_POSTS = {
             "all_answered": "never",
             "agenda_proposed": "digest",
             "position_shared": "never",
+            "minutes_commented": "digest",
         },
     ),
     "meeting_create": lambda f: (f("kommun_coordinator"), url("meeting_create"), edit_data(f("meeting"), title="Ny")),
