@@ -473,6 +473,56 @@ def secrecy_marked(event, before, after):
     return headline, [("", _secrecy(before.get("marking")), _secrecy(after.get("marking")))]
 
 
+def reviewer_named(event, before, after):
+    return _("Reviewer of the minutes for %(party)s") % {"party": event.subject}, [
+        (
+            "",
+            before.get("reviewer") or _("the party's coordinators"),
+            after.get("reviewer") or _("the party's coordinators"),
+        )
+    ]
+
+
+def minutes_sent_for_review(event, before, after):
+    return _("Version %(number)s of the minutes was sent for review") % {"number": after.get("version")}, []
+
+
+def minutes_commented(event, before, after):
+    return _("%(party)s commented on “%(title)s” in version %(number)s of the minutes") % {
+        "party": _party(event),
+        "title": event.subject,
+        "number": after.get("version"),
+    }, []
+
+
+def minutes_taken_back(event, before, after):
+    return _("Version %(number)s of the minutes was taken back to be revised") % {"number": after.get("version")}, []
+
+
+def minutes_approved(event, before, after):
+    return _("%(party)s approved version %(number)s of the minutes") % {
+        "party": _party(event),
+        "number": after.get("version"),
+    }, []
+
+
+def minutes_locked(event, before, after):
+    return _("Every party has approved version %(number)s: the minutes are locked") % {
+        "number": after.get("version")
+    }, []
+
+
+def minutes_corrected(event, before, after):
+    if event.subject:
+        headline = _("Correction %(number)s of the minutes, on “%(title)s”") % {
+            "number": after.get("number"),
+            "title": event.subject,
+        }
+    else:
+        headline = _("Correction %(number)s of the minutes") % {"number": after.get("number")}
+    return headline, [(_("Text"), "", after.get("text"))]
+
+
 A = Event.Action
 DESCRIBERS = {
     A.MEETING_CREATED: meeting_created,
@@ -523,4 +573,11 @@ DESCRIBERS = {
     A.ACTION_STATUS_CHANGED: action_status_changed,
     A.SECRECY_MARKED: secrecy_marked,
     A.SECRECY_UNMARKED: secrecy_marked,
+    A.REVIEWER_NAMED: reviewer_named,
+    A.MINUTES_SENT_FOR_REVIEW: minutes_sent_for_review,
+    A.MINUTES_COMMENTED: minutes_commented,
+    A.MINUTES_TAKEN_BACK: minutes_taken_back,
+    A.MINUTES_APPROVED: minutes_approved,
+    A.MINUTES_LOCKED: minutes_locked,
+    A.MINUTES_CORRECTED: minutes_corrected,
 }

@@ -26,10 +26,12 @@ from .models import (
     Invitation,
     Meeting,
     Membership,
+    MinutesCorrection,
     MinutesEntry,
     NoticePreferences,
     OutboxMessage,
     Party,
+    ReviewComment,
     Secrecy,
     SecrecyMarked,
     default_contact,
@@ -789,7 +791,7 @@ class NoticePreferencesForm(PlainTextForm, forms.ModelForm):
 
     class Meta:
         model = NoticePreferences
-        fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared"]
+        fields = ["open_for_answers", "all_answered", "agenda_proposed", "position_shared", "minutes_commented"]
         widgets = {name: forms.RadioSelect for name in fields}
 
 
@@ -944,3 +946,64 @@ class ActionStatusForm(PlainTextForm, forms.Form):
         if cleaned.get("status") == Action.Status.DROPPED and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Say why the action is dropped."))
         return cleaned
+
+
+# Review (justering) of the minutes.
+
+
+class ReviewerForm(PlainTextForm, forms.Form):
+    reviewer = forms.ModelChoiceField(
+        queryset=Membership.objects.none(),
+        required=False,
+        label=_("Reviewer"),
+        help_text=_("One of your party's people approves or comments on the minutes for the party."),
+    )
+
+    def __init__(self, *args, party, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reviewer"]
+        field.queryset = (
+            Membership.objects.filter(party=party, user__is_active=True)
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name", "user__username")
+        )
+        field.empty_label = _("No one named: the party's coordinators review")
+        field.label_from_instance = lambda m: f"{person_name(m.user)}{f' ({m.title})' if m.title else ''}"
+
+
+class MinutesVersionForm(forms.Form):
+    """The version of the minutes a step was asked on: a newer one since is not approved or taken back unseen."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ReviewCommentForm(PlainTextForm, forms.Form):
+    text = forms.CharField(
+        label=_("Comment"),
+        help_text=_("What should be changed in the minutes of this item, and why."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=ReviewComment._meta.get_field("text").max_length,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    form_token = FormTokenField()
+
+
+class CorrectionForm(PlainTextForm, forms.Form):
+    agenda_item = forms.ModelChoiceField(
+        queryset=AgendaItem.objects.none(),
+        required=False,
+        label=_("Agenda item corrected"),
+    )
+    text = forms.CharField(
+        label=_("Correction"),
+        help_text=_("What was wrong and what is right. Paragraphs, lists, **bold** and *italics* are kept."),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=MinutesCorrection._meta.get_field("text").max_length,
+    )
+    form_token = FormTokenField()
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agenda_item"]
+        field.queryset = meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED)
+        field.empty_label = _("The minutes as a whole")

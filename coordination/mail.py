@@ -52,10 +52,13 @@ SUBJECTS = {
     Kind.ALL_ANSWERED: gettext_lazy("Everyone has answered – confirm a time: %(title)s"),
     Kind.AGENDA_PROPOSED: gettext_lazy("Agenda item proposed by %(party_name)s: “%(item)s” (%(title)s)"),
     Kind.POSITION_SHARED: gettext_lazy("Position shared by %(party_name)s: “%(item)s” (%(title)s)"),
+    Kind.MINUTES_COMMENTED: gettext_lazy("%(party_name)s commented on the minutes: “%(item)s” (%(title)s)"),
     Kind.NOTICE_DIGEST: gettext_lazy("News of “%(title)s”"),
     Kind.GUEST_LINK: gettext_lazy("You are invited as a guest: %(title)s"),
     Kind.GUEST_CODE: gettext_lazy("Your one-time code for “%(title)s”"),
     Kind.ACTION_OVERDUE: gettext_lazy("Overdue action for %(party_name)s: %(title)s"),
+    Kind.MINUTES_REVIEW: gettext_lazy("Review the minutes for %(party_name)s: %(title)s"),
+    Kind.MINUTES_APPROVED: gettext_lazy("Approved minutes: %(title)s"),
 }
 
 # The templates of each kind, under templates/coordination/email/ as <name>.txt and <name>.html.
@@ -75,10 +78,13 @@ TEMPLATES = {
     Kind.ALL_ANSWERED: "notice",
     Kind.AGENDA_PROPOSED: "notice",
     Kind.POSITION_SHARED: "notice",
+    Kind.MINUTES_COMMENTED: "notice",
     Kind.NOTICE_DIGEST: "notice",
     Kind.GUEST_LINK: "guest_link",
     Kind.GUEST_CODE: "guest_code",
     Kind.ACTION_OVERDUE: "action_overdue",
+    Kind.MINUTES_REVIEW: "minutes_review",
+    Kind.MINUTES_APPROVED: "minutes_approved",
 }
 
 SUBJECT_LENGTH = OutboxMessage._meta.get_field("subject").max_length

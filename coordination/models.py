@@ -14,6 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -575,6 +576,13 @@ class Event(models.Model):
         ACTION_STATUS_CHANGED = "action_status_changed", _("changed the status of an action")
         SECRECY_MARKED = "secrecy_marked", _("marked a record for secrecy")
         SECRECY_UNMARKED = "secrecy_unmarked", _("took a secrecy marking off a record")
+        REVIEWER_NAMED = "reviewer_named", _("named the party's reviewer of the minutes")
+        MINUTES_SENT_FOR_REVIEW = "minutes_sent_for_review", _("sent the minutes for review")
+        MINUTES_COMMENTED = "minutes_commented", _("commented on the minutes")
+        MINUTES_TAKEN_BACK = "minutes_taken_back", _("took the minutes back to revise them")
+        MINUTES_APPROVED = "minutes_approved", _("approved the minutes for the party")
+        MINUTES_LOCKED = "minutes_locked", _("locked the minutes, approved by every party")
+        MINUTES_CORRECTED = "minutes_corrected", _("added a correction to the approved minutes")
 
     # A meeting or a party with a log is never deleted: the log is the record (see also the database trigger
     # in the migration). A deleted account only loses its link; its name stays as text.
@@ -954,10 +962,14 @@ class OutboxMessage(models.Model):
         ALL_ANSWERED = "all_answered", _("every party has answered")
         AGENDA_PROPOSED = "agenda_proposed", _("agenda item proposed")
         POSITION_SHARED = "position_shared", _("position shared")
+        MINUTES_COMMENTED = "minutes_commented", _("a reviewer commented on the minutes")
         NOTICE_DIGEST = "notice_digest", _("digest of notices")
         GUEST_LINK = "guest_link", _("a guest's personal link")
         GUEST_CODE = "guest_code", _("a guest's one-time code")
         ACTION_OVERDUE = "action_overdue", _("an action is overdue")
+        # Review (justering, services/review.py): a reviewer is asked to review; the attendees get the approved minutes.
+        MINUTES_REVIEW = "minutes_review", _("minutes sent for review")
+        MINUTES_APPROVED = "minutes_approved", _("minutes approved")
 
     class Failure(models.TextChoices):
         """Why the last attempt failed, said for people; the technical text is in last_error (admin, logs)."""
@@ -1223,6 +1235,7 @@ class NoticeKind(models.TextChoices):
     ALL_ANSWERED = "all_answered", _("Every party has answered: a time can be confirmed")
     AGENDA_PROPOSED = "agenda_proposed", _("Another party proposed an agenda item")
     POSITION_SHARED = "position_shared", _("Another party shared a position")
+    MINUTES_COMMENTED = "minutes_commented", _("A reviewer commented on minutes you keep")
 
 
 class NoticePreferences(models.Model):
@@ -1249,6 +1262,9 @@ class NoticePreferences(models.Model):
     )
     position_shared = models.CharField(
         NoticeKind.POSITION_SHARED.label, max_length=20, choices=Delivery.choices, default=Delivery.DIGEST
+    )
+    minutes_commented = models.CharField(
+        NoticeKind.MINUTES_COMMENTED.label, max_length=20, choices=Delivery.choices, default=Delivery.IMMEDIATELY
     )
 
     class Meta:
@@ -1298,8 +1314,10 @@ class Notice(models.Model):
 class Minutes(models.Model):
     """A meeting's minutes: one text per agenda item, who was present, agreements and actions.
 
-    A draft is seen only by the conveners and the minute-taker (rules.can_see_minutes); review (justering)
-    and approval come later, and each revision sent for review raises ``version``.
+    A draft is seen only by the conveners and the minute-taker (rules.can_see_minutes). Sent for review
+    (justering, services/review.py) it is kept as a MinutesVersion numbered ``version`` and frozen until every
+    party has approved it (then locked for good: later changes are numbered corrections) or it is taken back
+    to be revised, which raises ``version`` for the next one sent.
     """
 
     class State(models.TextChoices):
@@ -1320,6 +1338,8 @@ class Minutes(models.Model):
         verbose_name=_("minute-taker"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the last party approved: from then on the minutes are locked.
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("minutes")
@@ -1331,6 +1351,47 @@ class Minutes(models.Model):
     @property
     def is_draft(self):
         return self.state == self.State.DRAFT
+
+    @property
+    def is_under_review(self):
+        return self.state == self.State.UNDER_REVIEW
+
+    @property
+    def is_approved(self):
+        return self.state == self.State.APPROVED
+
+    @property
+    def has_been_sent(self):
+        """Some version has gone out for review: under review or approved now, or taken back to be revised."""
+        return not self.is_draft or self.version > 1
+
+    @cached_property
+    def reviewer_ids(self):
+        """party id -> the user id of the reviewer the party named, if that person is still one of the party's.
+
+        A party whose reviewer has left it is reviewed for by its coordinators again (rules.can_approve_minutes_for).
+        A page of many minutes reads them all at once (prime_reviewer_ids).
+        """
+        return dict(standing_reviewers([self]).values_list("party_id", "user_id"))
+
+    @classmethod
+    def prime_reviewer_ids(cls, minutes):
+        """Set ``reviewer_ids`` of each of ``minutes`` from one query."""
+        found = {}
+        for minutes_id, party_id, user_id in standing_reviewers(minutes).values_list(
+            "minutes_id", "party_id", "user_id"
+        ):
+            found.setdefault(minutes_id, {})[party_id] = user_id
+        for row in minutes:
+            row.__dict__["reviewer_ids"] = found.get(row.pk, {})
+        return minutes
+
+
+def standing_reviewers(minutes):
+    """The reviewers named for ``minutes`` who are still active people of the party that named them."""
+    return MinutesReviewer.objects.filter(
+        minutes__in=minutes, user__is_active=True, user__memberships__party=models.F("party")
+    )
 
 
 class MinutesEntry(models.Model):
@@ -1451,3 +1512,114 @@ class Action(models.Model):
     @property
     def is_overdue(self):
         return self.is_open and self.due_on < timezone.localdate()
+
+
+class MinutesReviewer(models.Model):
+    """The person a party names to review (justera) the minutes for it; without one, its coordinators review."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="reviewers")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("reviewer")
+    )
+    named_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    named_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reviewer of the minutes")
+        verbose_name_plural = _("reviewers of the minutes")
+        constraints = [models.UniqueConstraint(fields=["minutes", "party"], name="one_reviewer_per_party")]
+
+    def __str__(self):
+        return f"{self.party}: {self.user}"
+
+
+class MinutesVersion(models.Model):
+    """The minutes as they were sent for review: every item's text, agreements and actions, and who was present.
+
+    ``content`` is a snapshot (services.review.snapshot), kept as it was sent, so that what each party approved
+    stays readable and two versions can be compared whatever happens to the rows later.
+    """
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    sent_by_name = models.CharField(max_length=NAME_LENGTH)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["minutes", "number"]
+        verbose_name = _("version of the minutes")
+        verbose_name_plural = _("versions of the minutes")
+        constraints = [models.UniqueConstraint(fields=["minutes", "number"], name="one_minutes_version_number")]
+
+    def __str__(self):
+        return f"{self.minutes} v{self.number}"
+
+
+class MinutesApproval(models.Model):
+    """That a party approved one version of the minutes; an approval never carries over to a later version."""
+
+    version = models.ForeignKey(MinutesVersion, on_delete=models.CASCADE, related_name="approvals")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    approved_by_name = models.CharField(max_length=NAME_LENGTH)
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["party__name"]
+        verbose_name = _("approval of the minutes")
+        verbose_name_plural = _("approvals of the minutes")
+        constraints = [models.UniqueConstraint(fields=["version", "party"], name="one_approval_per_party")]
+
+    def __str__(self):
+        return f"{self.party}: {self.version}"
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment on one agenda item of a version sent for review: what the minute-taker revises by."""
+
+    version = models.ForeignKey(MinutesVersion, on_delete=models.CASCADE, related_name="comments")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("comment"), max_length=5000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author_name = models.CharField(max_length=NAME_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    form_token = form_token_field()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("comment on the minutes")
+        verbose_name_plural = _("comments on the minutes")
+
+    def __str__(self):
+        return f"{self.party}: {self.text[:60]}"
+
+
+class MinutesCorrection(models.Model):
+    """A numbered correction (rättelse) of approved minutes: they are never edited once locked."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="corrections")
+    number = models.PositiveIntegerField()
+    # The item corrected; empty for the minutes as a whole (who was present, say).
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("agenda item")
+    )
+    text = models.TextField(_("correction"), max_length=5000)
+    # Rendered once when saved, like a position's text (coordination/markdown.py).
+    html = models.TextField(blank=True, editable=False)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    made_by_name = models.CharField(max_length=NAME_LENGTH)
+    made_at = models.DateTimeField(default=timezone.now)
+    form_token = form_token_field()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("correction of the minutes")
+        verbose_name_plural = _("corrections of the minutes")
+        constraints = [models.UniqueConstraint(fields=["minutes", "number"], name="one_correction_number")]
+
+    def __str__(self):
+        return f"{self.minutes}: {self.number}"

@@ -16,8 +16,20 @@ from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from . import rules
-from .formatting import slot_label
-from .models import Action, AgendaItem, Answer, Attendee, Document, Invitation, Meeting, Membership, Position
+from .formatting import plain_date, slot_label
+from .models import (
+    Action,
+    AgendaItem,
+    Answer,
+    Attendee,
+    Document,
+    Invitation,
+    Meeting,
+    Membership,
+    Minutes,
+    MinutesApproval,
+    Position,
+)
 
 
 class GivenAnswer(NamedTuple):
@@ -200,6 +212,7 @@ class DashboardRow:
     attendance_to_confirm: int = 0
     agenda_proposals: int = 0  # proposed agenda items waiting for the convener's decision
     open_actions: list = field(default_factory=list)  # open actions of the user's parties, in minutes they see
+    reviews: list = field(default_factory=list)  # the parties the user has yet to approve the minutes for
 
     @property
     def waiting(self):
@@ -209,6 +222,7 @@ class DashboardRow:
             or self.attendance_to_confirm
             or self.agenda_proposals
             or self.open_actions
+            or self.reviews
         )
 
 
@@ -221,10 +235,12 @@ def dashboard_rows(user, meetings=None):
     meetings = list(Meeting.objects.for_dashboard(user) if meetings is None else meetings)
     answers = given_answers([meeting.pk for meeting in meetings])
     actions = open_actions_by_meeting(meetings, roles)
+    minutes, approved = minutes_under_way(meetings)
     rows = []
     for meeting in meetings:
         access = rules.MeetingAccess.from_roles(user, meeting, roles)
         mine = actions.get(meeting.pk, [])
+        record = minutes.get(meeting.pk)
         grid = build_grid(meeting, answers=answers)
         parties = {inv.party_id: inv.party for inv in grid.invitations}
         unanswered = [
@@ -244,7 +260,14 @@ def dashboard_rows(user, meetings=None):
                     else 0
                 ),
                 agenda_proposals=meeting.proposed_agenda_items if rules.can_manage_agenda(access) else 0,
-                open_actions=[a for a in mine if rules.can_see_minutes(access, a.minutes)],
+                open_actions=mine if mine and rules.can_see_minutes(access, record) else [],
+                reviews=[
+                    access.parties[party_id]
+                    for party_id in rules.approving_party_ids(access, record)
+                    if (record.pk, party_id) not in approved
+                ]
+                if record is not None
+                else [],
             )
         )
     return rows
@@ -349,6 +372,26 @@ def _page_query(query, key, number):
     if number == 1:
         del pages[key]
     return "?" + pages.urlencode()
+
+
+def minutes_under_way(meetings):
+    """meeting id -> its minutes (their reviewers read at once), and the (minutes id, party id) of every approval of a
+    version now under review: at most three queries, whatever the number of meetings."""
+    # Minutes can exist only once a meeting has begun: a list of meetings being planned costs no query for them.
+    due = [meeting.pk for meeting in meetings if rules.minutes_are_due(meeting)]
+    minutes = {row.meeting_id: row for row in Minutes.objects.filter(meeting__in=due)} if due else {}
+    if not minutes:
+        return {}, set()
+    Minutes.prime_reviewer_ids(list(minutes.values()))
+    under_review = [row.pk for row in minutes.values() if row.is_under_review]
+    approved = set(
+        MinutesApproval.objects.filter(
+            version__minutes__in=under_review, version__number=F("version__minutes__version")
+        ).values_list("version__minutes_id", "party_id")
+        if under_review
+        else []
+    )
+    return minutes, approved
 
 
 def open_actions_by_meeting(meetings, roles):
@@ -477,6 +520,8 @@ class MinutesItem:
     entry: object  # MinutesEntry or None
     agreements: list
     actions: list
+    # What the reviewers said of the item in the latest version sent for review (with_review_comments).
+    comments: list = field(default_factory=list)
 
 
 @dataclass
@@ -553,3 +598,128 @@ def series(meeting, user):
         earlier = action.minutes.meeting if action.minutes.meeting_id in visible else None
         carried.append((action, earlier, item))
     return Series(meetings=members, carried=carried)
+
+
+# Review (justering): the panel on the minutes page, and what changed between two versions sent for review.
+
+
+@dataclass
+class ReviewParty:
+    """One party in the review: who reviews for it (None: its coordinators) and its approval of the version."""
+
+    party: object
+    reviewer: object  # a user, or None
+    approval: object  # MinutesApproval of the version shown, or None
+    comments: int
+
+
+@dataclass
+class ReviewState:
+    version: object  # the latest version sent for review (MinutesVersion), or None before the first
+    parties: list  # ReviewParty per party of the meeting, the conveners first
+    comments: dict  # item id -> ReviewComment rows on ``version``
+    corrections: list  # MinutesCorrection rows, once approved
+
+    @property
+    def approved_party_ids(self):
+        return {row.party.pk for row in self.parties if row.approval}
+
+
+def build_review(meeting, minutes):
+    """The review of ``minutes`` as plain values, in a fixed number of queries whatever the number of items."""
+    invitations = ordered_invitations(meeting)
+    if minutes is None:
+        return ReviewState(None, [ReviewParty(inv.party, None, None, 0) for inv in invitations], {}, [])
+    version = minutes.versions.defer("content").order_by("-number").prefetch_related("approvals").first()
+    named = {row.party_id: row.user for row in minutes.reviewers.select_related("user")}
+    standing = minutes.reviewer_ids
+    comments, counts = {}, {}
+    # Once approved, the way there stays on the versions page, with those who wrote and reviewed the minutes.
+    for comment in version.comments.select_related("party") if version and not minutes.is_approved else []:
+        comments.setdefault(comment.agenda_item_id, []).append(comment)
+        counts[comment.party_id] = counts.get(comment.party_id, 0) + 1
+    approvals = {approval.party_id: approval for approval in version.approvals.all()} if version else {}
+    corrections = list(minutes.corrections.select_related("agenda_item")) if minutes.is_approved else []
+    parties = [
+        ReviewParty(
+            inv.party,
+            named.get(inv.party_id) if inv.party_id in standing else None,
+            approvals.get(inv.party_id),
+            counts.get(inv.party_id, 0),
+        )
+        for inv in invitations
+    ]
+    return ReviewState(version, parties, comments, corrections)
+
+
+def _presence_word(present):
+    if present is None:
+        return _("not recorded")
+    return _("present") if present else _("absent")
+
+
+def version_item_text(item):
+    """An item of a kept version as lines to compare: its text, then each agreement and action on a line."""
+    lines = item["text"].splitlines()
+    for agreement in item["agreements"]:
+        lines.append(
+            _("Agreement: %(text)s (behind it: %(parties)s)")
+            % {"text": " ".join(agreement["text"].split()), "parties": ", ".join(agreement["parties"]) or "–"}
+        )
+    for action in item["actions"]:
+        owner = ", ".join(part for part in (action["owner"], action["person"]) if part)
+        lines.append(
+            _("Action: %(what)s (%(owner)s, by %(due)s)")
+            % {
+                "what": " ".join(action["what"].split()),
+                "owner": owner,
+                "due": plain_date(datetime.date.fromisoformat(action["due_on"])),
+            }
+        )
+    return "\n".join(lines)
+
+
+def version_presence_text(content):
+    return "\n".join(
+        f"{person['name']} ({person['party']}): {_presence_word(person['present'])}" for person in content["presence"]
+    )
+
+
+class VersionChange(NamedTuple):
+    item_id: object  # the agenda item's id; None for who was present
+    title: str
+    diff: list  # text_diff's (kind, line) pairs
+    changed: bool
+
+
+def compare_versions(older, newer):
+    """What changed from one kept version to another, per item (the newer's order, then items dropped since)
+    and in who was present: each as text_diff, as a position's versions are compared."""
+    old_items = {item["item"]: item for item in older.content["items"]}
+    new_ids = [item["item"] for item in newer.content["items"]]
+    changes = []
+    for item in newer.content["items"] + [item for pk, item in old_items.items() if pk not in new_ids]:
+        before = version_item_text(old_items[item["item"]]) if item["item"] in old_items else ""
+        after = version_item_text(item) if item["item"] in new_ids else ""
+        changes.append(VersionChange(item["item"], item["title"], text_diff(before, after), before != after))
+    before, after = version_presence_text(older.content), version_presence_text(newer.content)
+    changes.append(VersionChange(None, _("Who was present"), text_diff(before, after), before != after))
+    return changes
+
+
+def with_review_comments(record, review):
+    """Each item of the minutes with the reviewers' comments on it, until the minutes are approved."""
+    for part in record.items:
+        part.comments = review.comments.get(part.item.pk, [])
+    return record
+
+
+def printable_minutes(meeting, minutes):
+    """What the printable minutes show: the page, its PDF and the diarium package's copy."""
+    return {
+        "meeting": meeting,
+        "minutes": minutes,
+        "invitations": ordered_invitations(meeting),
+        "record": build_minutes(meeting, minutes),
+        "review": build_review(meeting, minutes),
+    }

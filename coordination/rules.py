@@ -494,11 +494,14 @@ def _convener_of_record(access):
 
 
 def can_see_minutes(access, minutes):
-    """A draft is the conveners' and the minute-taker's alone: never another party's before review."""
+    """A draft is the conveners' and the minute-taker's alone; a version under review theirs and the reviewers'.
+    Only approved minutes reach everyone of every party of the meeting."""
     if not minutes_are_due(access.meeting):
         return False
-    if minutes is not None and not minutes.is_draft:
+    if minutes is not None and minutes.is_approved:
         return bool(access.roles)
+    if minutes is not None and minutes.is_under_review and reviewing_party_ids(access, minutes):
+        return True
     return _convener_of_record(access) or _is_minute_taker(access, minutes)
 
 
@@ -529,3 +532,90 @@ def can_update_action(access, minutes, action):
     dropped."""
     owner = action.owner_party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY)
     return can_write_minutes(access, minutes) or (owner and can_see_minutes(access, minutes))
+
+
+# Review (justering): each party approves the minutes through its reviewer, then they are locked (services/review.py).
+
+
+def _reviews_for(access, minutes, party_id):
+    """The party's named reviewer, still one of its people; until it names one, its coordinators."""
+    if minutes is None or party_id not in access.roles:
+        return False
+    named = minutes.reviewer_ids.get(party_id)
+    if named is not None:
+        return access.user is not None and access.user.pk == named
+    return access.roles[party_id] == Role.COORDINATOR
+
+
+def reviewing_party_ids(access, minutes):
+    """The parties the user reviews the minutes for, whatever their state: whose versions they may read."""
+    return sorted(party_id for party_id in access.roles if _reviews_for(access, minutes, party_id))
+
+
+def can_name_reviewer_for(access, minutes, party_id):
+    """A party's coordinators name its reviewer, from its own people, until the minutes are approved."""
+    return (
+        access.roles.get(party_id) == Role.COORDINATOR
+        and minutes_are_due(access.meeting)
+        and (minutes is None or not minutes.is_approved)
+    )
+
+
+def reviewer_party_ids(access, minutes):
+    return sorted(party_id for party_id in access.roles if can_name_reviewer_for(access, minutes, party_id))
+
+
+def _keeps_the_record(access, minutes):
+    """Who sends the minutes for review, takes them back and corrects them: the minute-taker and the convening
+    parties' coordinators and secretaries."""
+    return _convener_of_record(access) or _is_minute_taker(access, minutes)
+
+
+def can_send_minutes_for_review(access, minutes):
+    return (
+        _keeps_the_record(access, minutes) and minutes_are_due(access.meeting) and (minutes is None or minutes.is_draft)
+    )
+
+
+def can_take_back_minutes(access, minutes):
+    """A version under review is taken back to be revised; its approvals stay with it and never carry over."""
+    return _keeps_the_record(access, minutes) and minutes is not None and minutes.is_under_review
+
+
+def can_approve_minutes_for(access, minutes, party_id):
+    """A reviewer approves only for their own party, and only the version under review."""
+    return minutes is not None and minutes.is_under_review and _reviews_for(access, minutes, party_id)
+
+
+def can_comment_on_minutes_for(access, minutes, party_id):
+    """A reviewer comments, per agenda item, for their own party on the version under review."""
+    return minutes is not None and minutes.is_under_review and _reviews_for(access, minutes, party_id)
+
+
+def approving_party_ids(access, minutes):
+    return sorted(party_id for party_id in access.roles if can_approve_minutes_for(access, minutes, party_id))
+
+
+def commenting_party_ids(access, minutes):
+    return sorted(party_id for party_id in access.roles if can_comment_on_minutes_for(access, minutes, party_id))
+
+
+def can_see_minutes_versions(access, minutes):
+    """The versions sent for review, and what the reviewers said of them, stay with those who wrote and reviewed
+    them, also once approved: the other parties read the approved minutes, not the way there."""
+    return (
+        minutes is not None
+        and minutes.has_been_sent
+        and minutes_are_due(access.meeting)
+        and (_keeps_the_record(access, minutes) or bool(reviewing_party_ids(access, minutes)))
+    )
+
+
+def can_print_minutes(access, minutes):
+    """The printable page and the PDF are of approved minutes, for everyone who sees them."""
+    return minutes is not None and minutes.is_approved and can_see_minutes(access, minutes)
+
+
+def can_correct_minutes(access, minutes):
+    """Approved minutes change only by a numbered correction, from those who keep the record."""
+    return _keeps_the_record(access, minutes) and minutes is not None and minutes.is_approved

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, agenda, guests, meetings, minutes, pages, people, secrecy, sso
+from .views import account, agenda, guests, meetings, minutes, pages, people, review, secrecy, sso
 
 urlpatterns = [
     path("", meetings.my_meetings, name="my_meetings"),
@@ -176,6 +176,20 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/minutes/items/<int:item_pk>/actions/new/", minutes.action_create, name="action_create"),
     path("meetings/<int:pk>/actions/<int:action_pk>/status/", minutes.action_status, name="action_status"),
+    # Review (justering) of the minutes, and the approved minutes (views/review.py).
+    path("meetings/<int:pk>/minutes/reviewers/<int:party_pk>/", review.minutes_reviewer, name="minutes_reviewer"),
+    path("meetings/<int:pk>/minutes/send/", review.minutes_send, name="minutes_send"),
+    path("meetings/<int:pk>/minutes/take-back/", review.minutes_take_back, name="minutes_take_back"),
+    path("meetings/<int:pk>/minutes/approve/<int:party_pk>/", review.minutes_approve, name="minutes_approve"),
+    path(
+        "meetings/<int:pk>/minutes/items/<int:item_pk>/comments/<int:party_pk>/",
+        review.minutes_comment,
+        name="minutes_comment",
+    ),
+    path("meetings/<int:pk>/minutes/versions/", review.minutes_versions, name="minutes_versions"),
+    path("meetings/<int:pk>/minutes/print/", review.minutes_print, name="minutes_print"),
+    path("meetings/<int:pk>/minutes/pdf/", review.minutes_pdf, name="minutes_pdf"),
+    path("meetings/<int:pk>/minutes/corrections/new/", review.minutes_correction, name="minutes_correction"),
     path(
         "meetings/<int:pk>/documents/<int:document_pk>/replace/",
         agenda.document_replace,

@@ -410,3 +410,76 @@ def test_the_minutes_pages_have_no_axe_violations(
     series = [f"/meetings/{m}/", f"/meetings/{follow_up.pk}/"]
     found.update(visit_all(browser, live_server, "kommun_coordinator", series, "sv-SE"))
     assert not report(found), report(found)
+
+
+def test_the_review_pages_have_no_axe_violations_and_fit_a_phone(
+    browser,
+    live_server,
+    under_review,
+    kommun,
+    lansstyrelsen,
+    polisen,
+    kommun_coordinator,
+    lansstyrelsen_coordinator,
+    lansstyrelsen_secretary,
+    polis_coordinator,
+):
+    """Under review, as the police's reviewer (a comment made) and as the secretary; approved, with a correction,
+    as the secretary: the minutes, each form and step, the versions, the printable minutes."""
+    from coordination.services import review
+
+    m, item = under_review.pk, under_review.items[0]
+    review.comment(meeting=under_review, item=item, party=polisen, by=polis_coordinator, text="Skriv NOA", version=1)
+    reviewer = [
+        f"/meetings/{m}/",
+        f"/meetings/{m}/minutes/",
+        f"/meetings/{m}/minutes/items/{item.pk}/comments/{polisen.pk}/",
+        f"/meetings/{m}/minutes/approve/{polisen.pk}/",
+        f"/meetings/{m}/minutes/reviewers/{polisen.pk}/",
+        f"/meetings/{m}/minutes/versions/",
+    ]
+    found = visit_all(browser, live_server, "polis_coordinator", reviewer, "sv-SE")
+    found.update(
+        visit_all(browser, live_server, "lansstyrelsen_secretary", [f"/meetings/{m}/minutes/take-back/"], "en-GB")
+    )
+    review.take_back(meeting=under_review, party=lansstyrelsen, by=lansstyrelsen_secretary, version=1)
+    found.update(
+        visit_all(
+            browser,
+            live_server,
+            "lansstyrelsen_secretary",
+            [f"/meetings/{m}/minutes/", f"/meetings/{m}/minutes/send/"],
+            "sv-SE",
+        )
+    )
+    review.send_for_review(meeting=under_review, party=lansstyrelsen, by=lansstyrelsen_secretary)
+    for party, user in (
+        (kommun, kommun_coordinator),
+        (lansstyrelsen, lansstyrelsen_coordinator),
+        (polisen, polis_coordinator),
+    ):
+        review.approve(meeting=under_review, party=party, by=user, version=2)
+    review.correct(meeting=under_review, party=lansstyrelsen, by=lansstyrelsen_secretary, item=item, text="Rätt datum")
+    approved = [
+        f"/meetings/{m}/minutes/",
+        f"/meetings/{m}/minutes/versions/",
+        f"/meetings/{m}/minutes/print/",
+        f"/meetings/{m}/minutes/corrections/new/",
+    ]
+    found.update(visit_all(browser, live_server, "lansstyrelsen_secretary", approved, "sv-SE"))
+    assert not report(found), report(found)
+
+    context = browser.new_context(locale="sv-SE", viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "lansstyrelsen_secretary")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    too_wide = {}
+    for path in approved:
+        page.goto(f"{live_server.url}{path}")
+        if sideways := scrolling_sideways(page):
+            too_wide[path] = sideways
+    context.close()
+    assert not too_wide, too_wide

@@ -54,18 +54,23 @@ from coordination.models import (
     Meeting,
     Membership,
     Minutes,
+    MinutesApproval,
+    MinutesCorrection,
     MinutesEntry,
+    MinutesReviewer,
+    MinutesVersion,
     NoticePreferences,
     OutboxMessage,
     Position,
     Presence,
     Profile,
+    ReviewComment,
     Slot,
 )
-from coordination.services import attendance, feeds, guests, meetings, minutes, people
+from coordination.services import attendance, feeds, guests, meetings, minutes, people, review
 from coordination.views.guests import GUEST_KEY
 
-from .agenda_support import build_scenario
+from .agenda_support import add_item, build_scenario
 from .builders import (
     PASSWORD,
     answer_all,
@@ -87,6 +92,7 @@ NOTICES_CHOSEN = {
     "all_answered": "never",
     "agenda_proposed": "immediately",
     "position_shared": "never",
+    "minutes_commented": "digest",
 }
 # Every test, also those that only read the tables below, runs against the module's world in the database.
 pytestmark = pytest.mark.django_db
@@ -499,6 +505,43 @@ MATRIX = {
         get=(LOGIN, 404, 403, 403, 403, 403, 403, 200),
         post=(LOGIN, 404, 403, 403, 403, 403, 403, DONE),
     ),
+    # Review (justering). The police's coordinators name the police's reviewer; the convener's coordinators and
+    # secretaries send the minutes for review and take them back. In the meeting under review the police named
+    # their member; the county board named no one, so its coordinator reviews for it (and reads the versions).
+    "minutes_reviewer": Row(
+        "reviewer", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
+    ),
+    "minutes_send": Row(
+        "scheduled", get=(LOGIN, 404, 403, 403, 403, 403, 200, 200), post=(LOGIN, 404, 403, 403, 403, 403, DONE, DONE)
+    ),
+    "minutes_take_back": Row(
+        "review", get=(LOGIN, 404, 403, 403, 403, 403, 200, 200), post=(LOGIN, 404, 403, 403, 403, 403, DONE, DONE)
+    ),
+    # The police's reviewer approves and comments for the police, nobody else: not their coordinator, not the
+    # conveners, not the county board's reviewer.
+    "minutes_approve": Row(
+        "police's review",
+        get=(LOGIN, 404, 403, 200, 403, 403, 403, 403),
+        post=(LOGIN, 404, 403, DONE, 403, 403, 403, 403),
+    ),
+    "minutes_comment": Row(
+        "police's comment",
+        get=(LOGIN, 404, 403, 200, 403, 403, 403, 403),
+        post=(LOGIN, 404, 403, DONE, 403, 403, 403, 403),
+    ),
+    "minutes_versions": Row(
+        "review", get=(LOGIN, 404, 200, 200, 403, 403, 200, 200), post=(LOGIN, 405, 405, 405, 405, 405, 405, 405)
+    ),
+    # Approved minutes are every party's: the page to print and the PDF; corrections come from the conveners.
+    "minutes_print": Row(
+        "approved", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 405, 405, 405, 405, 405, 405, 405)
+    ),
+    "minutes_pdf": Row(
+        "approved", get=(LOGIN, 404, 200, 200, 200, 200, 200, 200), post=(LOGIN, 405, 405, 405, 405, 405, 405, 405)
+    ),
+    "minutes_correction": Row(
+        "approved", get=(LOGIN, 404, 403, 403, 403, 403, 200, 200), post=(LOGIN, 404, 403, 403, 403, 403, DONE, DONE)
+    ),
     # Guests: the police's coordinators add and revoke the police's guests, nobody else.
     "guest_add": Row(
         "guests", get=(LOGIN, 404, 403, 403, 200, 403, 403, 403), post=(LOGIN, 404, 403, 403, DONE, 403, 403, 403)
@@ -562,6 +605,7 @@ class Things:
     guest: Guest = None  # the police's guest, who only reads
     agreement: object = None  # an agreement in the minutes, that the municipality and the police stand behind
     action: object = None  # the police's action in the minutes
+    item: AgendaItem = None  # the accepted item of a meeting with no agenda scenario (the reviewed minutes')
 
 
 # What each target of the matrix points at: the meeting, and the URL's other arguments in that meeting.
@@ -619,6 +663,14 @@ TARGETS = {
         {"agreement_pk": lambda w, t: t.agreement, "party_pk": lambda w, t: w.parties["kommun"]},
     ),
     "police's action": ("scheduled", {"action_pk": lambda w, t: t.action}),
+    "reviewer": ("scheduled", {"party_pk": lambda w, t: w.police}),
+    "review": ("review", {}),
+    "police's review": ("review", {"party_pk": lambda w, t: w.police}),
+    "police's comment": (
+        "review",
+        {"item_pk": lambda w, t: t.item or t.agenda.item_a, "party_pk": lambda w, t: w.police},
+    ),
+    "approved": ("approved", {}),
 }
 
 
@@ -754,6 +806,8 @@ def build_world(documents):
     meetings.confirm_slot(meeting=held, slot=held_slot, by=convener, party=kommun)
     Slot.objects.filter(pk=held_slot.pk).update(**begun)
     held = meetings.mark_held(meeting=held, by=convener, party=kommun)
+    under_review = build_review(meeting, users, parties)
+    approved = build_review(meeting, users, parties, approve=True)
     # Everyone has a calendar address, so that turning one's own off changes something.
     tokens = {role: feeds.new_feed_token(user) for role, user in users.items()}
     guest_sessions, link = build_guests(users, parties, polling, scheduled, meeting)
@@ -768,6 +822,8 @@ def build_world(documents):
             "polling": polling,
             "scheduled": scheduled,
             "held": Things(meeting=held),
+            "review": under_review,
+            "approved": approved,
         },
         feed_token=tokens["member"],
         documents=documents,
@@ -797,6 +853,31 @@ def build_minutes(scheduled, secretary, kommun, polisen):
     )
     # Confirming the attendee raised the meeting's sequence: what the rows below compare with.
     scheduled.meeting.refresh_from_db()
+
+
+def build_review(meeting, users, parties, *, approve=False):
+    """A meeting that has begun, its minutes sent for review (version 1); the police named their member as their
+    reviewer. With ``approve``, every party has approved them: they are locked."""
+    kommun, lansstyrelsen, police = parties["kommun"], parties["lansstyrelsen"], parties["polisen"]
+    convener, secretary = users["convener"], users["convener_secretary"]
+    held = meetings.open_polling(
+        meeting=meeting("Justerat samråd" if approve else "Samråd under justering", 14), by=convener, party=kommun
+    )
+    answer_all(held, lansstyrelsen, users["other_party"])
+    answer_all(held, police, users["member"])
+    meetings.confirm_slot(meeting=held, slot=held.slots.first(), by=convener, party=kommun)
+    begun = timezone.now() - datetime.timedelta(hours=2)
+    Slot.objects.filter(meeting=held).update(start=begun, end=begun + datetime.timedelta(hours=1))
+    item = add_item(held, kommun, convener, "Kameror", accept_by=(convener, kommun))
+    minutes.save_entry(meeting=held, item=item, party=kommun, by=secretary, text="Smygfritt protokoll", base_version=0)
+    if not approve:
+        review.name_reviewer(meeting=held, party=police, by=users["coordinator"], user=users["member"])
+    review.send_for_review(meeting=held, party=kommun, by=secretary)
+    if approve:
+        for party, user in ((kommun, convener), (lansstyrelsen, users["other_party"]), (police, users["coordinator"])):
+            review.approve(meeting=held, party=party, by=user, version=1)
+    held.refresh_from_db()
+    return Things(meeting=held, item=item)
 
 
 def build_guests(users, parties, polling, scheduled, meeting):
@@ -990,6 +1071,11 @@ def action_data(name, world, user):
             ["secrecy_item", "secrecy_position", "secrecy_document"],
             lambda: {"secrecy": "covered", "provision": "OSL 18 kap. 1 §", "base_version": "0"},
         ),
+        "minutes_reviewer": lambda: {"reviewer": world.users["member"].memberships.get().pk},
+        "minutes_take_back": lambda: {"version": "1"},
+        "minutes_approve": lambda: {"version": "1"},
+        "minutes_comment": lambda: {"text": "Smygkommentar", "version": "1"},
+        "minutes_correction": lambda: {"agenda_item": "", "text": "Smygrättelse"},
         "guest_add": lambda: {"name": "Smyggäst", "email": "smyg@gast.example", "may_answer": "on"},
         "guest_code": lambda: {"code": "123456"},
         "guest_answer": lambda: answer_data(polling, value="if_need_be", comment="Kanske"),
@@ -1169,7 +1255,7 @@ def test_an_id_of_the_same_kind_from_another_meeting_is_refused_to_the_user_allo
     meeting, put in this meeting's URL by the role the matrix lets act on this meeting's own (a party of both)."""
     row, role = MATRIX[name], allowed_role(name)
     key = TARGETS[row.target][0]
-    other = {"polling": "scheduled", "scheduled": "polling"}[key]
+    other = {"polling": "scheduled", "scheduled": "polling", "review": "scheduled"}[key]
     url = reverse(name, kwargs=world.kwargs(row.target, objects_from=other))
     files = files_in(world.documents)
 
@@ -1833,6 +1919,68 @@ MASS_ASSIGNMENT = [
             ("secrecy_document", "secretary", lambda w: Document.objects.get(pk=scheduled_agenda(w).item_doc.pk)),
         )
     ),
+    # Review: a reviewer named for the URL's party from its own people; a step on the URL's meeting; an approval or
+    # a comment for the URL's party by the poster; a correction numbered by the minutes, written by the poster.
+    Extra(
+        "minutes_reviewer",
+        "coordinator",
+        lambda w: {"party": w.parties["kommun"].pk, "user": w.users["convener"].pk, "named_by": w.users["convener"].pk},
+        latest(MinutesReviewer),
+        lambda w: {
+            "minutes_id": Minutes.objects.get(meeting=w.meeting("scheduled")).pk,
+            "party_id": w.police.pk,
+            "user_id": w.users["member"].pk,
+            "named_by_id": w.users["coordinator"].pk,
+        },
+    ),
+    Extra(
+        "minutes_take_back",
+        "convener_secretary",
+        lambda w: {"state": "approved", "approved_at": "2026-01-01 10:00", "meeting": w.meeting("approved").pk},
+        lambda w: Minutes.objects.get(meeting=w.meeting("review")),
+        lambda w: {"state": Minutes.State.DRAFT, "version": 2, "approved_at": None},
+    ),
+    Extra(
+        "minutes_approve",
+        "member",
+        lambda w: {"party": w.parties["kommun"].pk, "approved_by": w.users["convener"].pk, "state": "approved"},
+        latest(MinutesApproval),
+        lambda w: {
+            "version_id": MinutesVersion.objects.get(minutes__meeting=w.meeting("review")).pk,
+            "party_id": w.police.pk,
+            "approved_by_id": w.users["member"].pk,
+        },
+    ),
+    Extra(
+        "minutes_comment",
+        "member",
+        lambda w: {
+            "party": w.parties["kommun"].pk,
+            "agenda_item": w.things["approved"].item.pk,
+            "author": w.users["convener"].pk,
+            "author_name": "Smyg",
+        },
+        latest(ReviewComment),
+        lambda w: {
+            "party_id": w.police.pk,
+            "agenda_item_id": w.things["review"].item.pk,
+            "author_id": w.users["member"].pk,
+            "author_name": w.users["member"].get_full_name(),
+            "text": "Smygkommentar",
+        },
+    ),
+    Extra(
+        "minutes_correction",
+        "convener_secretary",
+        lambda w: {"number": "9", "made_by": w.users["convener"].pk, "html": "<script>alert(1)</script>"},
+        latest(MinutesCorrection),
+        lambda w: {
+            "number": 1,
+            "agenda_item_id": None,
+            "html": "<p>Smygrättelse</p>\n",
+            "made_by_id": w.users["convener_secretary"].pk,
+        },
+    ),
     # A guest answers for their own party only, and is never recorded as anyone's account.
     Extra(
         "guest_answer",
@@ -1871,6 +2019,7 @@ NO_FIELDS = {
     "add_proposed_time",  # the time is the proposal's own: a posted one is never read
     "guest_link",
     "guest_revoke",
+    "minutes_send",  # the minutes as they are, by their URL's meeting
 }
 
 

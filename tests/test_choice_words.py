@@ -46,6 +46,10 @@ def form_kwargs(meeting, kommun, kommun_coordinator):
         forms.PresenceForm: {"attendees": []},
         forms.PresentPersonForm: {"meeting": meeting},
         forms.SecrecyForm: {},
+        forms.ReviewerForm: {"party": kommun},
+        forms.MinutesVersionForm: {},
+        forms.ReviewCommentForm: {},
+        forms.CorrectionForm: {"meeting": meeting},
     }
 
 

@@ -260,3 +260,38 @@ def test_the_package_costs_the_same_queries_with_more_records(
     with django_assert_max_num_queries(40) as after:
         b"".join(download(client, scenario.meeting, polisen).streaming_content)
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_the_minutes_go_in_once_every_party_has_approved_them(
+    client,
+    held,
+    kommun,
+    lansstyrelsen,
+    polisen,
+    kommun_coordinator,
+    lansstyrelsen_coordinator,
+    lansstyrelsen_secretary,
+    polis_coordinator,
+    polis_secretary,
+):
+    from coordination.services import minutes, review
+
+    pdf_module()
+    by = {"meeting": held, "party": lansstyrelsen, "by": lansstyrelsen_secretary}
+    minutes.save_entry(**by, item=held.items[0], text="PROTOKOLL-TEXT om NOA", base_version=0)
+    review.send_for_review(**by)
+    client.force_login(polis_secretary)
+    package, _manifest = open_package(download(client, held, polisen))
+    assert "PROTOKOLL-TEXT" not in every_text(package)  # under review: no record of every party's yet
+
+    for party, user in (
+        (kommun, kommun_coordinator),
+        (lansstyrelsen, lansstyrelsen_coordinator),
+        (polisen, polis_coordinator),
+    ):
+        review.approve(meeting=held, party=party, by=user, version=1)
+    package, manifest = open_package(download(client, held, polisen))
+    [record] = [r for r in manifest["records"] if r["kind"] == "minnesanteckningar"]
+    assert record["file"] == "minnesanteckningar.pdf"
+    assert record["origin"] == "inkommen från Länsstyrelsen Uppsala län, Uppsala kommun"
+    assert "PROTOKOLL-TEXT" in every_text(package)

@@ -39,6 +39,7 @@ from coordination.services import (
     people,
     reminders,
     replies,
+    review,
     secrecy,
 )
 from coordination.services.delivery import correct_and_resend
@@ -234,6 +235,18 @@ def lived_log(db):
         )
         minutes.set_action_status(action=action, party=lst, by=secretary, status="dropped", reason="Redan gjort")
         copies.plan_follow_up(meeting=earlier, by=coordinator, party=kommun)
+        # Their review: the police name a reviewer; sent, commented on, taken back, revised and sent again; approved
+        # by every party and so locked; a correction.
+        police_reviewer = users["polis.handlaggare"]
+        review.name_reviewer(meeting=earlier, party=polisen, by=police_coordinator, user=police_reviewer)
+        review.send_for_review(**by)
+        review.comment(meeting=earlier, item=topic, party=polisen, by=police_reviewer, text="Nämn Valsätra", version=1)
+        review.take_back(**by, version=1)
+        minutes.save_entry(**by, item=topic, text="- Läget i Gottsunda och Valsätra", base_version=1)
+        review.send_for_review(**by)
+        for party, reviewer in ((kommun, coordinator), (lst, users["lst.samordnare"]), (polisen, police_reviewer)):
+            review.approve(meeting=earlier, party=party, by=reviewer, version=2)
+        review.correct(**by, item=topic, text="Mötet hölls i Gottsunda, inte i Valsätra.")
     meetings.cancel_meeting(meeting=dialogue, by=coordinator, party=kommun, reason="Dialogen tas upp i höst i stället")
     copies.copy_to_new_draft(meeting=dialogue, by=coordinator, party=kommun)
     return dialogue

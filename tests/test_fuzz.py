@@ -813,3 +813,68 @@ def test_recording_a_decision_and_an_action_status_survives_any_input(
         assert_handled(client, post(client, url, decision))
         url = reverse("action_status", args=[minutes_writer.pk, action.pk])
         assert_handled(client, post(client, url, status))
+
+
+# Review (justering): the police's coordinator, who reviews for the police; the county board's secretary, who keeps
+# the record.
+
+
+@given(data=st.data())
+def test_naming_a_reviewer_survives_any_input(client, held, polisen, polis_coordinator, polis_member, data):
+    client.force_login(polis_coordinator)
+    reviewer = data.draw(st.one_of(st.just(""), hostile_choice(polis_member.memberships.get().pk)), label="reviewer")
+    with rolled_back():
+        url = reverse("minutes_reviewer", args=[held.pk, polisen.pk])
+        assert_handled(client, post(client, url, {"reviewer": reviewer}))
+
+
+@given(data=st.data())
+def test_reviewing_survives_any_input(client, under_review, polisen, polis_coordinator, data):
+    client.force_login(polis_coordinator)
+    item = under_review.items[0]
+    comment = mostly_valid(
+        data,
+        {"text": "Skriv NOA i klartext", "version": "1"},
+        {"text": hostile_text(), "version": hostile_choice(1, 2)},
+    )
+    version = data.draw(hostile_choice(1, 2), label="version")
+    with rolled_back():
+        url = reverse("minutes_comment", args=[under_review.pk, item.pk, polisen.pk])
+        assert_handled(client, post(client, url, comment))
+        assert_handled(
+            client, post(client, reverse("minutes_approve", args=[under_review.pk, polisen.pk]), {"version": version})
+        )
+
+
+@given(data=st.data())
+def test_taking_back_and_correcting_survive_any_input(
+    client,
+    under_review,
+    kommun,
+    lansstyrelsen,
+    polisen,
+    kommun_coordinator,
+    lansstyrelsen_coordinator,
+    polis_coordinator,
+    lansstyrelsen_secretary,
+    data,
+):
+    from coordination.services import review
+
+    client.force_login(lansstyrelsen_secretary)
+    version = data.draw(hostile_choice(1, 2), label="version")
+    correction = mostly_valid(
+        data,
+        {"agenda_item": "", "text": "Kommundirektören var också där."},
+        {"agenda_item": hostile_choice(*[item.pk for item in under_review.items]), "text": hostile_text()},
+    )
+    with rolled_back():
+        assert_handled(client, post(client, reverse("minutes_take_back", args=[under_review.pk]), {"version": version}))
+    with rolled_back():
+        for party, user in (
+            (kommun, kommun_coordinator),
+            (lansstyrelsen, lansstyrelsen_coordinator),
+            (polisen, polis_coordinator),
+        ):
+            review.approve(meeting=under_review, party=party, by=user, version=1)
+        assert_handled(client, post(client, reverse("minutes_correction", args=[under_review.pk]), correction))

@@ -309,6 +309,7 @@ def test_a_person_chooses_their_own_notices_and_no_one_elses(client, polis_membe
         "all_answered": "never",
         "agenda_proposed": "never",
         "position_shared": "never",
+        "minutes_commented": "digest",
     }
     response = client.post(reverse("notice_preferences"), {**data, "user": kommun_coordinator.pk}, follow=True)
     assert "Dina val av aviseringar är sparade." in response.content.decode()
@@ -335,7 +336,14 @@ def test_invitations_are_not_notices_and_always_go(
     from coordination.services import attendance
 
     for user in (kommun_coordinator, polis_member):
-        choose(user, open_for_answers="never", all_answered="never", agenda_proposed="never", position_shared="never")
+        choose(
+            user,
+            open_for_answers="never",
+            all_answered="never",
+            agenda_proposed="never",
+            position_shared="never",
+            minutes_commented="never",
+        )
     attendance.name_attendee(meeting=meeting, party=polisen, by=polis_member, name="Polis", email=polis_member.email)
     answer_all(meeting, lansstyrelsen, lansstyrelsen_secretary)
     answer_all(meeting, polisen, polis_member)

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
 from coordination.models import CalendarReply, Event, Hold, OutboxMessage, Slot
-from coordination.services import agenda, attendance, guests, meetings, minutes, people
+from coordination.services import agenda, attendance, guests, meetings, minutes, people, review
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -61,6 +61,9 @@ SHOWING = {
     "guest_ics",
     "guest_document",
     "minutes",
+    "minutes_versions",
+    "minutes_print",
+    "minutes_pdf",
 }
 
 # POSTs on a meeting that change only the user's own bookkeeping, not the meeting, so they write no event.
@@ -156,6 +159,18 @@ def minutes_action(f):
         owner_party=f("polisen"),
         due_on=datetime.date(2026, 12, 1),
     )
+
+
+def approved_minutes(f):
+    """The held dialogue's minutes, sent for review and approved by each party's coordinators."""
+    meeting = f("under_review")
+    for party, user in (
+        (f("kommun"), f("kommun_coordinator")),
+        (f("lansstyrelsen"), f("lansstyrelsen_coordinator")),
+        (f("polisen"), f("polis_coordinator")),
+    ):
+        review.approve(meeting=meeting, party=party, by=user, version=1)
+    return meeting
 
 
 def two_accepted_items(f):
@@ -293,6 +308,7 @@ SUCCESSFUL_POSTS = {
             "all_answered": "never",
             "agenda_proposed": "digest",
             "position_shared": "never",
+            "minutes_commented": "digest",
         },
     ),
     "meeting_create": lambda f: (f("kommun_coordinator"), url("meeting_create"), edit_data(f("meeting"), title="Ny")),
@@ -490,6 +506,32 @@ SUCCESSFUL_POSTS = {
         f("lansstyrelsen_secretary"),
         url("action_status", f("held").pk, minutes_action(f).pk),
         {"status": "done", "reason": ""},
+    ),
+    "minutes_reviewer": lambda f: (
+        f("polis_coordinator"),
+        url("minutes_reviewer", f("held").pk, f("polisen").pk),
+        {"reviewer": f("polis_member").memberships.get().pk},
+    ),
+    "minutes_send": lambda f: (f("lansstyrelsen_secretary"), url("minutes_send", f("written").pk), {}),
+    "minutes_take_back": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("minutes_take_back", f("under_review").pk),
+        {"version": 1},
+    ),
+    "minutes_approve": lambda f: (
+        f("polis_coordinator"),
+        url("minutes_approve", f("under_review").pk, f("polisen").pk),
+        {"version": 1},
+    ),
+    "minutes_comment": lambda f: (
+        f("polis_coordinator"),
+        url("minutes_comment", f("under_review").pk, f("under_review").items[0].pk, f("polisen").pk),
+        {"text": "Skriv NOA i klartext", "version": 1},
+    ),
+    "minutes_correction": lambda f: (
+        f("lansstyrelsen_secretary"),
+        url("minutes_correction", approved_minutes(f).pk),
+        {"agenda_item": "", "text": "Kommundirektören var också där."},
     ),
     "guest_link": lambda f: (None, link_of(guest_of(f)), {}),
     "guest_code": lambda f: (None, url("guest_code"), {"code": guest_code_asked(f)}),

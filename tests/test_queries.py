@@ -123,7 +123,8 @@ def test_my_meetings_costs_the_same_for_one_meeting_or_five_hundred(db, client, 
     from coordination.management.commands.benchmark import DASHBOARD_STATUSES, build_dashboard
 
     client.force_login(build_dashboard(count))
-    with django_assert_num_queries(12):
+    # Held meetings on the page (from 50 up) add the one query that reads their minutes (minutes_under_way).
+    with django_assert_num_queries(12 if count == 1 else 13):
         response = client.get(reverse("my_meetings"))
 
     # A section shows at most a page: 20 meetings to come in each of its two sections, 10 held, 10 cancelled.
@@ -273,7 +274,7 @@ def test_the_minutes_and_my_meetings_do_not_grow_with_items_agreements_or_action
     grow_minutes("NOA")
     client.force_login(kommun_coordinator)
     minutes_url, dashboard_url = reverse("minutes", args=[held.pk]), reverse("my_meetings")
-    pages = {minutes_url: 16, dashboard_url: 12}
+    pages = {minutes_url: 19, dashboard_url: 14}
     for url, queries in pages.items():
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
@@ -351,3 +352,55 @@ def test_the_answers_download_does_not_grow_with_slots_or_parties(
     assert response.status_code == 200
     if file_format == "csv":
         assert_shows(response, "Region Uppsala", in_swedish(stockholm_date, slot.start))
+
+
+@pytest.mark.parametrize("grown", [("NOA",), ("NOA", "Kameror", "Gottsunda")])
+def test_the_pages_of_review_do_not_grow_with_items_agreements_or_actions(
+    client,
+    django_assert_num_queries,
+    held,
+    grow_minutes,
+    grown,
+    kommun,
+    lansstyrelsen,
+    polisen,
+    kommun_coordinator,
+    lansstyrelsen_coordinator,
+    lansstyrelsen_secretary,
+    polis_coordinator,
+):
+    """Under review (as the police's reviewer sees it, with comments) and approved (with a correction per item):
+    the same literal counts with one grown item or three."""
+    from coordination.services import review
+
+    for title in grown:
+        grow_minutes(title)
+    review.send_for_review(meeting=held, party=lansstyrelsen, by=lansstyrelsen_secretary)
+    items = list(held.agenda_items.filter(title__in=grown))
+    for item in items:
+        review.comment(meeting=held, item=item, party=polisen, by=polis_coordinator, text=f"Om {item.title}", version=1)
+    client.force_login(polis_coordinator)
+    under_review = {reverse("minutes", args=[held.pk]): 21, reverse("minutes_versions", args=[held.pk]): 12}
+    for url, queries in under_review.items():
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+        assert_shows(response, f"Om {grown[-1]}")
+    # What waits for the police's coordinator on "Mina möten": the review.
+    with django_assert_num_queries(15):
+        response = client.get(reverse("my_meetings"))
+    assert_shows(response, "Minnesanteckningar att justera för Polisen")
+    for party, user in (
+        (kommun, kommun_coordinator),
+        (lansstyrelsen, lansstyrelsen_coordinator),
+        (polisen, polis_coordinator),
+    ):
+        review.approve(meeting=held, party=party, by=user, version=1)
+    for item in items:
+        review.correct(
+            meeting=held, party=lansstyrelsen, by=lansstyrelsen_secretary, item=item, text=f"Rätt om {item.title}"
+        )
+    approved = {reverse("minutes", args=[held.pk]): 21, reverse("minutes_print", args=[held.pk]): 20}
+    for url, queries in approved.items():
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+        assert_shows(response, f"Rätt om {grown[-1]}", f"{grown[-1]}: åtgärd 2", f"{grown[-1]}: avtal 2")

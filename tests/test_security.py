@@ -136,7 +136,16 @@ def test_production_redirects_to_https_but_not_the_load_balancers_health_check()
 
 
 @pytest.mark.parametrize(
-    "template", ["base.html", "coordination/kallelse.html", "error_page.html", "500.html", "503.html"]
+    "template",
+    [
+        "base.html",
+        "coordination/base_document.html",
+        "coordination/kallelse.html",
+        "coordination/minutes_print.html",
+        "error_page.html",
+        "500.html",
+        "503.html",
+    ],
 )
 def test_no_template_has_inline_script_or_style(template):
     """A script is a static file the page loads (CSP script-src 'self'), never code in the page."""
@@ -163,6 +172,8 @@ PLAIN_TEXT_TEMPLATES = {
     "coordination/email/guest_link.txt",
     "coordination/email/guest_code.txt",
     "coordination/email/action_overdue.txt",
+    "coordination/email/minutes_review.txt",
+    "coordination/email/minutes_approved.txt",
 }
 MARKUP_IN_PYTHON = re.compile(
     r"\b(mark_safe|format_html|format_html_join|SafeString|SafeText|html_safe|from_string|Template)\("

@@ -32,7 +32,18 @@ from coordination.models import (
     Slot,
 )
 from coordination.outbox import send_due
-from coordination.services import agenda, attendance, guests, holds, meetings, minutes, notices, people, reminders
+from coordination.services import (
+    agenda,
+    attendance,
+    guests,
+    holds,
+    meetings,
+    minutes,
+    notices,
+    people,
+    reminders,
+    review,
+)
 
 from .builders import PASSWORD, future_time
 
@@ -148,6 +159,18 @@ def live_a_meeting(client, users, parties):
         due_on=timezone.localdate() - datetime.timedelta(days=1),
     )
     assert minutes.send_overdue_action_reminders(timezone.localdate()) > 0
+    # Sent for review to each party's coordinators ("Ekström, Åsa" of the region among them), approved by all three:
+    # the approved minutes go to the attendee.
+    review.send_for_review(meeting=dialogue, party=parties["Länsstyrelsen"], by=users["lst.sekreterare"])
+    # The municipality's coordinator comments: the others who keep the minutes hear of it at once.
+    review.comment(meeting=dialogue, item=item, party=kommun, by=coordinator, text="Ange datum", version=1)
+    region = Party.objects.get(short_name="Regionen")
+    for party, user in (
+        (kommun, coordinator),
+        (parties["Länsstyrelsen"], users["lst.samordnare"]),
+        (region, region.memberships.get().user),
+    ):
+        review.approve(meeting=dialogue, party=party, by=user, version=1)
 
 
 def send_everything():

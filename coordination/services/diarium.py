@@ -135,10 +135,11 @@ def _origin(parties, party):
 
 
 @transaction.atomic
-def diarium_package(*, meeting, party, by, kallelse):
+def diarium_package(*, meeting, party, by, kallelse, minutes=None):
     """The package of ``party``'s records of ``meeting`` (as for_kallelse()), logged as exported by ``by``.
 
-    ``kallelse`` is (file name, bytes): the kallelse as the page makes it, a PDF where the server can.
+    ``kallelse`` is (file name, bytes): the kallelse as the page makes it, a PDF where the server can;
+    ``minutes``, once they are approved, (Minutes, (file name, bytes)) likewise.
     """
     invitations = ordered_invitations(meeting)
     registration_number = next(inv.registration_number for inv in invitations if inv.party_id == party.pk)
@@ -158,6 +159,19 @@ def diarium_package(*, meeting, party, by, kallelse):
         )
     ]
     own_origin = _origin([party], party)
+    if minutes is not None:
+        approved, (name, body) = minutes
+        records.append(
+            Record(
+                name,
+                _("Minutes: %(title)s") % {"title": meeting.title},
+                pgettext("record kind", "minutes"),
+                _origin(conveners, party),
+                approved.approved_at,
+                _once(body),
+                compress=not name.endswith(".pdf"),
+            )
+        )
     records += _positions(meeting, party)
     records += _documents(meeting, party)
     for file_format in ("csv", "json"):

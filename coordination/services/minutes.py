@@ -2,9 +2,9 @@
 
 Like ``agenda.py``: each function checks the state it needs, writes the event
 log and keeps history, in one transaction; the rights are checked by the view
-(rules.can_write_minutes and its neighbours). While the minutes are a draft,
+(rules.can_write_minutes and its neighbours). Until the minutes are approved,
 their events are private to the party that wrote them: the log, too, must not
-show another party what the draft says.
+show another party what a draft or a version under review says.
 """
 
 from django.db import transaction
@@ -35,19 +35,27 @@ MAX_ACTIONS_PER_ITEM = 50
 MAX_ADDED_PEOPLE = 200
 
 
-def _locked_minutes(meeting):
-    """The meeting under a row lock, and its minutes (begun on first use), once minutes may be written."""
+def locked_minutes(meeting):
+    """The meeting under a row lock, and its minutes (begun on first use), once minutes are due."""
     meeting = locked_meeting(meeting)
     if not rules.minutes_are_due(meeting):
         raise RuleError(_("Minutes can be written once the meeting has started."))
     minutes, _created = Minutes.objects.get_or_create(meeting=meeting)
+    return meeting, minutes
+
+
+def _locked_minutes(meeting):
+    """As locked_minutes, while the minutes are a draft: only then are they written."""
+    meeting, minutes = locked_minutes(meeting)
     if not minutes.is_draft:
         raise RuleError(_("The minutes are no longer a draft and cannot be changed here."))
     return meeting, minutes
 
 
 def _log(meeting, minutes, **details):
-    log_event(meeting=meeting, private=minutes.is_draft, **details)
+    # Until every party has approved them, what the minutes say is not every party's to read (see review.py):
+    # the event is the acting party's own.
+    log_event(meeting=meeting, private=not minutes.is_approved, **details)
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ The kinds, and who gets them:
   once per round of answers: again only after a new time was proposed;
 - an agenda item proposed, a position shared: the conveners' coordinators
   (``rules.can_manage_agenda``), when another party did it.
+- a reviewer commented on the minutes: those who keep them (``rules.can_take_back_minutes``), but the
+  commenter (services/review.py).
 
 Invitations, updates and cancellations are not notices: ``invites.py`` always sends them.
 """
@@ -85,6 +87,12 @@ def _describe(kind, *, title, party_name, subject):
         return (
             _("%(party)s proposed the agenda item “%(item)s”.") % {"party": party_name, "item": subject},
             _("Accept or decline it"),
+        )
+    if kind == NoticeKind.MINUTES_COMMENTED:
+        return (
+            _("%(party)s commented on “%(item)s” in the minutes sent for review.")
+            % {"party": party_name, "item": subject},
+            _("Read the comment"),
         )
     return (
         _("%(party)s shared its position on “%(item)s”.") % {"party": party_name, "item": subject},
@@ -355,4 +363,18 @@ def choose_delivery(*, user, choices):
     """Keep how ``user`` gets each kind of notice: ``choices`` maps a NoticeKind value to a Delivery."""
     NoticePreferences.objects.update_or_create(
         user=user, defaults={NoticeKind(kind).value: Delivery(delivery) for kind, delivery in choices.items()}
+    )
+
+
+def minutes_commented(comment, *, meeting, minutes):
+    """Tell those who keep the minutes that a reviewer commented on an item of the version under review."""
+    return notify(
+        NoticeKind.MINUTES_COMMENTED,
+        rules.people_with_right(
+            meeting, lambda access: rules.can_take_back_minutes(access, minutes), leave_out=comment.author
+        ),
+        meeting=meeting,
+        party=comment.party,
+        subject=comment.agenda_item.title,
+        url=mail.site_url(reverse("minutes", args=[meeting.pk]) + f"#item-{comment.agenda_item_id}"),
     )

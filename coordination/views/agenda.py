@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,10 +11,20 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import documents, rules
 from ..forms import AgendaItemForm, DeclineForm, DocumentForm, PositionForm
-from ..models import AgendaItem, Document, Meeting, Membership, Position
-from ..overview import build_agenda, ordered_invitations, text_diff
+from ..models import AgendaItem, Document, Meeting, Membership, Minutes, Position
+from ..overview import build_agenda, ordered_invitations, printable_minutes, text_diff
 from ..services import agenda, diarium
-from .common import confirm_page, form_page, get_meeting_for_user, meeting_url, refuse_rule_errors, require
+from .common import (
+    confirm_page,
+    form_page,
+    get_meeting_for_user,
+    meeting_url,
+    pdf_of_page,
+    printed_file,
+    refuse_rule_errors,
+    require,
+    versions_to_compare,
+)
 
 Role = Membership.Role
 
@@ -220,21 +229,46 @@ def position_edit(request, pk, item_pk, party_pk):
     return render(request, "coordination/position_form.html", context)
 
 
-def conflict_page(request, meeting, item, current, *, heading, crumb, current_text, mine, form, back_url=""):
-    """An edit refused as stale (EditConflict), for a position, an agenda item or minutes: the saved text and
-    the user's own side by side, and a form that still holds theirs, now based on the saved version.
-    ``back_url``: where keeping the saved text leads, if not to the agenda item."""
+def conflict_page(
+    request,
+    meeting,
+    item,
+    current,
+    *,
+    heading,
+    crumb,
+    current_text,
+    mine,
+    form,
+    back_url="",
+    compare=True,
+    button="",
+    explanation="",
+):
+    """An edit refused as stale (EditConflict), for a position, an agenda item, minutes or a reviewer's comment:
+    the saved text and the user's own side by side, and a form that still holds theirs, now based on the saved
+    version. ``back_url``: where keeping the saved text leads, if not to the agenda item. ``compare``: whether
+    the two are versions of one text, whose differences are shown (a comment on minutes is not); ``button``:
+    the form's button, if not to save a new version; ``form`` None: nothing can be saved now, ``explanation``
+    says why. ``current`` is the saved row (its ``updated_by`` and ``version``), or a version of the minutes sent
+    for review (its ``sent_by_name`` and ``number``)."""
+    saved_by = getattr(current, "sent_by_name", None)
+    if saved_by is None:
+        saved_by = current.updated_by.get_full_name() if current.updated_by else ""
     context = {
         "meeting": meeting,
         "item": item,
         "back_url": back_url,
         "heading": heading,
         "crumb": crumb,
-        "current": current,
+        "saved_by": saved_by,
+        "saved_version": getattr(current, "number", None) or current.version,
         "current_text": current_text,
         "mine": mine,
-        "diff": text_diff(current_text, mine),
+        "diff": text_diff(current_text, mine) if compare else None,
         "form": form,
+        "button": button,
+        "explanation": explanation,
     }
     return render(request, "coordination/edit_conflict.html", context, status=409)
 
@@ -313,9 +347,7 @@ def position_versions(request, pk, position_pk):
     versions = list(position.versions.visible_to(request.user).select_related("author"))
     if not versions:
         raise Http404
-    numbers = {version.number: version for version in versions}
-    older = numbers.get(_int(request.GET.get("from")), versions[-2] if len(versions) > 1 else versions[0])
-    newer = numbers.get(_int(request.GET.get("to")), versions[-1])
+    older, newer = versions_to_compare(request, versions)
     context = {
         "meeting": meeting,
         "position": position,
@@ -325,14 +357,6 @@ def position_versions(request, pk, position_pk):
         "diff": text_diff(older.text, newer.text),
     }
     return render(request, "coordination/position_versions.html", context)
-
-
-def _int(value):
-    # Not str.isdigit(): it also passes "²", which int() refuses.
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _upload(request, meeting, *, item, party, position=None, replaces=None, heading):
@@ -451,16 +475,6 @@ def kallelse_context(request, pk):
     }
 
 
-def kallelse_as_pdf(request, context):
-    """The kallelse as PDF bytes, or None on a server without the Pango that WeasyPrint draws with."""
-    try:
-        # Imported here: WeasyPrint loads Pango from the system, and a server without it still runs everything else.
-        from .. import pdf
-    except (ImportError, OSError):
-        return None
-    return pdf.render_pdf(render_to_string("coordination/kallelse.html", {**context, "as_pdf": True}, request=request))
-
-
 @login_required
 def kallelse(request, pk):
     _access, context = kallelse_context(request, pk)
@@ -472,7 +486,7 @@ def kallelse(request, pk):
 def kallelse_pdf(request, pk):
     """The same kallelse as a PDF file, for whoever may see the page, to send or file as it is."""
     _access, context = kallelse_context(request, pk)
-    body = kallelse_as_pdf(request, context)
+    body = pdf_of_page(request, "coordination/kallelse.html", context)
     if body is None:
         return render(request, "coordination/pdf_unavailable.html", context, status=503)
     response = HttpResponse(body, content_type="application/pdf")
@@ -485,19 +499,26 @@ def kallelse_pdf(request, pk):
 def diarium_package(request, pk, party_pk):
     """Everything a party holds of the meeting, in one zip for its registrar; a POST, as the download is logged.
 
-    The kallelse goes in as PDF, or as the page's HTML on a server that cannot make PDFs.
+    The kallelse and the approved minutes go in as PDF, or as the pages' HTML on a server that cannot make PDFs.
     """
     access, context = kallelse_context(request, pk)
     require(rules.can_export_records_for(access, party_pk))
     meeting = context["meeting"]
-    body = kallelse_as_pdf(request, context)
-    kallelse = (
-        ("kallelse.pdf", body)
-        if body is not None
-        else ("kallelse.html", render_to_string("coordination/kallelse.html", context, request=request).encode())
-    )
+    kallelse = printed_file(request, "coordination/kallelse.html", context, "kallelse")
+    # The minutes only once approved: before that they are no record of every party's.
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is not None and minutes.is_approved:
+        minutes_file = printed_file(
+            request, "coordination/minutes_print.html", printable_minutes(meeting, minutes), "minnesanteckningar"
+        )
+    else:
+        minutes, minutes_file = None, None
     package = diarium.diarium_package(
-        meeting=meeting, party=access.parties[party_pk], by=request.user, kallelse=kallelse
+        meeting=meeting,
+        party=access.parties[party_pk],
+        by=request.user,
+        kallelse=kallelse,
+        minutes=(minutes, minutes_file) if minutes else None,
     )
     response = StreamingHttpResponse(package.stream(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{package.filename}"'

@@ -5,6 +5,7 @@ import functools
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .. import rules
@@ -61,3 +62,39 @@ def confirm_page(request, meeting, *, heading, question, button, danger=True):
     """The step before an action that others will see or that removes something: the same URL, POSTed, does it."""
     context = {"meeting": meeting, "heading": heading, "question": question, "button": button, "danger": danger}
     return render(request, "coordination/confirm_action.html", context)
+
+
+def pdf_of_page(request, template, context):
+    """A printable page (the kallelse, the approved minutes) as PDF bytes, or None on a server without the Pango
+    that WeasyPrint draws with: the view then answers with the page that says so (pdf_unavailable.html)."""
+    try:
+        # Imported here: WeasyPrint loads Pango from the system, and a server without it still runs everything else.
+        from .. import pdf
+    except (ImportError, OSError):
+        return None
+    return pdf.render_pdf(render_to_string(template, {**context, "as_pdf": True}, request=request))
+
+
+def printed_file(request, template, context, stem):
+    """A printable page as a file to keep: (name, bytes), a PDF where the server can make one, else its HTML."""
+    body = pdf_of_page(request, template, context)
+    if body is not None:
+        return f"{stem}.pdf", body
+    return f"{stem}.html", render_to_string(template, context, request=request).encode("utf-8")
+
+
+def int_or_none(value):
+    # Not str.isdigit(): it also passes "²", which int() refuses.
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def versions_to_compare(request, versions):
+    """The two of ``versions`` (in order, each with a ``number``) the page compares: ?from=N&to=M, else the last
+    two (the only one, against itself)."""
+    numbers = {version.number: version for version in versions}
+    older = numbers.get(int_or_none(request.GET.get("from")), versions[-2] if len(versions) > 1 else versions[0])
+    newer = numbers.get(int_or_none(request.GET.get("to")), versions[-1])
+    return older, newer

@@ -129,7 +129,10 @@ def meeting_detail(request, pk):
         context["counters"], context["refused_replies"] = replies.for_conveners(meeting)
     # Read only once minutes can exist: a meeting being planned costs no query for them.
     if rules.minutes_are_due(meeting):
-        context["can_see_minutes"] = rules.can_see_minutes(access, Minutes.objects.filter(meeting=meeting).first())
+        minutes = Minutes.objects.filter(meeting=meeting).first()
+        context["can_see_minutes"] = rules.can_see_minutes(access, minutes)
+        # Named here too: a party that is not convening does not see the minutes until they are sent for review.
+        context["reviewer_parties"] = [access.parties[pid] for pid in rules.reviewer_party_ids(access, minutes)]
     return render(request, "coordination/meeting_detail.html", context)
 
 

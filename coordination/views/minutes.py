@@ -1,5 +1,7 @@
 """After the meeting: the minutes page, and the forms that write the minutes, agreements, decisions and actions."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +20,7 @@ from ..forms import (
     PresentPersonForm,
 )
 from ..models import Action, AgendaItem, Agreement, Attendee, Meeting, Membership, Minutes, MinutesEntry
-from ..overview import build_minutes
+from ..overview import build_minutes, build_review, with_review_comments
 from ..services import minutes as minutes_service
 from ..services.agenda import EditConflict
 from .agenda import conflict_page
@@ -56,14 +58,30 @@ def minutes(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
     minutes = _minutes_of(meeting)
     require(rules.can_see_minutes(access, minutes))
+    review = build_review(meeting, minutes)
     context = {
         "meeting": meeting,
         "minutes": minutes,
-        "record": build_minutes(meeting, minutes),
+        "record": with_review_comments(build_minutes(meeting, minutes), review),
+        "review": review,
         "can_write": rules.can_write_minutes(access, minutes),
         "can_name_minute_taker": rules.can_name_minute_taker(access, minutes),
         "decision_party_ids": rules.decision_party_ids(access, minutes),
         "action_party_ids": access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY),
+        # Review (views/review.py).
+        "can_send": rules.can_send_minutes_for_review(access, minutes),
+        "can_take_back": rules.can_take_back_minutes(access, minutes),
+        # The parties the user reviews for: a comment any time the version is under review, an approval once.
+        "commenting_parties": [access.parties[pid] for pid in rules.commenting_party_ids(access, minutes)],
+        "approving_parties": [
+            access.parties[pid]
+            for pid in rules.approving_party_ids(access, minutes)
+            if pid not in review.approved_party_ids
+        ],
+        "reviewer_party_ids": rules.reviewer_party_ids(access, minutes),
+        "can_see_versions": rules.can_see_minutes_versions(access, minutes),
+        "can_print": rules.can_print_minutes(access, minutes),
+        "can_correct": rules.can_correct_minutes(access, minutes),
     }
     return render(request, "coordination/minutes.html", context)
 
@@ -97,6 +115,8 @@ def minute_taker(request, pk):
 @refuse_rule_errors
 def minutes_entry(request, pk, item_pk):
     """Write the minutes of one item; a save from an older version shows both texts to choose from."""
+    if request.method == "POST" and (frozen := _sent_meanwhile(request, pk, item_pk)):
+        return frozen
     meeting, _access, minutes, party = _for_writer(request, pk)
     item = _accepted_item(meeting, item_pk)
     entry = MinutesEntry.objects.filter(minutes=minutes, agenda_item=item).first() if minutes else None
@@ -131,6 +151,39 @@ def minutes_entry(request, pk, item_pk):
         return redirect(minutes_url(meeting, f"item-{item.pk}"))
     heading = _("Minutes of “%(title)s”") % {"title": item.title}
     return form_page(request, meeting, form, heading=heading, button=_("Save minutes"))
+
+
+def _sent_meanwhile(request, pk, item_pk):
+    """A writer's text of an item, posted after the minutes were sent for review (or approved): the conflict page
+    with their text kept, since nothing can be saved until the minutes are taken back. None for any other post."""
+    meeting, access = get_meeting_for_user(request, pk)
+    minutes = _minutes_of(meeting)
+    if minutes is None or minutes.is_draft:
+        return None
+    if not (rules.can_take_back_minutes(access, minutes) or rules.can_correct_minutes(access, minutes)):
+        return None
+    form = MinutesEntryForm(request.POST)
+    if not form.is_valid():
+        return None
+    item = _accepted_item(meeting, item_pk)
+    entry = MinutesEntry.objects.filter(minutes=minutes, agenda_item=item).first()
+    return conflict_page(
+        request,
+        meeting,
+        item,
+        SimpleNamespace(sent_by_name="", number=minutes.version),
+        heading=_("The minutes were sent for review while you were editing them"),
+        crumb=_("Minutes"),
+        current_text=entry.text if entry else "",
+        mine=form.cleaned_data["text"],
+        form=None,
+        back_url=minutes_url(meeting, f"item-{item.pk}"),
+        explanation=_(
+            "Your text was not saved: the minutes were sent for review after you started, and are not changed while "
+            "they are reviewed, nor once approved. Keep your text from below: take the minutes back to revise them, "
+            "or add a correction to approved minutes."
+        ),
+    )
 
 
 @login_required
