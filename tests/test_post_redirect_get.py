@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination import two_factor
 from coordination.models import CalendarReply, Event, Hold, OutboxMessage, Slot
-from coordination.services import agenda, attendance, guests, minutes, people
+from coordination.services import agenda, attendance, guests, minutes, people, review
 from coordination.urls import urlpatterns
 
 from .agenda_support import add_item, attach
@@ -151,6 +151,18 @@ def minutes_action(f):
         owner_party=f("polisen"),
         due_on=datetime.date(2026, 12, 1),
     )
+
+
+def approved_minutes(f):
+    """The held dialogue's minutes, sent for review and approved by each party's coordinators."""
+    meeting = f("under_review")
+    for party, user in (
+        (f("kommun"), f("kommun_coordinator")),
+        (f("lansstyrelsen"), f("lansstyrelsen_coordinator")),
+        (f("polisen"), f("polis_coordinator")),
+    ):
+        review.approve(meeting=meeting, party=party, by=user, version=1)
+    return meeting
 
 
 def two_accepted_items(f):
@@ -489,7 +501,7 @@ SUCCESSFUL_POSTS = {
     ),
     "minutes_correction": lambda f: (
         f("lansstyrelsen_secretary"),
-        url("minutes_correction", f("approve_by_everyone")(f("under_review")).pk),
+        url("minutes_correction", approved_minutes(f).pk),
         {"agenda_item": "", "text": "Kommundirektören var också där."},
     ),
     "guest_link": lambda f: (None, link_of(guest_of(f)), {}),
