@@ -52,3 +52,23 @@ def under_review(written, lansstyrelsen, lansstyrelsen_secretary):
 
     written.review_version = review.send_for_review(meeting=written, party=lansstyrelsen, by=lansstyrelsen_secretary)
     return written
+
+
+@pytest.fixture
+def approve_by_everyone(
+    kommun, lansstyrelsen, polisen, kommun_coordinator, lansstyrelsen_coordinator, polis_coordinator
+):
+    """``approve_by_everyone(meeting, version=1)``: each party's coordinators approve the version, as they review for
+    a party that named no reviewer of its own; the last approval locks the minutes."""
+    from coordination.services import review
+
+    def approve(meeting, version=1):
+        for party, user in (
+            (kommun, kommun_coordinator),
+            (lansstyrelsen, lansstyrelsen_coordinator),
+            (polisen, polis_coordinator),
+        ):
+            review.approve(meeting=meeting, party=party, by=user, version=version)
+        return meeting
+
+    return approve
