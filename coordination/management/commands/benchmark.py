@@ -183,16 +183,9 @@ class Command(BaseCommand):
             self.measure([ics], requests)
             plan.append(ics)
         for count in counts:
-            self.stderr.write(f"measuring Mina möten at {count} meetings …")
-            person = build_dashboard(count, name=f"dash{count}")
-            pages = [
-                Page(
-                    "mine",
-                    f"Mina möten, {count} meeting{'' if count == 1 else 's'}",
-                    reverse("my_meetings"),
-                    user=person.pk,
-                )
-            ]
+            label = f"Mina möten, {count} meeting{'' if count == 1 else 's'}"
+            self.stderr.write(f"measuring {label} …")
+            pages = [Page("mine", label, reverse("my_meetings"), user=build_dashboard(count, name=f"dash{count}").pk)]
             self.measure(pages, requests)
             plan += pages
         if not no_feed:
