@@ -364,8 +364,8 @@ def _on_pages(user, wanted):
     when = " ".join(["WHEN %s THEN %s"] * len(DASHBOARD_SECTIONS))
     last = '("total" - 1) / "size" * "size" + 1'
     # Nothing but Django's compiled query, column names and placeholders: every value is a parameter.
-    sql = (  # nosec B608
-        'SELECT "meeting", "section", "position", "total" FROM ('
+    sql = (
+        'SELECT "meeting", "section", "position", "total" FROM ('  # nosec B608
         f'SELECT "meeting", "section", "position", "total", "size", '
         f'CASE WHEN "want" < {last} THEN "want" ELSE {last} END AS "start" FROM ('
         f'SELECT ranked.*, CASE "section" {when} END AS "size", CASE "section" {when} END AS "want" '
