@@ -114,12 +114,13 @@ class MeetingQuerySet(models.QuerySet):
         """Meetings that the given parties (ids, or a subquery of them) may see."""
         return self.filter(pk__in=visible_meeting_ids(party_ids))
 
-    def for_dashboard(self, user):
+    def for_dashboard(self):
         """The "Mina möten" rows with everything they need, in a fixed number of queries.
 
-        The answers are read apart as plain values (overview.given_answers). The proposed agenda items are
-        counted in a subquery, not by grouping the meetings: a grouped query cannot be paged by a window
-        function (overview.dashboard).
+        Which meetings is the caller's to say: those visible_to() the user, or the ones on the pages shown
+        (overview.dashboard). The answers are read apart as plain values (overview.given_answers). The
+        proposed agenda items are counted in a subquery, not by grouping the meetings: a grouped query
+        cannot be paged by a window function.
         """
         proposed = (
             AgendaItem.objects.filter(meeting=models.OuterRef("pk"), status=AgendaItem.Status.PROPOSED)
@@ -129,15 +130,13 @@ class MeetingQuerySet(models.QuerySet):
             .values("count")
         )
         return (
-            self.visible_to(user)
-            .with_parties()
+            self.with_parties()
             .select_related("confirmed_slot")
             .prefetch_related(
                 models.Prefetch("slots", queryset=Slot.objects.active()),
                 "attendees",
             )
             .annotate(proposed_agenda_items=Coalesce(models.Subquery(proposed), 0))
-            .order_by("-created_at")
         )
 
     def for_calendar(self):

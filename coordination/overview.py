@@ -11,7 +11,8 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db import connection
+from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
@@ -232,7 +233,9 @@ def dashboard_rows(user, meetings=None):
     Only the meetings shown get a row: their answers, actions and grids are read for them alone.
     """
     roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
-    meetings = list(Meeting.objects.for_dashboard(user) if meetings is None else meetings)
+    if meetings is None:
+        meetings = Meeting.objects.visible_to(user).for_dashboard().order_by("-created_at")
+    meetings = list(meetings)
     answers = given_answers([meeting.pk for meeting in meetings])
     actions = open_actions_by_meeting(meetings, roles)
     minutes, approved = minutes_under_way(meetings)
@@ -314,32 +317,20 @@ DASHBOARD_ORDER = [
 def dashboard(user, query, *, with_drafts):
     """ "Mina möten": a page of each section (``query`` names the page of each, e.g. ``held=2``), in SQL.
 
-    One query counts the meetings of every section; one more reads only the meetings on the pages shown
-    (a row number per section, by a window function), with what their rows need. So the page costs the
-    same number of queries and about the same work for a party in one meeting or in five hundred.
-    Within a page the meetings that wait for the user come first. Drafts are their conveners' alone:
-    the section is there for those who may create meetings, or who have one.
+    One query finds the meetings on the pages shown, with each section's count (a row number and a count
+    per section, by window functions); one more reads those meetings with what their rows need. So the
+    page costs the same queries and about the same work for a party in one meeting or in five hundred,
+    and nothing is built for a meeting not shown. A page past a section's last shows its last, one that
+    is not a whole number or below 1 its first. Within a page the meetings that wait for the user come
+    first. Drafts are their conveners' alone: the section is there for those who may create meetings,
+    or who have one.
     """
-    visible = Meeting.objects.visible_to(user)
-    counts = visible.aggregate(
-        **{key: Count("pk", filter=Q(status=status)) for key, (status, _size) in DASHBOARD_SECTIONS.items()}
-    )
-    keys = [key for key in DASHBOARD_SECTIONS if key != "drafts" or with_drafts or counts[key]]
-    pages = {key: Paginator(range(counts[key]), DASHBOARD_SECTIONS[key][1]).get_page(query.get(key)) for key in keys}
-    # A page's meetings are those whose row number in their section lies between the page's first and last.
-    first = Case(*[When(status=DASHBOARD_SECTIONS[k][0], then=Value(p.start_index())) for k, p in pages.items()])
-    last = Case(*[When(status=DASHBOARD_SECTIONS[k][0], then=Value(p.end_index())) for k, p in pages.items()])
-    on_pages = (
-        visible.annotate(
-            position=Window(RowNumber(), partition_by=F("status"), order_by=DASHBOARD_ORDER),
-            first=first,
-            last=last,
-        )
-        .filter(position__gte=F("first"), position__lte=F("last"))
-        .values("pk")
-    )
-    shown = Meeting.objects.for_dashboard(user).filter(pk__in=on_pages).order_by(*DASHBOARD_ORDER)
-    rows = dashboard_rows(user, shown)
+    wanted = {key: _page_number(query.get(key)) for key in DASHBOARD_SECTIONS}
+    positions, counts = {}, {}
+    for pk, status, position, total in _on_pages(user, wanted):
+        positions[pk], counts[status] = position, total
+    meetings = sorted(Meeting.objects.filter(pk__in=positions).for_dashboard(), key=lambda m: positions[m.pk])
+    rows = dashboard_rows(user, meetings)
     rows.sort(key=lambda row: not row.waiting)
     texts = {
         "upcoming": (_("Upcoming"), _("No meeting has a confirmed time yet.")),
@@ -349,8 +340,11 @@ def dashboard(user, query, *, with_drafts):
         "cancelled": (_("Cancelled"), _("No meeting has been cancelled.")),
     }
     sections = []
-    for key, page in pages.items():
-        status = DASHBOARD_SECTIONS[key][0]
+    for key, (status, per_page) in DASHBOARD_SECTIONS.items():
+        if key == "drafts" and not (with_drafts or counts.get(status)):
+            continue
+        # The same page as the query chose: a Paginator over the section's count, clamped the same way.
+        page = Paginator(range(counts.get(status, 0)), per_page).get_page(wanted[key])
         sections.append(
             DashboardSection(
                 key=key,
@@ -363,6 +357,59 @@ def dashboard(user, query, *, with_drafts):
             )
         )
     return sections
+
+
+def _on_pages(user, wanted):
+    """(pk, status, position in its section, the section's count) of each meeting on the pages ``wanted``.
+
+    Django numbers the user's meetings per section (window functions over visible_to()); the pages are
+    picked around that query in SQL of our own, since Django's own filter on a window function compiles
+    the query again around itself, which cost more than the rest of the page. The page asked for, or
+    the section's last page when it has fewer: (count - 1) // size * size + 1 is the last page's first.
+    """
+    ranked = (
+        Meeting.objects.visible_to(user)
+        # Annotations, so that each column has the name the SQL around it reads.
+        .annotate(
+            meeting=F("pk"),
+            section=F("status"),
+            position=Window(RowNumber(), partition_by=F("status"), order_by=DASHBOARD_ORDER),
+            total=Window(Count("pk"), partition_by=F("status")),
+        )
+        .order_by()
+        .values_list("meeting", "section", "position", "total")
+    )
+    ranked_sql, ranked_params = ranked.query.sql_with_params()
+    sizes, wants = [], []
+    for key, (status, per_page) in DASHBOARD_SECTIONS.items():
+        sizes += [status, per_page]
+        wants += [status, (wanted[key] - 1) * per_page + 1]
+    when = " ".join(["WHEN %s THEN %s"] * len(DASHBOARD_SECTIONS))
+    last = '("total" - 1) / "size" * "size" + 1'
+    sql = (
+        # Nothing but Django's compiled query, column names and placeholders: every value is a parameter.
+        'SELECT "meeting", "section", "position", "total" FROM ('  # nosec B608
+        f'SELECT "meeting", "section", "position", "total", "size", '
+        f'CASE WHEN "want" < {last} THEN "want" ELSE {last} END AS "start" FROM ('
+        f'SELECT ranked.*, CASE "section" {when} END AS "size", CASE "section" {when} END AS "want" '
+        f"FROM ({ranked_sql}) ranked) sized) paged "
+        'WHERE "position" >= "start" AND "position" < "start" + "size"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*sizes, *wants, *ranked_params])
+        return cursor.fetchall()
+
+
+# Beyond any section's last page; a larger number could not be stored in the query's integers.
+LAST_PAGE = 10**9
+
+
+def _page_number(value):
+    """The page asked for: 1 unless a whole number of at least 1; at most LAST_PAGE."""
+    try:
+        return min(max(int(value), 1), LAST_PAGE)
+    except (TypeError, ValueError):
+        return 1
 
 
 def _page_query(query, key, number):

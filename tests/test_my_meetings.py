@@ -64,7 +64,10 @@ def test_a_later_page_of_one_section_keeps_the_page_of_another(sixty):
     assert len(response.context["rows"]) == 12 + 12 + 10 + 2
 
 
-@pytest.mark.parametrize(("asked", "shown"), [("99", "Sida 3 av 3"), ("-1", "Sida 3 av 3"), ("tre", "Sida 1 av 3")])
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [("99", "Sida 3 av 3"), ("-1", "Sida 1 av 3"), ("tre", "Sida 1 av 3"), ("9" * 40, "Sida 3 av 3")],
+)
 def test_a_page_that_is_not_there_shows_the_nearest_one(sixty, asked, shown):
     response = sixty.get(reverse("my_meetings"), {"held": asked})
 

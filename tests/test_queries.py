@@ -119,7 +119,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
 
 @pytest.mark.parametrize("count", [1, 50, 500])
 def test_my_meetings_costs_the_same_for_one_meeting_or_five_hundred(db, client, django_assert_num_queries, count):
-    """One query counts each section, one reads only the meetings on the pages shown; the rest is paged."""
+    """One query finds the meetings on the pages shown and counts each section, one reads them; the rest is paged."""
     from coordination.management.commands.benchmark import DASHBOARD_STATUSES, build_dashboard
 
     client.force_login(build_dashboard(count))
@@ -305,6 +305,19 @@ def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_nu
     client.force_login(coordinator)
     with django_assert_num_queries(15):
         assert client.get(reverse("meeting_detail", args=[meeting.pk])).status_code == 200
+
+
+def test_the_benchmarks_bare_view_is_only_in_its_own_urlconf(client, settings, polis_member):
+    """The floors' view answers only while the benchmark names its URLconf: the running app has no such page."""
+    from coordination.management.commands import benchmark
+
+    assert client.get("/benchmark/floor/").status_code == 404
+    settings.ROOT_URLCONF = benchmark.__name__
+    client.force_login(polis_member)
+    floor = client.get(reverse("benchmark_floor"))
+    assert (floor.status_code, floor.content) == (200, b"ok")
+    # The project's pages are all there besides it, so the benchmark measures every page through one URLconf.
+    assert client.get(reverse("my_meetings")).status_code == 200
 
 
 def test_posting_answers_does_not_grow_with_slots(

@@ -22,21 +22,27 @@ import socket
 # An operator's benchmark command: it starts the app's own server script and wrk, with fixed arguments.
 import subprocess  # nosec B404
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
-from django.test.utils import setup_test_environment, teardown_test_environment
 from django.urls import reverse
 
 from coordination.services import feeds
 
-from .benchmark import FEED_MEETINGS, build, build_feed_user, schedule
+from .benchmark import (
+    FEED_MEETINGS,
+    build,
+    build_feed_user,
+    database_url,
+    fresh_test_database,
+    load_average,
+    machine,
+    schedule,
+)
 
 WORKERS = 2
 WRK_SCRIPT = settings.BASE_DIR / "scripts" / "wrk-summary.lua"
@@ -64,27 +70,18 @@ class Command(BaseCommand):
             "-s",
             str(WRK_SCRIPT),
         ]
-        with tempfile.TemporaryDirectory(prefix="samrad-load-") as folder:
-            folder = Path(folder)
-            if connection.vendor == "sqlite":
-                connection.settings_dict["TEST"]["NAME"] = str(folder / "load.sqlite3")
-            setup_test_environment()
-            old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-            try:
-                pages = self.build_pages()
-                connection.close()  # the server's workers have the database to themselves
-                self.stdout.write(
-                    f"database: {connection.vendor}; gunicorn, {WORKERS} workers; "
-                    f"wrk {threads} threads, {connections} connections, {duration} s per page"
-                )
-                self.stdout.write(f"machine: {machine()}; load average before: {load_average()}")
-                with Server(folder, database_url(connection.settings_dict)) as server:
-                    self.run_load(server, pages)
-                # Other processes' load distorts the figures; this says how much there was.
-                self.stdout.write(f"load average after: {load_average()}")
-            finally:
-                connection.creation.destroy_test_db(old_name, verbosity=0)
-                teardown_test_environment()
+        with fresh_test_database("samrad-load-") as folder:
+            pages = self.build_pages()
+            connection.close()  # the server's workers have the database to themselves
+            self.stdout.write(
+                f"database: {connection.vendor}; gunicorn, {WORKERS} workers; "
+                f"wrk {threads} threads, {connections} connections, {duration} s per page"
+            )
+            self.stdout.write(f"machine: {machine()}; load average before: {load_average()}")
+            with Server(folder, database_url(connection.settings_dict)) as server:
+                self.run_load(server, pages)
+            # Other processes' load distorts the figures; this says how much there was.
+            self.stdout.write(f"load average after: {load_average()}")
 
     def build_pages(self):
         """(label, path, session cookie or None, what to change first or None) per page, in load order."""
@@ -142,35 +139,11 @@ class Command(BaseCommand):
         return float(rate), float(median), float(p95), int(count), int(errors)
 
 
-def machine():
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown CPU")
-    memory_kb = next(
-        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
-    )
-    return f"{os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.1f} GiB RAM"
-
-
-def load_average():
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def session_cookie(user):
     """A logged-in session for the user, stored in the database, as the Cookie header a browser sends."""
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def database_url(database):
-    """The DATABASE_URL of the test database, for the server's processes."""
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{database['NAME']}"
-    credentials = quote(database["USER"], safe="") + (
-        f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
-    )
-    port = f":{database['PORT']}" if database["PORT"] else ""
-    return f"postgres://{credentials}@{database['HOST']}{port}/{quote(database['NAME'], safe='')}"
 
 
 def free_port():

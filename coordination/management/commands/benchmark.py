@@ -1,26 +1,62 @@
-"""Server time, queries and bytes of the main pages at named sizes, in a fresh test database.
+"""CPU time, instructions, server time, queries and bytes of the main pages at named sizes, in a fresh database.
 
-    .venv/bin/python manage.py benchmark                 # every size, 30 requests per page
-    .venv/bin/python manage.py benchmark --size grid --requests 50
+    .venv/bin/python manage.py benchmark                                  # every size; about half an hour
+    .venv/bin/python manage.py benchmark --size small --meetings 1,50     # a few minutes
+    .venv/bin/python manage.py benchmark --size grid --requests 50 --no-instructions
 
-Runs on SQLite by default and on PostgreSQL when DATABASE_URL says so; the
-test database (test_<name>) is created for the run and dropped after it.
-Time is measured in-process through the full middleware stack with Django's
-test client: it is server time, without network or a WSGI server.
+Each page is requested through the full middleware stack with Django's test client (in-process: no network,
+no WSGI server): 3 warm-ups, then ``--requests`` measured requests, of which the median and p95 of wall time
+and the median of CPU time are shown (this process's CPU: on PostgreSQL the server's work is not in it).
+
+When valgrind is installed, the same pages are then requested once more in a process of their own under
+callgrind, which counts the instructions of ``--callgrind-requests`` requests per page after 3 warm-ups: the
+figure that does not move with the machine's load. The process starts Django uninstrumented, turns
+instrumentation on (callgrind_control), and collects only inside the measured requests (they run inside
+math.fsum, a C function nothing else in a request calls: --toggle-collect), one dump per page.
+
+Every page is set against a floor of its kind: a bare view that answers "ok", requested anonymously and
+logged in, through the same middleware. The bare view is in a URLconf of this command's own (``urlpatterns``
+below, the project's URLs and the floor), which ROOT_URLCONF names only while the command runs: it is never
+reachable in the running app. "Mina möten" is measured at the sizes ``--meetings`` gives (1, 50 and 500
+meetings by default), besides at each meeting size.
+
+Runs on SQLite by default (the test database in a temporary file, which the callgrind process opens too) and
+on PostgreSQL when DATABASE_URL says so (test_<name>); the test database is created for the run and dropped.
 """
 
+import argparse
 import datetime
 import gzip
 import itertools
+import json
+import math
+import os
+import shutil
 import statistics
-import time
 
+# An operator's benchmark command: it runs itself again under valgrind, with arguments of its own.
+import subprocess  # nosec B404
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
-from django.urls import reverse
+from django.test.utils import (
+    CaptureQueriesContext,
+    override_settings,
+    setup_test_environment,
+    teardown_test_environment,
+)
+from django.urls import path, reverse
 from django.utils import timezone
 
 from coordination import markdown
@@ -36,6 +72,7 @@ from coordination.models import (
     Slot,
 )
 from coordination.services import feeds
+from samrad import urls as project_urls
 
 SIZES = {
     # parties, slots, agenda items (each with a position per party, capped), attendees
@@ -44,93 +81,326 @@ SIZES = {
     "grid": (50, 100, 8, 10),
 }
 FEED_MEETINGS = 500
+WARM_UPS = 3
+
+
+def bare(request):
+    """The floor: a view that does nothing, so that what it costs is the middleware around it."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+# This command's URLconf, named by ROOT_URLCONF only while it runs: the project's URLs and the floor.
+urlpatterns = [path("benchmark/floor/", bare, name="benchmark_floor"), *project_urls.urlpatterns]
+handler500 = project_urls.handler500
+
+
+@dataclass
+class Page:
+    """One page to measure: how to ask for it, as whom (a user's pk, or None for anonymous), and its figures."""
+
+    size: str
+    label: str
+    url: str
+    user: int | None = None
+    method: str = "GET"
+    payloads: list | None = None  # a POST sends these in turn
+    headers: dict = field(default_factory=dict)
+    times: list = field(default_factory=list)
+    cpu: list = field(default_factory=list)
+    queries: int = 0
+    body: bytes = b""
+    instructions: float | None = None
+
+    @property
+    def kind(self):
+        return "logged in" if self.user else "anonymous"
 
 
 class Command(BaseCommand):
-    help = "Measure the main pages at the sizes small, large and grid (and a 500-meeting feed) in a fresh database."
+    help = "Measure the main pages (CPU time, instructions, queries, bytes) at named sizes in a fresh database."
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=[*SIZES, "all"], default="all")
+        parser.add_argument("--size", choices=[*SIZES, "all", "none"], default="all", help="meeting sizes to measure")
+        parser.add_argument(
+            "--meetings",
+            default="1,50,500",
+            help='"Mina möten" for a person in this many meetings, comma-separated ("" for none)',
+        )
         parser.add_argument("--requests", type=int, default=30, help="measured requests per page, after 3 warm-ups")
+        parser.add_argument("--no-feed", action="store_true", help=f"leave out the {FEED_MEETINGS}-meeting feed")
+        parser.add_argument(
+            "--callgrind-requests", type=int, default=3, help="requests per page counted under callgrind"
+        )
+        parser.add_argument("--no-instructions", action="store_true", help="leave out callgrind even where installed")
+        parser.add_argument("--callgrind-plan", help=argparse.SUPPRESS)  # the callgrind process's own
 
-    def handle(self, *args, size, requests, **options):
-        setup_test_environment()
-        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-        try:
-            self.stdout.write(f"database: {connection.vendor}; {requests} requests per page after 3 warm-ups")
-            self.stdout.write(
-                f"{'size':<6} {'page':<22} {'median ms':>9} {'p95 ms':>7} {'queries':>7} {'bytes':>9} {'gzip':>7} {'× floor':>8}"
+    def handle(self, *args, size, meetings, requests, no_feed, callgrind_requests, no_instructions, **options):
+        if options["callgrind_plan"]:
+            return run_plan(options["callgrind_plan"])
+        counts = [int(n) for n in meetings.split(",") if n.strip()]
+        with fresh_test_database("samrad-bench-") as folder:
+            self.stdout.write(f"machine: {machine()}; load average before: {load_average()}")
+            with override_settings(ROOT_URLCONF=__name__):
+                plan = self.measure_all(size, counts, requests, no_feed)
+                if not no_instructions:
+                    self.count_instructions(plan, folder, callgrind_requests)
+            self.report(plan, requests, callgrind_requests)
+            # Other processes' load distorts the times (not the instructions); this says how much there was.
+            self.stdout.write(f"load average after: {load_average()}")
+
+    def measure_all(self, size, counts, requests, no_feed):
+        """Build each size and measure its pages; returns the plan: pages and state changes, in order."""
+        plan = []
+        floor_user = build_floor_user()
+        plan += [
+            Page("floor", "bare view, anonymous", reverse("benchmark_floor")),
+            Page("floor", "bare view, logged in", reverse("benchmark_floor"), user=floor_user.pk),
+        ]
+        self.measure(plan[-2:], requests)
+        for name in SIZES if size == "all" else [] if size == "none" else [size]:
+            self.stderr.write(f"measuring {name} …")
+            meeting, coordinator, answering, answered = build(name)
+            member, answerer = answering.memberships.first().user, answered.memberships.first().user
+            pages = [
+                Page(name, "Mina möten", reverse("my_meetings"), user=coordinator.pk),
+                Page(name, "meeting page", reverse("meeting_detail", args=[meeting.pk]), user=coordinator.pk),
+                # Every party answers for itself: the answer pages are measured as a member of that party.
+                Page(name, "answer form, blank", reverse("answer", args=[meeting.pk, answering.pk]), user=member.pk),
+                Page(name, "answer form, filled", reverse("answer", args=[meeting.pk, answered.pk]), user=answerer.pk),
+                Page(name, "kallelse", reverse("kallelse", args=[meeting.pk]), user=coordinator.pk),
+            ]
+            slots = list(meeting.slots.values_list("pk", flat=True))
+            # Yes and no in turn, so every measured post changes every answer rather than repeating the last.
+            payloads = [{f"answer_{pk}": value for pk in slots} for value in ("yes", "no")]
+            url = reverse("answer", args=[meeting.pk, answering.pk])
+            pages.append(
+                Page(name, f"post {len(slots)} answers", url, user=member.pk, method="POST", payloads=payloads)
             )
-            for name in SIZES if size == "all" else [size]:
-                self.measure_size(name, requests)
-            if size in ("all", "small"):
-                self.measure_feed(requests)
+            self.measure(pages, requests)
+            plan += [*pages, {"schedule": meeting.pk}]
+            schedule(meeting)
+            ics = Page(name, ".ics download", reverse("meeting_ics", args=[meeting.pk]), user=coordinator.pk)
+            self.measure([ics], requests)
+            plan.append(ics)
+        for count in counts:
+            label = f"Mina möten, {count} meeting{'' if count == 1 else 's'}"
+            self.stderr.write(f"measuring {label} …")
+            pages = [Page("mine", label, reverse("my_meetings"), user=build_dashboard(count, name=f"dash{count}").pk)]
+            self.measure(pages, requests)
+            plan += pages
+        if not no_feed:
+            self.stderr.write(f"measuring the feed of {FEED_MEETINGS} meetings …")
+            url = reverse("feed", args=[feeds.new_feed_token(build_feed_user())])
+            etag = Client().get(url)["ETag"]
+            pages = [
+                Page("feed", f"feed, {FEED_MEETINGS} meetings", url),
+                Page("feed", "feed, 304", url, headers={"HTTP_IF_NONE_MATCH": etag}),
+            ]
+            self.measure(pages, requests)
+            plan += pages
+        return plan
+
+    def measure(self, pages, requests):
+        """Time ``requests`` requests of each page after the warm-ups: wall time, CPU time, queries, bytes."""
+        for page in pages:
+            send = sender(page)
+            for _ in range(WARM_UPS):
+                send()
+            for _ in range(requests):
+                with CaptureQueriesContext(connection) as queries:
+                    started, cpu = time.perf_counter(), time.process_time()
+                    response = send()
+                    page.cpu.append((time.process_time() - cpu) * 1000)
+                    page.times.append((time.perf_counter() - started) * 1000)
+            check(page, response)
+            page.queries, page.body = len(queries), response.content
+
+    def count_instructions(self, plan, folder, requests):
+        """Run the plan again in a process of its own under callgrind; each page's instructions per request."""
+        if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
+            self.stderr.write("valgrind is not installed (apt-get install valgrind): no instruction counts")
+            return
+        pages = [step for step in plan if isinstance(step, Page)]
+        plan_file = folder / "plan.json"
+        plan_file.write_text(json.dumps({"requests": requests, "steps": [as_step(step) for step in plan]}))
+        out = folder / "callgrind.out"
+        connection.close()  # SQLite: the other process writes too (sessions, answers)
+        self.stderr.write(f"counting instructions under callgrind ({len(pages)} pages) …")
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            "--collect-atstart=no",
+            "--toggle-collect=math_fsum",
+            "--dump-after=math_fsum",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "manage.py"),
+            "benchmark",
+            "--callgrind-plan",
+            str(plan_file),
+        ]
+        env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
+        # valgrind from the PATH, as the README installs it; the arguments are the command's own.
+        result = subprocess.run(command, env=env, capture_output=True, text=True)  # nosec B603 B607
+        if result.returncode != 0:
+            tail = "\n".join(result.stderr.splitlines()[-15:])
+            self.stderr.write(f"callgrind run failed, no instruction counts:\n{tail}")
+            return
+        dumps = sorted(folder.glob("callgrind.out.*"), key=lambda dump: int(dump.suffix[1:]))
+        if len(dumps) != len(pages):
+            raise CommandError(f"callgrind wrote {len(dumps)} dumps for {len(pages)} pages")
+        for page, dump in zip(pages, dumps, strict=True):
+            page.instructions = callgrind_total(dump) / requests
+
+    def report(self, plan, requests, callgrind_requests):
+        pages = [step for step in plan if isinstance(step, Page)]
+        counted = any(page.instructions for page in pages)
+        floors = {page.kind: page for page in pages if page.size == "floor"}
+        self.stdout.write(
+            f"database: {connection.vendor}; {requests} requests per page after {WARM_UPS} warm-ups"
+            + (f"; instructions: callgrind, {callgrind_requests} requests per page" if counted else "")
+        )
+        self.stdout.write(
+            "× floor: "
+            + ("instructions" if counted else "CPU time")
+            + " per request over the bare view's of the same kind (anonymous or logged in)"
+        )
+        self.stdout.write(
+            f"{'size':<6} {'page':<28} {'median ms':>9} {'p95 ms':>7} {'CPU ms':>7} {'M instr':>8} "
+            f"{'queries':>7} {'bytes':>8} {'gzip':>6} {'× floor':>7}"
+        )
+        for page in pages:
+            floor = floors[page.kind]
+            if counted:
+                ratio = page.instructions / floor.instructions
+            else:
+                ratio = statistics.median(page.cpu) / statistics.median(floor.cpu)
+            instructions = f"{page.instructions / 1e6:.1f}" if page.instructions else "–"
+            times = page.times
+            p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else max(times)
+            self.stdout.write(
+                f"{page.size:<6} {page.label:<28} {statistics.median(times):>9.1f} {p95:>7.1f} "
+                f"{statistics.median(page.cpu):>7.1f} {instructions:>8} {page.queries:>7} {len(page.body):>8} "
+                f"{len(gzip.compress(page.body)):>6} {ratio:>7.1f}"
+            )
+
+
+def sender(page):
+    """A function that sends the page's request once, as its user (logged in once, here)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="sv")
+    if page.user:
+        client.force_login(get_user_model().objects.get(pk=page.user))
+    payload = itertools.cycle(page.payloads or [None])
+    if page.method == "POST":
+        return lambda: client.post(page.url, next(payload), **page.headers)
+    return lambda: client.get(page.url, **page.headers)
+
+
+def check(page, response):
+    # Not an assert (python -O drops those): figures of an error page must never pass for the real thing.
+    expected = (304,) if "HTTP_IF_NONE_MATCH" in page.headers else (200, 302)
+    if response.status_code not in expected:
+        raise CommandError(f"{page.label}: the page answered {response.status_code}")
+
+
+def as_step(step):
+    if isinstance(step, Page):
+        return {"page": {k: getattr(step, k) for k in ("label", "url", "user", "method", "payloads", "headers")}}
+    return step
+
+
+def run_plan(plan_file):
+    """Under callgrind: the plan's pages, each's measured requests inside math.fsum (see the module's note)."""
+    plan = json.loads(Path(plan_file).read_text())
+    setup_test_environment()
+    for step in plan["steps"]:
+        if "schedule" in step:  # the meetings start as they were when their pages were first measured
+            Meeting.objects.filter(pk=step["schedule"]).update(status=Meeting.Status.POLLING, confirmed_slot=None)
+    # callgrind_control from the PATH, beside valgrind; it switches on this process's own instrumentation.
+    switched = subprocess.run(  # nosec B603 B607
+        ["callgrind_control", "--instr=on", str(os.getpid())], capture_output=True, text=True
+    )
+    if switched.returncode != 0:
+        raise CommandError(f"callgrind_control could not switch instrumentation on: {switched.stderr}")
+    with override_settings(ROOT_URLCONF=__name__):
+        for step in plan["steps"]:
+            if "schedule" in step:
+                schedule(Meeting.objects.get(pk=step["schedule"]))
+            elif "page" in step:
+                page = Page(size="", **step["page"])
+                send = sender(page)
+                for _ in range(WARM_UPS):
+                    send()
+                responses = []
+
+                def measured(send=send, responses=responses):
+                    for _ in range(plan["requests"]):
+                        responses.append(send())
+                        yield 0.0
+
+                math.fsum(measured())
+                check(page, responses[-1])
+
+
+def callgrind_total(dump):
+    """The instructions a callgrind dump counted (its "totals:" line)."""
+    for line in dump.read_text().splitlines():
+        if line.startswith("totals:"):
+            return int(line.split()[1])
+    raise CommandError(f"{dump} has no totals line")
+
+
+@contextmanager
+def fresh_test_database(prefix):
+    """A test database made for one run and dropped after it; yields a temporary folder for the run's files.
+
+    On SQLite the database is a file in that folder, not in memory, so that other processes (the
+    callgrind run, the load test's server) open it too; on PostgreSQL it is test_<name>.
+    """
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        folder = Path(folder)
+        if connection.vendor == "sqlite":
+            connection.settings_dict["TEST"]["NAME"] = str(folder / "bench.sqlite3")
+        setup_test_environment()
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+        try:
+            yield folder
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0)
             teardown_test_environment()
 
-    def measure_size(self, name, requests):
-        meeting, coordinator, answering, answered = build(name)
-        client = Client(HTTP_ACCEPT_LANGUAGE="sv")
-        client.force_login(coordinator)
-        # Every party answers for itself: the answer pages are measured as a member of that party.
-        answering_client, answered_client = Client(HTTP_ACCEPT_LANGUAGE="sv"), Client(HTTP_ACCEPT_LANGUAGE="sv")
-        answering_client.force_login(answering.memberships.first().user)
-        answered_client.force_login(answered.memberships.first().user)
-        floor = self.measure(client, "floor (/healthz)", "GET", reverse("healthz"), requests, name, None)
-        pages = [
-            (client, "Mina möten", reverse("my_meetings")),
-            (client, "meeting page", reverse("meeting_detail", args=[meeting.pk])),
-            (answering_client, "answer form, blank", reverse("answer", args=[meeting.pk, answering.pk])),
-            (answered_client, "answer form, filled", reverse("answer", args=[meeting.pk, answered.pk])),
-            (client, "kallelse", reverse("kallelse", args=[meeting.pk])),
-        ]
-        for page_client, label, url in pages:
-            self.measure(page_client, label, "GET", url, requests, name, floor)
-        slots = list(meeting.slots.values_list("pk", flat=True))
-        # Yes and no in turn, so every measured post changes every answer rather than repeating the last.
-        payloads = [{f"answer_{pk}": value for pk in slots} for value in ("yes", "no")]
-        url = reverse("answer", args=[meeting.pk, answering.pk])
-        self.measure(answering_client, f"post {len(slots)} answers", "POST", url, requests, name, floor, payloads)
-        schedule(meeting)
-        self.measure(client, ".ics download", "GET", reverse("meeting_ics", args=[meeting.pk]), requests, name, floor)
 
-    def measure_feed(self, requests):
-        user = build_feed_user()
-        token = feeds.new_feed_token(user)
-        client = Client()
-        floor = self.measure(client, "floor (/healthz)", "GET", reverse("healthz"), requests, "feed", None)
-        self.measure(
-            client, f"feed, {FEED_MEETINGS} meetings", "GET", reverse("feed", args=[token]), requests, "feed", floor
-        )
+def machine():
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown CPU")
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
+    return f"{os.cpu_count()} cores ({model}), {memory_kb / 1024 / 1024:.1f} GiB RAM"
 
-    def measure(self, client, label, method, url, requests, size, floor, payloads=None):
-        """Time ``requests`` requests after 3 warm-ups; a POST sends the ``payloads`` in turn."""
-        payload = itertools.cycle(payloads or [None])
 
-        def send():
-            return client.post(url, next(payload)) if method == "POST" else client.get(url)
+def load_average():
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
-        for _ in range(3):
-            send()
-        times = []
-        for _ in range(requests):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                response = send()
-                times.append((time.perf_counter() - started) * 1000)
-        # Not an assert (python -O drops those): figures of an error page must never pass for the real thing.
-        if response.status_code not in (200, 302):
-            raise CommandError(f"{label}: the page answered {response.status_code}")
-        body = response.content
-        median = statistics.median(times)
-        p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 20 else max(times)
-        ratio = f"{median / floor:.1f}" if floor else "1.0"
-        self.stdout.write(
-            f"{size:<6} {label:<22} {median:>9.1f} {p95:>7.1f} {len(queries):>7} {len(body):>9} "
-            f"{len(gzip.compress(body)):>7} {ratio:>8}"
-        )
-        return median
+
+def database_url(database):
+    """The DATABASE_URL of the test database, for the other processes of a run."""
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    credentials = quote(database["USER"], safe="") + (
+        f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
+    )
+    port = f":{database['PORT']}" if database["PORT"] else ""
+    return f"postgres://{credentials}@{database['HOST']}{port}/{quote(database['NAME'], safe='')}"
+
+
+def build_floor_user():
+    """The logged-in floor's user: a coordinator of a party, like the people measured on the pages."""
+    user = get_user_model().objects.create(username="floor-user", first_name="Golv")
+    party = Party.objects.create(name="Floor party", short_name="Golv")
+    Membership.objects.create(user=user, party=party, role=Membership.Role.COORDINATOR)
+    return user
 
 
 def build(size):
