@@ -46,6 +46,14 @@ class Party(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        """Saved, and every meeting the party is in takes a new ``revision``: their pages and feeds show its name.
+
+        A party changes outside any meeting's log (the admin), so no event raises it for them.
+        """
+        super().save(*args, **kwargs)
+        Meeting.objects.filter(invitations__party=self).update(revision=models.F("revision") + 1)
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):

@@ -8,12 +8,11 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -52,26 +51,30 @@ def feed_token(token):
 
 def feed_meetings(user, now):
     """Scheduled, held and cancelled-after-scheduling meetings from 90 days back to a year ahead."""
+    return _in_feed(user, now).for_feed().order_by("confirmed_slot__start")
+
+
+def _in_feed(user, now):
+    """Which meetings are in the feed, and nothing read for them yet: what the feed's ETag counts."""
     return (
         Meeting.objects.visible_to(user)
-        .for_feed()
         .filter(confirmed_slot__start__gte=now - PAST, confirmed_slot__start__lte=now + FUTURE)
         .filter(Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD, Meeting.Status.CANCELLED]))
-        .order_by("confirmed_slot__start")
     )
+
+
+# Raised when the feed's ETag is made of other values, so that no cache serves a feed kept under an old ETag.
+FEED_FORMAT = 3
 
 
 @dataclass
 class Feed:
-    """A user's feed as of a moment: its events' cache keys give the ETag; the text is only made when asked."""
+    """A user's feed as of a moment: its ETag from one query of its meetings' revisions; the text only when asked."""
 
+    user: object
+    now: datetime.datetime
     language: str
-    entries: dict
-
-    @cached_property
-    def etag(self):
-        """Every value the feed is made of, hashed: the keys name each event's content, in order."""
-        return hashlib.sha256(repr((self.language, list(self.entries))).encode()).hexdigest()
+    etag: str
 
     @property
     def body_key(self):
@@ -83,20 +86,24 @@ class Feed:
 
         DTSTAMP is each meeting's last change, so the same data gives the same bytes: the whole feed is
         kept under its ETag, and a worker that never wrote it reads it from a shared cache in one call.
-        Made anew, it takes each event from the cache and serialises only those not found there.
+        Made anew, it reads its meetings in full, takes each event from the cache and serialises only
+        those not found there. It is read after the ETag, so it is never older than what the ETag names.
         """
         body = cache.get(self.body_key)
         if body is not None:
             return body
-        events = cache.get_many(self.entries)
-        missing = {
-            key: _feed_event_text(entry, self.language) for key, entry in self.entries.items() if key not in events
-        }
+        # The agenda's secrecy markings are words of the owner's language too (feed_event_key puts them into words).
+        with translation.override(self.language):
+            entries = {
+                feed_event_key(entry, self.language): entry
+                for entry in map(feed_entry, feed_meetings(self.user, self.now))
+            }
+            name = _("Samråd – my meetings")
+        events = cache.get_many(entries)
+        missing = {key: _feed_event_text(entry, self.language) for key, entry in entries.items() if key not in events}
         cache.set_many(missing, FEED_EVENT_SECONDS)
         events.update(missing)
-        with translation.override(self.language):
-            name = _("Samråd – my meetings")
-        body = ics.calendar_text([events[key] for key in self.entries], name=name)
+        body = ics.calendar_text([events[key] for key in entries], name=name)
         cache.set(self.body_key, body, FEED_EVENT_SECONDS)
         return body
 
@@ -108,12 +115,40 @@ def feed_language(user):
 
 
 def user_feed(user, now):
-    """The feed of ``user`` in their own language, read from the database but not yet written out."""
+    """The feed of ``user`` in their own language: its ETag read in one query, its text not yet written out."""
     language = feed_language(user)
-    # The agenda's secrecy markings are words of the owner's language too (feed_event_key puts them into words).
-    with translation.override(language):
-        entries = {feed_event_key(entry, language): entry for entry in map(feed_entry, feed_meetings(user, now))}
-    return Feed(language=language, entries=entries)
+    return Feed(user=user, now=now, language=language, etag=feed_etag(user, now, language))
+
+
+def feed_etag(user, now, language):
+    """A hash of every value the feed is made of, from one aggregate query over its meetings.
+
+    Every change to what a meeting's event says is an event of its log, which raises the meeting's
+    ``revision`` (eventchain.link); a party's new name raises the revision of its meetings (Party.save);
+    a row saved any other way moves its ``updated_at``, the events' DTSTAMP. Which meetings are in the
+    feed (the user's parties, the meetings' status and times, the window moving with the clock) is told
+    by their number and two sums of their ids. The language and the settings written into the events
+    are the rest. Sums, not the list of rows: the answer is one row, however many meetings the feed has;
+    two changes at once would have to cancel out in every sum alike to go unseen.
+    """
+    pk, revision = F("pk"), F("revision")
+    state = _in_feed(user, now).aggregate(
+        count=Count("pk"),
+        ids=Sum(pk),
+        squares=Sum(pk * pk),
+        revisions=Sum(revision),
+        weighted=Sum(pk * revision),
+        changed=Max("updated_at"),
+    )
+    content = (
+        FEED_FORMAT,
+        ics.EVENT_FORMAT,
+        language,
+        sorted(state.items()),
+        settings.SITE_URL,
+        settings.CALENDAR_ORGANIZER_EMAIL,
+    )
+    return hashlib.sha256(repr(content).encode()).hexdigest()
 
 
 def build_feed(user, now):
