@@ -171,6 +171,27 @@ class MeetingQuerySet(models.QuerySet):
             models.Prefetch("agenda_items", to_attr="feed_agenda_items"),
         )
 
+    def state(self, **counts):
+        """One row of sums that changes whenever any of these meetings changes, or the set of them does.
+
+        Every change anyone could see is an event, which raises its meeting's ``revision`` (eventchain.link);
+        a row saved without one moves its ``updated_at``. Which meetings are in the set is told by their
+        number and two sums of their ids. Sums, not the rows: one row comes back however many meetings there
+        are, and two changes at once would have to cancel out in every sum alike to go unseen. ``counts``
+        are further aggregates to add (for what the clock decides). Kept under: the feeds' ETags
+        (services.feeds), the pages of "Mina möten" (overview.dashboard).
+        """
+        pk, revision = models.F("pk"), models.F("revision")
+        return self.order_by().aggregate(
+            count=models.Count("pk"),
+            ids=models.Sum(pk),
+            squares=models.Sum(pk * pk),
+            revisions=models.Sum(revision),
+            weighted=models.Sum(pk * revision),
+            changed=models.Max("updated_at"),
+            **counts,
+        )
+
     def with_parties(self):
         """What every meeting view needs to decide rights: the invitations and their parties."""
         return self.prefetch_related(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -121,25 +121,13 @@ def user_feed(user, now):
 
 
 def feed_etag(user, now, language):
-    """A hash of every value the feed is made of, from one aggregate query over its meetings.
+    """A hash of every value the feed is made of: one row of sums over its meetings (MeetingQuerySet.state),
+    the language and the settings written into the events.
 
-    Every change to what a meeting's event says is an event of its log, which raises the meeting's
-    ``revision`` (eventchain.link); a party's new name raises the revision of its meetings (Party.save);
-    a row saved any other way moves its ``updated_at``, the events' DTSTAMP. Which meetings are in the
-    feed (the user's parties, the meetings' status and times, the window moving with the clock) is told
-    by their number and two sums of their ids. The language and the settings written into the events
-    are the rest. Sums, not the list of rows: the answer is one row, however many meetings the feed has;
-    two changes at once would have to cancel out in every sum alike to go unseen.
+    A party's new name raises the revision of its meetings (Party.save). Which meetings are in the feed (the
+    user's parties, the meetings' status and times, the window moving with the clock) the sums tell.
     """
-    pk, revision = F("pk"), F("revision")
-    state = _in_feed(user, now).aggregate(
-        count=Count("pk"),
-        ids=Sum(pk),
-        squares=Sum(pk * pk),
-        revisions=Sum(revision),
-        weighted=Sum(pk * revision),
-        changed=Max("updated_at"),
-    )
+    state = _in_feed(user, now).state()
     content = (
         FEED_FORMAT,
         ics.EVENT_FORMAT,
