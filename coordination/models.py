@@ -171,25 +171,29 @@ class MeetingQuerySet(models.QuerySet):
             models.Prefetch("agenda_items", to_attr="feed_agenda_items"),
         )
 
-    def state(self, **counts):
-        """One row of sums that changes whenever any of these meetings changes, or the set of them does.
+    def state_sql(self, **counted):
+        """(SQL, parameters) of one row of sums that changes whenever any of these meetings changes, or the set does.
 
         Every change anyone could see is an event, which raises its meeting's ``revision`` (eventchain.link);
         a row saved without one moves its ``updated_at``. Which meetings are in the set is told by their
         number and two sums of their ids. Sums, not the rows: one row comes back however many meetings there
-        are, and two changes at once would have to cancel out in every sum alike to go unseen. ``counts``
-        are further aggregates to add (for what the clock decides). Kept under: the feeds' ETags
-        (services.feeds), the pages of "Mina möten" (overview.dashboard).
+        are, and two changes at once would have to cancel out in every sum alike to go unseen. ``counted``:
+        conditions (Q) whose meetings are counted too (what the clock decides). Run through compiled.state_of;
+        kept under: the feeds' ETags (services.feeds), the pages of "Mina möten" (overview.dashboard).
         """
-        pk, revision = models.F("pk"), models.F("revision")
-        return self.order_by().aggregate(
-            count=models.Count("pk"),
-            ids=models.Sum(pk),
-            squares=models.Sum(pk * pk),
-            revisions=models.Sum(revision),
-            weighted=models.Sum(pk * revision),
-            changed=models.Max("updated_at"),
-            **counts,
+        flags = {name: models.Case(models.When(condition, then=1), default=0) for name, condition in counted.items()}
+        inner, params = (
+            self.order_by()
+            .annotate(**flags)
+            .values_list("pk", "revision", "updated_at", *flags)
+            .query.sql_with_params()
+        )
+        sums = "".join(f', SUM("{name}")' for name in flags)
+        return (
+            # Django's compiled query inside, the annotations' own names outside: every value is a parameter.
+            'SELECT COUNT(*), SUM("id"), SUM("id" * "id"), SUM("revision"), SUM("id" * "revision"), '  # nosec B608
+            f'MAX("updated_at"){sums} FROM ({inner}) meetings',
+            params,
         )
 
     def with_parties(self):

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import ics
+from .. import compiled, ics
 from ..models import FeedToken, Meeting
 from .invites import accepted_titles, meeting_url
 
@@ -46,21 +46,29 @@ def feed_token(token):
 
     Revoked addresses keep their row, so a calendar still asking at one is told it is gone (410), not unknown.
     """
-    return FeedToken.objects.filter(token_hash=token_hash(token)).select_related("user__profile").first()
+    # get(), not first(): the hash is unique, and first() would order and copy the query first, on every request.
+    try:
+        return FeedToken.objects.select_related("user__profile").get(token_hash=token_hash(token))
+    except FeedToken.DoesNotExist:
+        return None
 
 
 def feed_meetings(user, now):
     """Scheduled, held and cancelled-after-scheduling meetings from 90 days back to a year ahead."""
-    return _in_feed(user, now).for_feed().order_by("confirmed_slot__start")
+    return _in_feed(user, now - PAST, now + FUTURE).for_feed().order_by("confirmed_slot__start")
 
 
-def _in_feed(user, now):
-    """Which meetings are in the feed, and nothing read for them yet: what the feed's ETag counts."""
+def _in_feed(user, start, end):
+    """Which meetings are in the feed, starting between ``start`` and ``end``; nothing read for them yet."""
     return (
         Meeting.objects.visible_to(user)
-        .filter(confirmed_slot__start__gte=now - PAST, confirmed_slot__start__lte=now + FUTURE)
+        .filter(confirmed_slot__start__gte=start, confirmed_slot__start__lte=end)
         .filter(Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD, Meeting.Status.CANCELLED]))
     )
+
+
+def _feed_state_sql(user, start, end):
+    return _in_feed(user, start, end).state_sql()
 
 
 # Raised when the feed's ETag is made of other values, so that no cache serves a feed kept under an old ETag.
@@ -121,18 +129,18 @@ def user_feed(user, now):
 
 
 def feed_etag(user, now, language):
-    """A hash of every value the feed is made of: one row of sums over its meetings (MeetingQuerySet.state),
+    """A hash of every value the feed is made of: one row of sums over its meetings (MeetingQuerySet.state_sql),
     the language and the settings written into the events.
 
     A party's new name raises the revision of its meetings (Party.save). Which meetings are in the feed (the
     user's parties, the meetings' status and times, the window moving with the clock) the sums tell.
     """
-    state = _in_feed(user, now).state()
+    state = compiled.state_of("feed", _feed_state_sql, user, now - PAST, now + FUTURE)
     content = (
         FEED_FORMAT,
         ics.EVENT_FORMAT,
         language,
-        sorted(state.items()),
+        state,
         settings.SITE_URL,
         settings.CALENDAR_ORGANIZER_EMAIL,
     )
