@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -222,6 +223,20 @@ class DashboardRow:
     open_actions: list = field(default_factory=list)  # open actions of the user's parties, in minutes they see
     reviews: list = field(default_factory=list)  # the parties the user has yet to approve the minutes for
 
+    @cached_property
+    def url(self):
+        return _links()["meeting"](self.meeting.pk)
+
+    @property
+    def minutes_url(self):
+        return _links()["minutes"](self.meeting.pk)
+
+    @property
+    def answer_links(self):
+        """(party, number of open slots without its answer, the answer form's address) per unanswered party."""
+        answer = _links()["answer"]
+        return [(party, count, answer(self.meeting.pk, party.pk)) for party, count in self.unanswered]
+
     @property
     def waiting(self):
         return bool(
@@ -232,6 +247,34 @@ class DashboardRow:
             or self.open_actions
             or self.reviews
         )
+
+
+@functools.cache
+def _links():
+    """The addresses a dashboard row links to, by the ids in them: reverse() once per process with marks for the
+    ids, then each row's links are joined strings, not a resolver's work for every link of every row."""
+    return {
+        "meeting": _link("meeting_detail", 1),
+        "minutes": _link("minutes", 1),
+        "answer": _link("answer", 2),
+    }
+
+
+def _link(name, count):
+    marks = [str(LINK_MARK + i) for i in range(count)]
+    pieces, rest = [], reverse(name, args=marks)
+    for mark in marks:
+        head, rest = rest.split(mark, 1)
+        pieces.append(head)
+
+    def link(*ids):
+        return "".join(f"{piece}{id_}" for piece, id_ in zip(pieces, ids, strict=True)) + rest
+
+    return link
+
+
+# A number no id in a link reaches, and which no address has in it otherwise.
+LINK_MARK = 987_654_321_000
 
 
 def dashboard_rows(user, meetings=None, *, roles=None):
@@ -383,7 +426,7 @@ def _dashboard_meetings(user, now):
 
 # A day: a change moves the key at once; this only lets pages nobody asks for again leave the cache.
 DASHBOARD_SECONDS = 24 * 60 * 60
-DASHBOARD_TEMPLATES = ("_dashboard_section.html", "_dashboard_row.html", "_dashboard_pager.html")
+DASHBOARD_TEMPLATES = ("_dashboard_section.html", "_dashboard_pager.html")
 
 
 @functools.cache
