@@ -17,7 +17,7 @@ import datetime
 import hashlib
 import json
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 # The hash before the first event of a chain.
@@ -74,7 +74,7 @@ def link(events):
     meeting_id = events[0].meeting_id
     # The UPDATE takes the row lock and raises the meeting's revision in the one query: whatever the events
     # record, pages built before this transaction commits are no longer the meeting's (fragments.py).
-    Meeting.objects.filter(pk=meeting_id).update(revision=models.F("revision") + 1)
+    Meeting.objects.filter(pk=meeting_id).raise_revision()
     heads = {}
     now = timezone.now()
     for event in events:

@@ -1,5 +1,6 @@
-"""The meeting page's costly parts — the answer grid, the parties' answer status and the agenda with its positions
-and documents — rendered once per change of the meeting and reused from the cache until the next change.
+"""The meeting page's costly parts — the answer grid, the parties' answer status, the agenda with its positions
+and documents, and the attendees — rendered once per change of the meeting and reused from the cache until the
+next change.
 
 A part is kept under a key of everything it depends on:
 
@@ -25,6 +26,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from . import rules
+from .models import Meeting
 from .overview import build_agenda, build_grid
 
 CSRF_MARKER = "\x00csrf\x00"
@@ -32,10 +35,17 @@ CSRF_MARKER = "\x00csrf\x00"
 TIMEOUT = 24 * 60 * 60
 
 _templates_digest = None
+PARTS = {
+    "grid": "coordination/_slot_grid.html",
+    "parties": "coordination/_parties.html",
+    "agenda": "coordination/_agenda.html",
+    "attendees": "coordination/_attendees.html",
+}
 
 
 def meeting_parts(request, meeting, access, rights):
-    """The parts of ``meeting``'s page for this viewer: {"grid", "parties", "agenda": safe HTML, "has_times": bool}."""
+    """The parts of ``meeting``'s page for this viewer: {"grid", "parties", "agenda", "attendees": safe HTML,
+    "has_times": bool}."""
     key = _key(meeting, access, rights)
     parts = cache.get(key)
     if parts is None:
@@ -43,27 +53,27 @@ def meeting_parts(request, meeting, access, rights):
         cache.set(key, parts, TIMEOUT)
     token = get_token(request)
     shown = {"has_times": parts["has_times"]}
-    for name in ("grid", "parties", "agenda"):
+    for name in PARTS:
         # Made by Django's templates with escaping on (_render); the token is Django's own letters and digits.
         shown[name] = mark_safe(parts[name].replace(CSRF_MARKER, token))  # nosec B308 B703
     return shown
 
 
 def _render(meeting, access, rights):
+    # The page's own meeting has neither the slots nor the reminders (Meeting.objects.around_parts): only here.
+    meeting = Meeting.objects.for_meeting_page().get(pk=meeting.pk)
     grid = build_grid(meeting, access)
     context = {
         "meeting": meeting,
         "grid": grid,
         "rights": rights,
         "agenda": build_agenda(meeting, access.user),
+        "attendees": meeting.attendees.all(),
+        "attendee_parties": [access.parties[party_id] for party_id in rules.attendee_party_ids(access)],
         "csrf_token": CSRF_MARKER,
     }
-    return {
-        "grid": render_to_string("coordination/_slot_grid.html", context),
-        "parties": render_to_string("coordination/_parties.html", context),
-        "agenda": render_to_string("coordination/_agenda.html", context),
-        "has_times": bool(grid.rows),
-    }
+    parts = {name: render_to_string(template, context) for name, template in PARTS.items()}
+    return {**parts, "has_times": bool(grid.rows)}
 
 
 def _key(meeting, access, rights):

@@ -223,8 +223,13 @@ class MeetingQuerySet(models.QuerySet):
         apart as plain values (overview.given_answers), as on the meeting page."""
         return self.with_parties().select_related("confirmed_slot").prefetch_related("slots")
 
+    def raise_revision(self):
+        """Mark these meetings changed: their pages' cached parts are not reused (Meeting.revision)."""
+        return self.update(revision=models.F("revision") + 1)
+
     def for_meeting_page(self):
-        """The meeting page's meeting; its answers, thousands in a big grid, are read apart as plain values.
+        """A meeting to build the answer grid of; its answers, thousands in a big grid, are read apart as plain
+        values.
 
         Each invitation carries when its party was last reminded (``last_reminded_at``), in the same query.
         """
@@ -242,6 +247,12 @@ class MeetingQuerySet(models.QuerySet):
                 models.Prefetch("attendees", queryset=Attendee.objects.select_related("party", "confirmed_by")),
             )
         )
+
+    def around_parts(self):
+        """The meeting page's meeting around the parts the cache keeps (fragments): the invitations, which
+        decide the rights. Not the slots, the reminders nor the attendees: only the parts show those, and a part
+        rendered anew reads its meeting with for_meeting_page()."""
+        return self.with_parties().select_related("confirmed_slot", "moved_from")
 
 
 class Meeting(models.Model):
@@ -284,8 +295,9 @@ class Meeting(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
     # Raised in the transaction of every event of the meeting's log (eventchain.link), so with every change
-    # anyone could see: the meeting page's rendered parts are kept under it (fragments.py). Only that UPDATE
-    # writes it: save() leaves it out, so that an instance read before the change cannot set it back.
+    # anyone could see, and by the few changes the page shows that are not events (an automatic reminder): the
+    # meeting page's rendered parts are kept under it (fragments.py). Only raise_revision() writes it: save()
+    # leaves it out, so that an instance read before the change cannot set it back.
     revision = models.PositiveBigIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -356,6 +368,15 @@ class Meeting(models.Model):
     def is_polling(self):
         """The parties are answering the proposed times."""
         return self.status == self.Status.POLLING
+
+    @cached_property
+    def proposed_times(self):
+        """(start, end) of each time still proposed: from the slots where they are loaded already, else in one
+        query of plain values (the meeting page leaves the slots to its cached parts, and asks this only for its
+        guests' links and the times proposed from calendars)."""
+        if "slots" in getattr(self, "_prefetched_objects_cache", {}):
+            return [(slot.start, slot.end) for slot in self.slots.all() if not slot.is_withdrawn]
+        return list(self.slots.filter(withdrawn_at__isnull=True).values_list("start", "end"))
 
     @property
     def has_confirmed_time(self):
@@ -804,10 +825,13 @@ class PositionQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.none()
-        own_parties = own_party_ids(user)
-        meetings = visible_meeting_ids(own_parties)
+        return self.visible_to_parties(own_party_ids(user))
+
+    def visible_to_parties(self, party_ids):
+        """What the given parties (ids, or a subquery of them) see: the diarium package asks for one party."""
+        meetings = visible_meeting_ids(party_ids)
         return self.filter(agenda_item__meeting__in=meetings).filter(
-            Q(party__in=own_parties) | Q(state=Position.State.SHARED)
+            Q(party__in=party_ids) | Q(state=Position.State.SHARED)
         )
 
     def shared(self):
@@ -901,9 +925,13 @@ def generated_document_name(instance, filename):
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A document is visible exactly when what it is attached to is: the agenda item, or the position."""
-        meetings = visible_meeting_ids(own_party_ids(user))
+        return self.visible_to_parties(own_party_ids(user))
+
+    def visible_to_parties(self, party_ids):
+        """What the given parties (ids, or a subquery of them) see, as visible_to."""
+        meetings = visible_meeting_ids(party_ids)
         return self.filter(agenda_item__meeting__in=meetings).filter(
-            Q(position__isnull=True) | Q(position__in=Position.objects.visible_to(user))
+            Q(position__isnull=True) | Q(position__in=Position.objects.visible_to_parties(party_ids))
         )
 
     def current(self):
@@ -1130,8 +1158,7 @@ class Guest(models.Model):
         if meeting.confirmed_slot_id:
             end = meeting.confirmed_slot.end
         else:
-            # Read from the slots as they are (prefetched on the meeting page), not by a query per guest.
-            end = max((slot.end for slot in meeting.slots.all() if not slot.is_withdrawn), default=self.added_at)
+            end = max((end for _, end in meeting.proposed_times), default=self.added_at)
         return end + datetime.timedelta(days=settings.GUEST_LINK_DAYS_AFTER)
 
     @property

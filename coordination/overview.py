@@ -202,7 +202,8 @@ class Participation:
 
 
 def participation(access, attendees):
-    """The user's Participation, or None for one in none of the meeting's parties; ``attendees`` are prefetched."""
+    """The user's Participation, or None for one in none of the meeting's parties; ``attendees`` need hold only the
+    user's own (the meeting page reads just those)."""
     if not access.roles:
         return None
     places = [

@@ -18,6 +18,22 @@ Role = Membership.Role
 Status = Meeting.Status
 
 
+def request_memberships(request):
+    """The logged-in user's memberships with their parties, read once per request: the access helper, the
+    meeting's visibility and the page header (context_processors) all ask, and a query each costs more than
+    the page's own work when its parts come from the cache."""
+    if not hasattr(request, "_samrad_memberships"):
+        user = request.user
+        found = user.memberships.select_related("party").order_by("party__name") if user.is_authenticated else []
+        request._samrad_memberships = list(found)
+    return request._samrad_memberships
+
+
+def request_roles(request):
+    """party id -> the logged-in user's role in it (request_memberships)."""
+    return {membership.party_id: membership.role for membership in request_memberships(request)}
+
+
 @dataclass(frozen=True)
 class MeetingAccess:
     user: object
@@ -39,6 +55,11 @@ class MeetingAccess:
         if user.is_authenticated:
             roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
         return cls.from_roles(user, meeting, roles)
+
+    @classmethod
+    def for_request(cls, request, meeting):
+        """As for_user, with the memberships the request has read already (request_memberships)."""
+        return cls.from_roles(request.user, meeting, request_roles(request))
 
     @classmethod
     def from_roles(cls, user, meeting, roles, guest=None):
@@ -318,7 +339,7 @@ def can_export_records_for(access, party_id):
     Every party keeps its own record, and many parties have no secretary in Samråd: their coordinator hands
     the copy to the registrar.
     """
-    return party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY)
+    return _party_registry_staff(access, party_id)
 
 
 def records_export_party_ids(access):
@@ -330,6 +351,11 @@ def can_set_registration_number_for(access, party_id):
 
     At any stage: a meeting is often registered when it is called, and a held or cancelled one still is.
     """
+    return _party_registry_staff(access, party_id)
+
+
+def _party_registry_staff(access, party_id):
+    """Those who deal with a party's registry (diarium) for it: its coordinators and secretaries."""
     return party_id in access.party_ids_with_role(Role.COORDINATOR, Role.SECRETARY)
 
 

@@ -138,20 +138,35 @@ INSTALLED_APPS = [
     "coordination",
 ]
 
+# Each earns its place on every request (reviewed for issue 19; `manage.py benchmark` measures the whole stack as
+# its floor): a header or a check that must hold for every response, or state every page reads.
 MIDDLEWARE = [
+    # HSTS, the HTTPS redirect, nosniff and the referrer policy (check --deploy asks for them).
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, compressed and cached forever (no CDN, no second server); it answers
+    # /static/ before anything below runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Swedish unless the person chose English; needs the session's cookie jar, and must run before any text.
     "coordination.middleware.ChosenLanguageMiddleware",
+    # ALLOWED_HOSTS and the trailing slash of typed addresses.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a session idle for SESSION_IDLE_HOURS; a dictionary lookup on most requests.
     "coordination.middleware.IdleSessionMiddleware",
+    # Marks a session that gave its second factor (django-otp), which the next one reads.
     "django_otp.middleware.OTPMiddleware",
+    # Where two-factor login is required, nothing but its set-up until it is given; off by default.
     "coordination.middleware.TwoFactorRequiredMiddleware",
+    # The "saved" and "refused" messages after a post (post/redirect/get).
     "django.contrib.messages.middleware.MessageMiddleware",
+    # X-Frame-Options: DENY besides the CSP's frame-ancestors, for the browsers of Edge's IE mode, which some
+    # public-sector desktops still open intranet links in and which read only this header.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy: no script, style or frame but the app's own.
     "csp.middleware.CSPMiddleware",
+    # Permissions-Policy, and no-store on every page a logged-in user gets (the parties' positions).
     "coordination.middleware.PrivacyHeadersMiddleware",
     # Last, so that it turns a refused login anywhere above into the lockout page.
     "axes.middleware.AxesMiddleware",

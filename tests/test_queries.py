@@ -69,12 +69,14 @@ SHOWN = {
 }
 
 
+# The meeting page reads the times still proposed once, and only when it has guests (their links' end) or times
+# proposed from calendars to show: one query more with the first of those, none with more of them.
 @pytest.mark.parametrize(
-    "url_name, queries",
-    [("meeting_detail", 15), ("event_log", 7), ("answer", 8), ("propose_slots", 6)],
+    "url_name, queries, grown_queries",
+    [("meeting_detail", 17, 18), ("event_log", 6, 6), ("answer", 7, 7), ("propose_slots", 5, 5)],
 )
 def test_a_meeting_page_does_not_grow_with_its_data(
-    client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries
+    client, django_assert_num_queries, meeting, more, kommun, kommun_coordinator, url_name, queries, grown_queries
 ):
     client.force_login(kommun_coordinator)
     kwargs = {"pk": meeting.pk, "party_pk": kommun.pk} if url_name == "answer" else {"pk": meeting.pk}
@@ -82,7 +84,7 @@ def test_a_meeting_page_does_not_grow_with_its_data(
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
     slot = more()
-    with django_assert_num_queries(queries):
+    with django_assert_num_queries(grown_queries):
         response = client.get(url)
     assert response.status_code == 200
     assert_shows(response, *SHOWN[url_name](slot))
@@ -213,7 +215,7 @@ AGENDA_SHOWN = {
 }
 
 
-@pytest.mark.parametrize("url_name, queries", [("meeting_detail", 12), ("kallelse", 9), ("agenda_item_detail", 10)])
+@pytest.mark.parametrize("url_name, queries", [("meeting_detail", 14), ("kallelse", 9), ("agenda_item_detail", 9)])
 def test_agenda_pages_do_not_grow_with_items_positions_or_documents(
     client, django_assert_num_queries, meeting, grow_agenda, polis_member, url_name, queries
 ):
@@ -239,7 +241,7 @@ def test_the_secrecy_form_costs_the_same_for_every_kind_of_record(
     document = position.documents.get()
     client.force_login(polis_member)
     for name, record in (("secrecy_position", position), ("secrecy_document", document)):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(6):
             response = client.get(reverse(name, args=[meeting.pk, record.pk]))
         assert response.status_code == 200
         assert_shows(response, "Omfattas av sekretess (OSL 18 kap. 1 §)")
@@ -283,7 +285,7 @@ def test_the_minutes_and_my_meetings_do_not_grow_with_items_agreements_or_action
     grow_minutes("NOA")
     client.force_login(kommun_coordinator)
     minutes_url, dashboard_url = reverse("minutes", args=[held.pk]), reverse("my_meetings")
-    pages = {minutes_url: 19, dashboard_url: 15}  # the dashboard: one more, the sums its cache key is made of
+    pages = {minutes_url: 18, dashboard_url: 15}  # the dashboard: one more, the sums its cache key is made of
     for url, queries in pages.items():
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
@@ -312,7 +314,7 @@ def test_the_benchmark_builds_the_sizes_it_promises(db, client, django_assert_nu
     ) == (3, 12, 8, 10)
     assert not meeting.slots.filter(answers__party=answering).exists()
     client.force_login(coordinator)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         assert client.get(reverse("meeting_detail", args=[meeting.pk])).status_code == 200
 
 
@@ -400,7 +402,7 @@ def test_the_pages_of_review_do_not_grow_with_items_agreements_or_actions(
     for item in items:
         review.comment(meeting=held, item=item, party=polisen, by=polis_coordinator, text=f"Om {item.title}", version=1)
     client.force_login(polis_coordinator)
-    under_review = {reverse("minutes", args=[held.pk]): 21, reverse("minutes_versions", args=[held.pk]): 12}
+    under_review = {reverse("minutes", args=[held.pk]): 20, reverse("minutes_versions", args=[held.pk]): 11}
     for url, queries in under_review.items():
         with django_assert_num_queries(queries):
             response = client.get(url)
@@ -414,7 +416,7 @@ def test_the_pages_of_review_do_not_grow_with_items_agreements_or_actions(
         review.correct(
             meeting=held, party=lansstyrelsen, by=lansstyrelsen_secretary, item=item, text=f"Rätt om {item.title}"
         )
-    approved = {reverse("minutes", args=[held.pk]): 21, reverse("minutes_print", args=[held.pk]): 20}
+    approved = {reverse("minutes", args=[held.pk]): 20, reverse("minutes_print", args=[held.pk]): 20}
     for url, queries in approved.items():
         with django_assert_num_queries(queries):
             response = client.get(url)

@@ -20,7 +20,6 @@ import zipfile
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -209,7 +208,7 @@ def _positions(meeting, party):
     """Every position of the meeting the party sees: its own in any state, the others' while shared."""
     positions = (
         Position.objects.filter(agenda_item__meeting=meeting)
-        .filter(Q(party=party) | Q(state=Position.State.SHARED))
+        .visible_to_parties([party.pk])
         .select_related("party", "agenda_item", "updated_by")
         .order_by("agenda_item__order", "agenda_item__pk", "party__name")
     )
@@ -237,7 +236,7 @@ def _documents(meeting, party):
     """Every document the party sees, replaced versions too, as uploaded."""
     documents = (
         Document.objects.filter(agenda_item__meeting=meeting)
-        .filter(Q(position__isnull=True) | Q(position__party=party) | Q(position__state=Position.State.SHARED))
+        .visible_to_parties([party.pk])
         .select_related("party", "agenda_item")
         .order_by("pk")
     )

@@ -129,6 +129,8 @@ def send_due_reminders(today):
                         meeting=meeting, party=party, deadline=meeting.answer_deadline, occasion=occasion
                     )
                     written += queue_reminders(meeting, [party])
+                    # No event records an automatic reminder, but the parties' part of the page shows it.
+                    Meeting.objects.filter(pk=meeting.pk).raise_revision()
             except IntegrityError:
                 continue  # already reminded for this deadline
     return written

@@ -250,7 +250,7 @@ def for_conveners(meeting):
         .select_related("attendee")
     )
     counters = [reply for reply in replies if reply.outcome == Outcome.COUNTER]
-    proposed = {(slot.start, slot.end) for slot in meeting.slots.all() if not slot.is_withdrawn}  # as prefetched
+    proposed = set(meeting.proposed_times) if counters else set()
     now = timezone.now()
     for counter in counters:
         counter.already_proposed = (counter.proposed_start, counter.proposed_end) in proposed

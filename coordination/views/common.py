@@ -19,9 +19,14 @@ def get_meeting_for_user(request, pk, queryset=None):
     A meeting the user may not see is a 404 — the same answer as one that does
     not exist, so nothing about it leaks.
     """
-    queryset = (queryset if queryset is not None else Meeting.objects.with_parties()).visible_to(request.user)
+    queryset = queryset if queryset is not None else Meeting.objects.with_parties()
+    # The user's parties as loaded once for the request, rather than a subquery of them (visible_to).
+    if request.user.is_authenticated:
+        queryset = queryset.visible_to_parties(list(rules.request_roles(request)))
+    else:
+        queryset = queryset.none()
     meeting = get_object_or_404(queryset, pk=pk)
-    return meeting, rules.MeetingAccess.for_user(request.user, meeting)
+    return meeting, rules.MeetingAccess.for_request(request, meeting)
 
 
 def require(allowed):

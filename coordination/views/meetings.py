@@ -105,24 +105,22 @@ def meeting_edit(request, pk):
 
 @login_required
 def meeting_detail(request, pk):
-    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_meeting_page())
+    meeting, access = get_meeting_for_user(request, pk, Meeting.objects.around_parts())
     rights = access.rights()
     context = {
         "meeting": meeting,
-        # The grid, the parties' answers and the agenda, as of the meeting's last change (fragments.py).
+        # The grid, the parties' answers, the agenda and the attendees, as of the meeting's last change (fragments.py).
         "parts": fragments.meeting_parts(request, meeting, access, rights),
         "invitations": ordered_invitations(meeting),
-        "participation": participation(access, meeting.attendees.all()),
+        "participation": participation(access, meeting.attendees.filter(user=request.user).select_related("party")),
         "rights": rights,
         "answer_parties": [access.parties[pid] for pid in rules.answerable_party_ids(access)],
-        "attendee_parties": [access.parties[pid] for pid in rules.attendee_party_ids(access)],
-        "attendees": meeting.attendees.all(),
         "series": series(meeting, request.user),
         "copy_form": NewDraftForm() if rules.can_copy_meeting(access) else None,
         "outbox": meeting.outbox.all() if rules.can_see_delivery(access) else None,
         "guest_parties": [access.parties[pid] for pid in rules.guest_party_ids(access)],
         "registration_party_ids": rules.registration_number_party_ids(access),
-        # Through the meeting's own manager, so each guest's meeting is this one, slots prefetched (Guest.valid_until).
+        # Through the meeting's own manager, so each guest's meeting is this one (Guest.valid_until reads it).
         "guests": meeting.guests.filter(party__in=rules.guest_list_party_ids(access)).select_related("party"),
     }
     if rules.can_see_calendar_replies(access):
