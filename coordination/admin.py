@@ -91,6 +91,12 @@ class MeetingAdmin(admin.ModelAdmin):
     inlines = [InvitationInline, SlotInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A change here writes no event, which would raise the revision that the meeting's page parts and
+        # the feeds' ETags are kept under (fragments.py, feeds.feed_etag): raised here, after the invitations.
+        Meeting.objects.filter(pk=form.instance.pk).update(revision=models.F("revision") + 1)
+
     def has_delete_permission(self, request, obj=None):
         # A meeting is cancelled in the app, not deleted: its event log is the record and must stay readable.
         # Only one that never got a log (made here by mistake) may go; none in bulk.

@@ -46,6 +46,14 @@ class Party(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        """Saved, and every meeting the party is in takes a new ``revision``: their pages and feeds show its name.
+
+        A party changes outside any meeting's log (the admin), so no event raises it for them.
+        """
+        super().save(*args, **kwargs)
+        Meeting.objects.filter(invitations__party=self).update(revision=models.F("revision") + 1)
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -161,6 +169,31 @@ class MeetingQuerySet(models.QuerySet):
                 "invitations", queryset=Invitation.objects.select_related("party"), to_attr="feed_invitations"
             ),
             models.Prefetch("agenda_items", to_attr="feed_agenda_items"),
+        )
+
+    def state_sql(self, **counted):
+        """(SQL, parameters) of one row of sums that changes whenever any of these meetings changes, or the set does.
+
+        Every change anyone could see is an event, which raises its meeting's ``revision`` (eventchain.link);
+        a row saved without one moves its ``updated_at``. Which meetings are in the set is told by their
+        number and two sums of their ids. Sums, not the rows: one row comes back however many meetings there
+        are, and two changes at once would have to cancel out in every sum alike to go unseen. ``counted``:
+        conditions (Q) whose meetings are counted too (what the clock decides). Run through compiled.state_of;
+        kept under: the feeds' ETags (services.feeds), the pages of "Mina möten" (overview.dashboard).
+        """
+        flags = {name: models.Case(models.When(condition, then=1), default=0) for name, condition in counted.items()}
+        inner, params = (
+            self.order_by()
+            .annotate(**flags)
+            .values_list("pk", "revision", "updated_at", *flags)
+            .query.sql_with_params()
+        )
+        sums = "".join(f', SUM("{name}")' for name in flags)
+        return (
+            # Django's compiled query inside, the annotations' own names outside: every value is a parameter.
+            'SELECT COUNT(*), SUM("id"), SUM("id" * "id"), SUM("revision"), SUM("id" * "revision"), '  # nosec B608
+            f'MAX("updated_at"){sums} FROM ({inner}) meetings',
+            params,
         )
 
     def with_parties(self):

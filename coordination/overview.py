@@ -6,17 +6,25 @@ number of queries does not grow with slots, parties or answers.
 
 import datetime
 import difflib
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import NamedTuple
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, Q, When, Window
 from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import rules
+from . import compiled, rules
 from .formatting import plain_date, slot_label
 from .models import (
     Action,
@@ -216,6 +224,20 @@ class DashboardRow:
     open_actions: list = field(default_factory=list)  # open actions of the user's parties, in minutes they see
     reviews: list = field(default_factory=list)  # the parties the user has yet to approve the minutes for
 
+    @cached_property
+    def url(self):
+        return _links()["meeting"](self.meeting.pk)
+
+    @property
+    def minutes_url(self):
+        return _links()["minutes"](self.meeting.pk)
+
+    @property
+    def answer_links(self):
+        """(party, number of open slots without its answer, the answer form's address) per unanswered party."""
+        answer = _links()["answer"]
+        return [(party, count, answer(self.meeting.pk, party.pk)) for party, count in self.unanswered]
+
     @property
     def waiting(self):
         return bool(
@@ -228,12 +250,42 @@ class DashboardRow:
         )
 
 
-def dashboard_rows(user, meetings=None):
+@functools.cache
+def _links():
+    """The addresses a dashboard row links to, by the ids in them: reverse() once per process with marks for the
+    ids, then each row's links are joined strings, not a resolver's work for every link of every row."""
+    return {
+        "meeting": _link("meeting_detail", 1),
+        "minutes": _link("minutes", 1),
+        "answer": _link("answer", 2),
+    }
+
+
+def _link(name, count):
+    marks = [str(LINK_MARK + i) for i in range(count)]
+    pieces, rest = [], reverse(name, args=marks)
+    for mark in marks:
+        head, rest = rest.split(mark, 1)
+        pieces.append(head)
+
+    def link(*ids):
+        return "".join(f"{piece}{id_}" for piece, id_ in zip(pieces, ids, strict=True)) + rest
+
+    return link
+
+
+# A number no id in a link reaches, and which no address has in it otherwise.
+LINK_MARK = 987_654_321_000
+
+
+def dashboard_rows(user, meetings=None, *, roles=None):
     """A row, with what waits for the user, per meeting of ``meetings`` (for_dashboard() rows; all by default).
 
-    Only the meetings shown get a row: their answers, actions and grids are read for them alone.
+    Only the meetings shown get a row: their answers, actions and grids are read for them alone. ``roles``:
+    the user's (party id -> role), if already read.
     """
-    roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+    if roles is None:
+        roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
     if meetings is None:
         meetings = Meeting.objects.visible_to(user).for_dashboard().order_by("-created_at")
     meetings = list(meetings)
@@ -277,14 +329,27 @@ def dashboard_rows(user, meetings=None):
     return rows
 
 
+class ShownMeeting(NamedTuple):
+    """A meeting on a page of "Mina möten" as the page keeps it: the row itself is in the section's HTML."""
+
+    pk: int
+    title: str
+    status: str
+
+
+class ShownRow(NamedTuple):
+    meeting: ShownMeeting
+
+
 class DashboardSection(NamedTuple):
     key: str
     heading: str
     empty: str  # what the section says when it has no meeting
-    rows: list
+    rows: list  # a ShownRow per meeting on the page, in the page's order
     page: Page  # which of the section's pages is shown (a Page of positions; the rows are the meetings)
     previous: str  # the query string of the section's previous page, "" on the first
     next: str  # the same for the next page, "" on the last
+    html: str = ""  # the section's list and pager (_dashboard_section.html), safe HTML
 
 
 Status = Meeting.Status
@@ -316,7 +381,70 @@ DASHBOARD_ORDER = [
 
 
 def dashboard(user, query, *, with_drafts):
-    """ "Mina möten": a page of each section (``query`` names the page of each, e.g. ``held=2``), in SQL.
+    """ "Mina möten": a page of each section (``query`` names the page of each, e.g. ``held=2``), its HTML made
+    once per change of the person's meetings.
+
+    The sections are kept in the cache (a day, like the meeting page's parts) under everything they are made
+    of: one row of sums over the person's meetings that moves with any change to any of them
+    (MeetingQuerySet.state_sql), with the number of those begun by now (their minutes become due), the person's
+    roles, the day (deadlines pass, actions fall overdue), the query, the language and the templates. So a
+    page that did not change costs two queries, whether the person has one meeting or five hundred.
+    """
+    roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+    now = timezone.now()
+    state = compiled.state_of("dashboard", _dashboard_meetings, user, now) if roles else None
+    content = (
+        user.pk,
+        sorted(roles.items()),
+        with_drafts,
+        state,
+        timezone.localdate(now),
+        sorted(query.lists()),
+        translation.get_language(),
+        _templates_digest(),
+    )
+    key = "dashboard:" + hashlib.sha256(repr(content).encode()).hexdigest()
+    sections = cache.get(key)
+    if sections is None:
+        sections = [
+            section._replace(
+                rows=[
+                    ShownRow(ShownMeeting(row.meeting.pk, row.meeting.title, row.meeting.status))
+                    for row in section.rows
+                ],
+                html=render_to_string("coordination/_dashboard_section.html", {"section": section}),
+            )
+            for section in _dashboard_sections(user, roles, query, with_drafts=with_drafts)
+        ]
+        cache.set(key, sections, DASHBOARD_SECONDS)
+    return sections
+
+
+def _dashboard_meetings(user, now):
+    """The person's meetings, with those begun by ``now`` counted apart: their minutes become due."""
+    return Meeting.objects.visible_to(user).state_sql(begun=Q(status=Status.SCHEDULED, confirmed_slot__start__lte=now))
+
+
+# A day: a change moves the key at once; this only lets pages nobody asks for again leave the cache.
+DASHBOARD_SECONDS = 24 * 60 * 60
+DASHBOARD_TEMPLATES = ("_dashboard_section.html", "_dashboard_pager.html")
+
+
+@functools.cache
+def _templates_digest():
+    """The templates the sections are made with, and the translations of their words: a new release's pages are
+    made anew, never served from the last release's cache. Read once per process."""
+    digest = hashlib.sha256()
+    for name in DASHBOARD_TEMPLATES:
+        digest.update((Path(settings.BASE_DIR) / "templates" / "coordination" / name).read_bytes())
+    for folder in settings.LOCALE_PATHS:
+        for catalogue in sorted(Path(folder).glob("*/LC_MESSAGES/django.mo")):
+            digest.update(catalogue.read_bytes())
+    return digest.hexdigest()
+
+
+def _dashboard_sections(user, roles, query, *, with_drafts):
+    """The sections of dashboard() with their rows (DashboardRow), read in SQL.
 
     One query finds the meetings on the pages shown, with each section's count (a row number and a count
     per section, by window functions); one more reads those meetings with what their rows need. So the
@@ -328,10 +456,10 @@ def dashboard(user, query, *, with_drafts):
     """
     wanted = {key: _page_number(query.get(key)) for key in DASHBOARD_SECTIONS}
     positions, counts = {}, {}
-    for pk, status, position, total in _on_pages(user, wanted):
+    for pk, status, position, total in _on_pages(user, wanted) if roles else []:
         positions[pk], counts[status] = position, total
     meetings = sorted(Meeting.objects.filter(pk__in=positions).for_dashboard(), key=lambda m: positions[m.pk])
-    rows = dashboard_rows(user, meetings)
+    rows = dashboard_rows(user, meetings, roles=roles)
     rows.sort(key=lambda row: not row.waiting)
     texts = {
         "upcoming": (_("Upcoming"), _("No meeting has a confirmed time yet.")),

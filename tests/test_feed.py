@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_http_date
 
-from coordination.models import FeedToken, Meeting, Membership, Party, Slot
-from coordination.services import feeds, meetings
+from coordination.models import FeedToken, Meeting, Membership, Profile, Slot
+from coordination.services import agenda, feeds, meetings
 
 from .builders import create_meeting, future_time, in_english
 
@@ -90,10 +90,12 @@ def test_a_conditional_request_is_answered_304_without_writing_the_calendar(
 
 
 def test_last_modified_moves_with_any_change_to_the_feed(client, police_token, scheduled_meeting, lansstyrelsen):
-    """Even one that leaves every meeting row alone: a calendar asking If-Modified-Since must get the new feed."""
+    """Even one outside every meeting's log: a calendar asking If-Modified-Since must get the new feed."""
     first = client.get(feed_url(police_token))
     assert parse_http_date(first["Last-Modified"]) <= timezone.now().timestamp()
-    Party.objects.filter(pk=lansstyrelsen.pk).update(name="Länsstyrelsen i Uppsala län")
+    # A party is renamed in the admin, which saves it: its meetings take a new revision (Party.save).
+    lansstyrelsen.name = "Länsstyrelsen i Uppsala län"
+    lansstyrelsen.save()
     changed = client.get(feed_url(police_token), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert changed.status_code == 200 and "Länsstyrelsen i Uppsala län" in changed.content.decode()
     assert parse_http_date(changed["Last-Modified"]) > parse_http_date(first["Last-Modified"])
@@ -195,10 +197,11 @@ def test_the_feed_does_not_grow_in_queries_with_meetings(
     polisen,
     kommun_coordinator,
 ):
-    # The address, its user, the meetings, their invitations and agenda; one more when the feed changed since.
-    with django_assert_num_queries(5):
+    # The address with its user, the ETag's sums; the meetings, their invitations and agenda when the feed is
+    # not kept under that ETag; one more when the feed changed since it was last served.
+    with django_assert_num_queries(6):
         client.get(feed_url(police_token))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         client.get(feed_url(police_token))
     for title in ("Två", "Tre"):
         other = create_meeting(kommun_coordinator, convening=[kommun, lansstyrelsen], required=[polisen], title=title)
@@ -207,31 +210,83 @@ def test_the_feed_does_not_grow_in_queries_with_meetings(
         Meeting.objects.filter(pk=other.pk).update(
             status=Meeting.Status.SCHEDULED, opened_at=timezone.now(), confirmed_slot=slot
         )
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(feed_url(police_token))
     assert len(events(response)[1]) == 3
 
 
 def test_a_change_that_leaves_the_meeting_row_alone_still_reaches_the_feed(
-    client, police_token, scheduled_meeting, kommun, lansstyrelsen
+    client, police_token, scheduled_meeting, kommun, lansstyrelsen, kommun_coordinator
 ):
-    """The feed keeps serialised events between requests; a renamed party or agenda item must still show."""
-    from coordination.models import AgendaItem, Party
+    """The feed keeps serialised events between requests; a renamed party or agenda item must still show.
 
-    first = client.get(feed_url(police_token)).content
-    Party.objects.filter(pk=lansstyrelsen.pk).update(name="Länsstyrelsen i Uppsala län")
-    AgendaItem.objects.create(
-        meeting=scheduled_meeting,
-        title="Trygghetsvandring",
-        proposed_by_party=kommun,
-        status=AgendaItem.Status.ACCEPTED,
-        order=1,
+    The ETag is made of the meetings' revisions: the party's save and the item's events raise them.
+    """
+    first = client.get(feed_url(police_token))
+    lansstyrelsen.name = "Länsstyrelsen i Uppsala län"
+    lansstyrelsen.save()
+    renamed = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert renamed.status_code == 200 and renamed["ETag"] != first["ETag"]
+    item = agenda.propose_agenda_item(
+        meeting=scheduled_meeting, party=kommun, by=kommun_coordinator, title="Trygghetsvandring"
     )
-    _, by_uid = events(client.get(feed_url(police_token)))
+    agenda.accept_agenda_item(item=item, party=kommun, by=kommun_coordinator)
+    changed = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=renamed["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != renamed["ETag"]
+    _, by_uid = events(changed)
     event = by_uid[scheduled_meeting.calendar_uid]
     assert event["ORGANIZER"].params["CN"] == "Länsstyrelsen i Uppsala län"
     assert "1. Trygghetsvandring" in str(event["DESCRIPTION"])
-    assert client.get(feed_url(police_token)).content != first
+
+
+def test_the_etag_moves_when_the_person_joins_or_leaves_a_party(
+    client, police_token, polis_member, scheduled_meeting, kommun, polisen
+):
+    """The meetings in the feed are the person's parties' ones: their number and ids are in the ETag."""
+    first = client.get(feed_url(police_token))
+    Membership.objects.filter(user=polis_member, party=polisen).delete()
+    left = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert left.status_code == 200 and left["ETag"] != first["ETag"]
+    assert list(events(left)[1]) == []
+    Membership.objects.create(user=polis_member, party=kommun)
+    joined = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=left["ETag"])
+    # The same meetings as at first, the same feed: the same ETag.
+    assert joined.status_code == 200 and joined["ETag"] == first["ETag"]
+    assert list(events(joined)[1]) == [scheduled_meeting.calendar_uid]
+
+
+def test_the_etag_moves_with_the_persons_language(client, police_token, polis_member, scheduled_meeting):
+    first = client.get(feed_url(police_token))
+    Profile.objects.create(user=polis_member, language="en")
+    changed = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+def test_the_etag_moves_when_a_meeting_is_saved_without_an_event(client, police_token, scheduled_meeting):
+    """The admin's edits write no event; the saved row's updated_at, the events' DTSTAMP, is in the ETag."""
+    first = client.get(feed_url(police_token))
+    scheduled_meeting.refresh_from_db()
+    scheduled_meeting.location = "Polishuset"
+    scheduled_meeting.save()
+    changed = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and b"LOCATION:Polishuset" in changed.content
+
+
+def test_the_etag_moves_when_a_meeting_leaves_the_window(client, police_token, scheduled_meeting):
+    first = client.get(feed_url(police_token))
+    with time_machine.travel(timezone.now() + feeds.PAST + feeds.FUTURE):
+        later = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert later.status_code == 200 and later["ETag"] != first["ETag"]
+    assert list(events(later)[1]) == []
+
+
+def test_a_304_reads_the_address_and_one_row_of_sums(
+    client, django_assert_num_queries, police_token, scheduled_meeting
+):
+    first = client.get(feed_url(police_token))
+    with django_assert_num_queries(2):
+        again = client.get(feed_url(police_token), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
 
 
 def feed_keys(user):

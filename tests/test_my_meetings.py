@@ -1,13 +1,18 @@
 """ "Mina möten" at size: each section a page at a time, in the order a person looks for, links that keep the rest."""
 
+import datetime
 import html
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from coordination.management.commands.benchmark import DASHBOARD_STATUSES, build_dashboard
-from coordination.models import Meeting
+from coordination.models import Meeting, Membership, Slot
+
+from .builders import in_english
 
 
 @pytest.fixture
@@ -73,3 +78,54 @@ def test_a_page_that_is_not_there_shows_the_nearest_one(sixty, asked, shown):
 
     assert response.status_code == 200
     assert pager(response, "held")[1] == shown
+
+
+def page_text(client):
+    return html.unescape(client.get(reverse("my_meetings")).content.decode())
+
+
+def test_the_page_kept_in_the_cache_follows_a_renamed_party_and_the_persons_parties(
+    client, meeting, polis_member, polisen
+):
+    """The sections are kept under the person's roles and one row of sums over their meetings' revisions:
+    a party's save raises its meetings' revisions, and a person leaving a party changes their roles."""
+    client.force_login(polis_member)
+    assert "2 obesvarade tider för Polisen" in page_text(client)
+    polisen.short_name = "Polismyndigheten"
+    polisen.save()
+    assert "2 obesvarade tider för Polismyndigheten" in page_text(client)
+    in_english(client)
+    assert "2 times not answered for Polismyndigheten" in page_text(client)
+    Membership.objects.filter(user=polis_member, party=polisen).delete()
+    assert "Polismyndigheten" not in page_text(client)
+
+
+def test_the_page_kept_in_the_cache_follows_the_day(client, meeting, polis_member):
+    """A deadline passes, an action falls overdue: with the day, not with any change of a meeting."""
+    client.force_login(polis_member)
+    Meeting.objects.filter(pk=meeting.pk).update(answer_deadline=timezone.localdate(), updated_at=timezone.now())
+    assert "svarstiden har gått ut" not in page_text(client)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
+        client.force_login(polis_member)  # the session has lapsed overnight
+        assert "svarstiden har gått ut" in page_text(client)
+
+
+def test_the_page_kept_in_the_cache_is_made_anew_when_a_meeting_begins(
+    client, django_assert_max_num_queries, scheduled_meeting, kommun_coordinator
+):
+    """A meeting that has begun is due its minutes, which change what waits on the page: the sums count those."""
+    # Within the hour, so that the day stays the same (the tests' clock stands in the morning).
+    start = timezone.now() + datetime.timedelta(hours=1)
+    Slot.objects.filter(pk=scheduled_meeting.confirmed_slot_id).update(
+        start=start, end=start + datetime.timedelta(hours=2)
+    )
+    client.force_login(kommun_coordinator)
+    client.get(reverse("my_meetings"))
+    with django_assert_max_num_queries(6):
+        client.get(reverse("my_meetings"))
+    with time_machine.travel(start + datetime.timedelta(minutes=1)):
+        assert timezone.localdate() == timezone.localdate(start - datetime.timedelta(hours=1))
+        client.force_login(kommun_coordinator)
+        with django_assert_max_num_queries(20) as made:
+            client.get(reverse("my_meetings"))
+    assert len(made) > 6

@@ -8,7 +8,6 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass
-from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import ics
+from .. import compiled, ics
 from ..models import FeedToken, Meeting
 from .invites import accepted_titles, meeting_url
 
@@ -47,31 +46,43 @@ def feed_token(token):
 
     Revoked addresses keep their row, so a calendar still asking at one is told it is gone (410), not unknown.
     """
-    return FeedToken.objects.filter(token_hash=token_hash(token)).select_related("user__profile").first()
+    # get(), not first(): the hash is unique, and first() would order and copy the query first, on every request.
+    try:
+        return FeedToken.objects.select_related("user__profile").get(token_hash=token_hash(token))
+    except FeedToken.DoesNotExist:
+        return None
 
 
 def feed_meetings(user, now):
     """Scheduled, held and cancelled-after-scheduling meetings from 90 days back to a year ahead."""
+    return _in_feed(user, now - PAST, now + FUTURE).for_feed().order_by("confirmed_slot__start")
+
+
+def _in_feed(user, start, end):
+    """Which meetings are in the feed, starting between ``start`` and ``end``; nothing read for them yet."""
     return (
         Meeting.objects.visible_to(user)
-        .for_feed()
-        .filter(confirmed_slot__start__gte=now - PAST, confirmed_slot__start__lte=now + FUTURE)
+        .filter(confirmed_slot__start__gte=start, confirmed_slot__start__lte=end)
         .filter(Q(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD, Meeting.Status.CANCELLED]))
-        .order_by("confirmed_slot__start")
     )
+
+
+def _feed_state_sql(user, start, end):
+    return _in_feed(user, start, end).state_sql()
+
+
+# Raised when the feed's ETag is made of other values, so that no cache serves a feed kept under an old ETag.
+FEED_FORMAT = 3
 
 
 @dataclass
 class Feed:
-    """A user's feed as of a moment: its events' cache keys give the ETag; the text is only made when asked."""
+    """A user's feed as of a moment: its ETag from one query of its meetings' revisions; the text only when asked."""
 
+    user: object
+    now: datetime.datetime
     language: str
-    entries: dict
-
-    @cached_property
-    def etag(self):
-        """Every value the feed is made of, hashed: the keys name each event's content, in order."""
-        return hashlib.sha256(repr((self.language, list(self.entries))).encode()).hexdigest()
+    etag: str
 
     @property
     def body_key(self):
@@ -83,20 +94,24 @@ class Feed:
 
         DTSTAMP is each meeting's last change, so the same data gives the same bytes: the whole feed is
         kept under its ETag, and a worker that never wrote it reads it from a shared cache in one call.
-        Made anew, it takes each event from the cache and serialises only those not found there.
+        Made anew, it reads its meetings in full, takes each event from the cache and serialises only
+        those not found there. It is read after the ETag, so it is never older than what the ETag names.
         """
         body = cache.get(self.body_key)
         if body is not None:
             return body
-        events = cache.get_many(self.entries)
-        missing = {
-            key: _feed_event_text(entry, self.language) for key, entry in self.entries.items() if key not in events
-        }
+        # The agenda's secrecy markings are words of the owner's language too (feed_event_key puts them into words).
+        with translation.override(self.language):
+            entries = {
+                feed_event_key(entry, self.language): entry
+                for entry in map(feed_entry, feed_meetings(self.user, self.now))
+            }
+            name = _("Samråd – my meetings")
+        events = cache.get_many(entries)
+        missing = {key: _feed_event_text(entry, self.language) for key, entry in entries.items() if key not in events}
         cache.set_many(missing, FEED_EVENT_SECONDS)
         events.update(missing)
-        with translation.override(self.language):
-            name = _("Samråd – my meetings")
-        body = ics.calendar_text([events[key] for key in self.entries], name=name)
+        body = ics.calendar_text([events[key] for key in entries], name=name)
         cache.set(self.body_key, body, FEED_EVENT_SECONDS)
         return body
 
@@ -108,12 +123,28 @@ def feed_language(user):
 
 
 def user_feed(user, now):
-    """The feed of ``user`` in their own language, read from the database but not yet written out."""
+    """The feed of ``user`` in their own language: its ETag read in one query, its text not yet written out."""
     language = feed_language(user)
-    # The agenda's secrecy markings are words of the owner's language too (feed_event_key puts them into words).
-    with translation.override(language):
-        entries = {feed_event_key(entry, language): entry for entry in map(feed_entry, feed_meetings(user, now))}
-    return Feed(language=language, entries=entries)
+    return Feed(user=user, now=now, language=language, etag=feed_etag(user, now, language))
+
+
+def feed_etag(user, now, language):
+    """A hash of every value the feed is made of: one row of sums over its meetings (MeetingQuerySet.state_sql),
+    the language and the settings written into the events.
+
+    A party's new name raises the revision of its meetings (Party.save). Which meetings are in the feed (the
+    user's parties, the meetings' status and times, the window moving with the clock) the sums tell.
+    """
+    state = compiled.state_of("feed", _feed_state_sql, user, now - PAST, now + FUTURE)
+    content = (
+        FEED_FORMAT,
+        ics.EVENT_FORMAT,
+        language,
+        state,
+        settings.SITE_URL,
+        settings.CALENDAR_ORGANIZER_EMAIL,
+    )
+    return hashlib.sha256(repr(content).encode()).hexdigest()
 
 
 def build_feed(user, now):
