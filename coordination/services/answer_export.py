@@ -17,11 +17,6 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from ..formatting import stockholm_clock_period, stockholm_date, stockholm_day
 from ..models import Event
@@ -88,6 +83,11 @@ def _answer_text(answer):
 
 
 def _xlsx(columns, rows):
+    # openpyxl is imported by the one request that makes a workbook: 7 MB more in every web worker otherwise.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Answers"))
     # The heading and the time stay in view while the reader scrolls through many times and parties.
@@ -113,6 +113,9 @@ def _text_cell(sheet, value, **style):
     keeps it text when someone edits the cell in Excel, as the apostrophe does
     in the CSV. Control characters, which XML cannot hold, are left out.
     """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     cell = WriteOnlyCell(sheet, text)
     cell.data_type = "s"
