@@ -95,7 +95,7 @@ class MeetingAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # A change here writes no event, which would raise the revision that the meeting's page parts and
         # the feeds' ETags are kept under (fragments.py, feeds.feed_etag): raised here, after the invitations.
-        Meeting.objects.filter(pk=form.instance.pk).update(revision=models.F("revision") + 1)
+        Meeting.objects.filter(pk=form.instance.pk).raise_revision()
 
     def has_delete_permission(self, request, obj=None):
         # A meeting is cancelled in the app, not deleted: its event log is the record and must stay readable.

@@ -52,7 +52,7 @@ class Party(models.Model):
         A party changes outside any meeting's log (the admin), so no event raises it for them.
         """
         super().save(*args, **kwargs)
-        Meeting.objects.filter(invitations__party=self).update(revision=models.F("revision") + 1)
+        Meeting.objects.filter(invitations__party=self).raise_revision()
 
 
 class Membership(models.Model):
@@ -185,7 +185,7 @@ class MeetingQuerySet(models.QuerySet):
         inner, params = (
             self.order_by()
             .annotate(**flags)
-            .values_list("pk", "revision", "updated_at", *flags)
+            .values_list("id", "revision", "updated_at", *flags)
             .query.sql_with_params()
         )
         sums = "".join(f', SUM("{name}")' for name in flags)
