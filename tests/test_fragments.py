@@ -223,3 +223,31 @@ def test_the_passing_of_the_answer_deadline_shows_without_a_change(client, time_
     time_machine.move_to(timezone.now() + datetime.timedelta(days=3))
     client.force_login(kommun_coordinator)  # the session has run out meanwhile
     assert "har passerat" in page(client, meeting)
+
+
+def test_a_meeting_changed_in_the_admin_shows_on_its_next_page(admin_client, client, meeting, kommun_coordinator):
+    """The admin writes no event: it raises the meeting's revision itself (admin.MeetingAdmin.save_related)."""
+    client.force_login(kommun_coordinator)
+    page(client, meeting)
+    url = reverse("admin:coordination_meeting_change", args=[meeting.pk])
+    data = _form_data(admin_client.get(url))
+    assert "deltagande frivilligt" not in page(client, meeting)
+    # Every invitation made optional: the parties' part says so.
+    for name in [name for name in data if name.endswith("-required")]:
+        del data[name]
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert "deltagande frivilligt" in page(client, meeting)
+
+
+def _form_data(response):
+    """What the admin's change page would post back unchanged: its form's and each inline's values."""
+    form = response.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        data.update({management.add_prefix(name): management[name].value() for name in management.fields})
+        for each in formset.forms:
+            data.update({each.add_prefix(name): each[name].value() for name in each.fields if each[name].value()})
+    return data
