@@ -15,7 +15,6 @@ import enum
 import functools
 from urllib.parse import urlsplit
 
-from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -69,6 +68,9 @@ def _client(provider_id, issuer, client_id, client_secret, scopes):
 
     A key the provider has rotated in since is fetched when a token names it.
     """
+    # Here, not at the top: only a login through a provider needs authlib (views.sso._provider_errors).
+    from authlib.integrations.django_client import OAuth
+
     return OAuth().register(
         name=provider_id,
         client_id=client_id,

@@ -1,7 +1,5 @@
 """Logging in through an organisation's identity provider (coordination.sso): the way there and the way back."""
 
-import requests
-from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.http import Http404
@@ -10,7 +8,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from joserfc.errors import JoseError
 
 from .. import sso
 from ..mail import site_url
@@ -19,6 +16,16 @@ from .account import logged_in
 
 # Where to go after the provider, chosen on the login page and kept across the visit to the provider.
 NEXT = "samrad-sso-next"
+
+
+def _provider_errors():
+    """What a provider's answer or an unreachable provider raises. The OpenID libraries (authlib, joserfc,
+    requests: about 19 MB) are imported by the first login through a provider, not by every web worker."""
+    import requests
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+
+    return (OAuthError, JoseError, requests.RequestException)
 
 
 def _provider_or_404(provider_id):
@@ -50,7 +57,7 @@ def sso_login(request, provider):
     callback = site_url(reverse("sso_callback", kwargs={"provider": chosen["id"]}))
     try:
         return sso.client(chosen).authorize_redirect(request, callback)
-    except requests.RequestException:
+    except _provider_errors():
         log_security_event("sso_failed", request, provider=chosen["id"])
         return _failed(request, chosen)
 
@@ -61,7 +68,7 @@ def sso_callback(request, provider):
     chosen = _provider_or_404(provider)
     try:
         token = sso.client(chosen).authorize_access_token(request)
-    except (OAuthError, JoseError, requests.RequestException):
+    except _provider_errors():
         log_security_event("sso_failed", request, provider=chosen["id"])
         return _failed(request, chosen)
     claims = token.get("userinfo")
