@@ -3,14 +3,15 @@
     .venv/bin/python manage.py bench_load                     # SQLite; make bench-load does the same
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/samrad_bench .venv/bin/python manage.py bench_load
 
-Builds the benchmark's small meeting and its 500-meeting feed (the builders of
+Builds the benchmark's small and grid meetings and its 500-meeting feed (the builders of
 ``manage.py benchmark``) in a fresh test database: a file for SQLite, so that
 other processes can open it, test_<name> for PostgreSQL. Then starts
 scripts/serve (the production start: gunicorn, DEBUG off) with 2 workers on a
 free port of 127.0.0.1 against it, logs a convener and an answering party's
 member in (session cookies, kept in the database as in production), and runs
 Debian's wrk for a fixed time per page. Reports requests/s, median and p95
-latency, and each worker's resident memory before and after the load.
+latency, and each worker's resident memory before the load and after it, by when the workers have answered
+at least 1,000 grid pages each on average; then the targets of issue 19.
 """
 
 import http.client
@@ -46,11 +47,11 @@ from .benchmark import (
 
 WORKERS = 2
 WRK_SCRIPT = settings.BASE_DIR / "scripts" / "wrk-summary.lua"
-# Issue 19: the meeting page at demo size and at grid size (100 times × 50 parties); a worker's memory after at
-# least GRID_PAGES grid pages.
+# Issue 19: the meeting page at demo size and at grid size (100 times × 50 parties); each worker's memory after
+# 1,000 grid pages: the server is sent GRID_PAGES of them in all (wrk's, then one by one if wrk sent fewer).
 TARGETS = {"meeting page": 500, "meeting page, grid": 150}
 TARGET_WORKER_MB = 100
-GRID_PAGES = 1000
+GRID_PAGES = 1000 * WORKERS
 
 
 class Command(BaseCommand):
@@ -121,6 +122,10 @@ class Command(BaseCommand):
             rate, median, p95, count, errors = self.wrk(server.url(path), headers)
             rates[label], counts[label] = rate, count
             self.stdout.write(f"{label:<22} {rate:>8.1f} {median:>9.1f} {p95:>7.1f} {count:>9} {errors:>6}")
+            if label == "meeting page, grid":
+                for _ in range(GRID_PAGES - count):
+                    server.status(path, headers)
+                counts[label] = max(count, GRID_PAGES)
         rss_after = server.worker_rss()
         self.stdout.write("RSS per worker, MB: at start        " + ", ".join(f"{mb:.1f}" for mb in rss_before))
         self.stdout.write("                    after the load  " + ", ".join(f"{mb:.1f}" for mb in rss_after))
@@ -129,11 +134,10 @@ class Command(BaseCommand):
             for label, target in TARGETS.items()
         ]
         largest, grid_pages = max(rss_after), counts["meeting page, grid"]
-        memory = f"largest worker {largest:.0f} MB after {grid_pages} grid pages (< {TARGET_WORKER_MB} MB"
-        if grid_pages < GRID_PAGES:
-            memory += f": not judged, fewer than {GRID_PAGES} grid pages)"
-        else:
-            memory += f": {'met' if largest < TARGET_WORKER_MB else 'missed'})"
+        memory = (
+            f"largest worker {largest:.0f} MB after {grid_pages} grid pages among {WORKERS} workers and the pages "
+            f"below (< {TARGET_WORKER_MB} MB: {'met' if largest < TARGET_WORKER_MB else 'missed'})"
+        )
         self.stdout.write("targets: " + "; ".join([*verdicts, memory]))
 
     def wrk(self, url, headers):
