@@ -45,12 +45,18 @@ serve-production: install
 bench-load: install
 	$(BIN)/python manage.py bench_load
 
+# Two test processes (pytest-xdist), each with its own test database, live server, Redis key prefix and
+# frozen clock; --dist loadfile keeps a module on one process, so what a module builds once (the authorisation
+# matrix's world, a journey module's Chromium, a Dovecot) is built once. `make test PYTEST_WORKERS=0` runs in one.
+PYTEST_WORKERS ?= 2
+XDIST = -n $(PYTEST_WORKERS) --dist loadfile
+
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The inner loop: everything but the browser journeys and the fuzzing, in about a minute.
 test-fast: install-dev
-	$(BIN)/python -m pytest -m "not e2e and not fuzz" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e and not fuzz" $(XDIST) $(PYTEST_ARGS)
 
 # Lint and format check; `$(BIN)/ruff format .` and `$(BIN)/ruff check --fix .` repair most of what they find.
 lint: install-dev

@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import pytest
 import time_machine
+from django.test import override_settings
 
 from coordination.models import Membership
 from coordination.services import meetings
@@ -40,6 +41,19 @@ def frozen_clock():
     """
     with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
         yield traveller
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_collected_static_files(tmp_path_factory):
+    """The suite runs as on a fresh checkout, whether or not a collectstatic has left staticfiles/ behind.
+
+    scripts/serve collects there (make serve-production, and tests/test_production_server.py's server), and
+    WhiteNoise's middleware, made anew for every test's client, would read every collected file each time:
+    about 10 ms a test, a minute of the suite. Pages, the live server and the PDF find static files in the
+    app's own folders, as they do when nothing was collected.
+    """
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static-root")):
+        yield
 
 
 ClockChanges = namedtuple("ClockChanges", "spring autumn")
