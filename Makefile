@@ -54,7 +54,7 @@ XDIST = -n $(PYTEST_WORKERS) --dist loadfile
 test: install-dev
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
-# The inner loop: everything but the browser journeys and the fuzzing, in about a minute.
+# The inner loop: everything but the browser journeys and the fuzzing.
 test-fast: install-dev
 	$(BIN)/python -m pytest -m "not e2e and not fuzz" $(XDIST) $(PYTEST_ARGS)
 
