@@ -67,7 +67,7 @@ def _render(meeting, access, rights):
         "meeting": meeting,
         "grid": grid,
         "rights": rights,
-        "agenda": build_agenda(meeting, access.user),
+        "agenda": build_agenda(meeting, access),
         "attendees": meeting.attendees.all(),
         "attendee_parties": [access.parties[party_id] for party_id in rules.attendee_party_ids(access)],
         "csrf_token": CSRF_MARKER,

@@ -638,23 +638,23 @@ def agenda_clock(start, items):
     return times
 
 
-def build_agenda(meeting, user, *, shared_only=False):
-    """The agenda with, per item, each party's position the user may see, and the documents.
+def build_agenda(meeting, access, *, shared_only=False):
+    """The agenda with, per item, each party's position the viewer may see, and the documents.
 
-    ``shared_only`` leaves out even the user's own drafts (the kallelse shows
-    what every party sees); a ``user`` of None (a guest, who is no user) gets
-    just that too. Three queries, whatever the number of items, parties,
-    positions or documents.
+    ``access`` is the viewer's rules.MeetingAccess: their parties in the meeting, already read, decide which
+    drafts they see. ``shared_only`` leaves out even their own drafts (the kallelse shows what every party
+    sees); an ``access`` of None (a guest's page) gets just that too. Three queries, whatever the number of
+    items, parties, positions or documents.
     """
     parties = [inv.party for inv in ordered_invitations(meeting)]
     items = list(meeting.agenda_items.select_related("presenting_party", "proposed_by_party"))
-    if user is None:
+    if access is None or shared_only:
         positions, documents = Position.objects.shared(), Document.objects.shared()
     else:
-        positions, documents = Position.objects.visible_to(user), Document.objects.visible_to(user)
+        party_ids = list(access.roles)
+        positions = Position.objects.visible_to_parties(party_ids)
+        documents = Document.objects.visible_to_parties(party_ids)
     positions = positions.filter(agenda_item__meeting=meeting).select_related("updated_by")
-    if shared_only:
-        positions = positions.shared()
     by_item = {}
     for position in positions:
         by_item.setdefault(position.agenda_item_id, {})[position.party_id] = position

@@ -69,7 +69,7 @@ def agenda_item_create(request, pk):
 def agenda_item_detail(request, pk, item_pk):
     meeting, access = get_meeting_for_user(request, pk)
     item = _get_item(meeting, item_pk)
-    entry = build_agenda(meeting, request.user).entry_for(item)
+    entry = build_agenda(meeting, access).entry_for(item)
     context = {
         "meeting": meeting,
         "entry": entry,
@@ -464,7 +464,7 @@ def file_download(document):
 def kallelse_context(request, pk):
     """The notice of meeting people print and bring: only what every party sees."""
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
-    agenda = build_agenda(meeting, request.user, shared_only=True)
+    agenda = build_agenda(meeting, access, shared_only=True)
     start = meeting.confirmed_slot.start if meeting.has_confirmed_time else None
     return access, {
         "meeting": meeting,
