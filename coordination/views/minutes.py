@@ -33,7 +33,7 @@ def minutes_url(meeting, anchor=""):
     return reverse("minutes", args=[meeting.pk]) + (f"#{anchor}" if anchor else "")
 
 
-def _minutes_of(meeting):
+def minutes_of(meeting):
     """The meeting's minutes, or None before anyone wrote a word."""
     return Minutes.objects.filter(meeting=meeting).select_related("minute_taker").first()
 
@@ -41,7 +41,7 @@ def _minutes_of(meeting):
 def _for_writer(request, pk):
     """The meeting, its minutes and the party the writer acts for, if the user may write them."""
     meeting, access = get_meeting_for_user(request, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     require(rules.can_write_minutes(access, minutes))
     # The minutes are the conveners' record: a minute-taker named from another party writes for the conveners,
     # so the draft's events stay theirs and never show in the log of the minute-taker's own party.
@@ -49,14 +49,14 @@ def _for_writer(request, pk):
     return meeting, access, minutes, party
 
 
-def _accepted_item(meeting, item_pk):
+def accepted_item(meeting, item_pk):
     return get_object_or_404(meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED), pk=item_pk)
 
 
 @login_required
 def minutes(request, pk):
     meeting, access = get_meeting_for_user(request, pk, Meeting.objects.for_kallelse())
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     require(rules.can_see_minutes(access, minutes))
     review = build_review(meeting, minutes)
     context = {
@@ -90,7 +90,7 @@ def minutes(request, pk):
 @refuse_rule_errors
 def minute_taker(request, pk):
     meeting, access = get_meeting_for_user(request, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     require(rules.can_name_minute_taker(access, minutes))
     initial = {}
     if minutes and minutes.minute_taker_id:
@@ -118,7 +118,7 @@ def minutes_entry(request, pk, item_pk):
     if request.method == "POST" and (frozen := _sent_meanwhile(request, pk, item_pk)):
         return frozen
     meeting, _access, minutes, party = _for_writer(request, pk)
-    item = _accepted_item(meeting, item_pk)
+    item = accepted_item(meeting, item_pk)
     entry = MinutesEntry.objects.filter(minutes=minutes, agenda_item=item).first() if minutes else None
     initial = {"text": entry.text if entry else "", "base_version": entry.version if entry else 0}
     form = MinutesEntryForm(request.POST or None, initial=initial)
@@ -157,7 +157,7 @@ def _sent_meanwhile(request, pk, item_pk):
     """A writer's text of an item, posted after the minutes were sent for review (or approved): the conflict page
     with their text kept, since nothing can be saved until the minutes are taken back. None for any other post."""
     meeting, access = get_meeting_for_user(request, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     if minutes is None or minutes.is_draft:
         return None
     if not (rules.can_take_back_minutes(access, minutes) or rules.can_correct_minutes(access, minutes)):
@@ -165,7 +165,7 @@ def _sent_meanwhile(request, pk, item_pk):
     form = MinutesEntryForm(request.POST)
     if not form.is_valid():
         return None
-    item = _accepted_item(meeting, item_pk)
+    item = accepted_item(meeting, item_pk)
     entry = MinutesEntry.objects.filter(minutes=minutes, agenda_item=item).first()
     return conflict_page(
         request,
@@ -227,7 +227,7 @@ def minutes_person_add(request, pk):
 @refuse_rule_errors
 def agreement_create(request, pk, item_pk):
     meeting, _access, _minutes, party = _for_writer(request, pk)
-    item = _accepted_item(meeting, item_pk)
+    item = accepted_item(meeting, item_pk)
     form = AgreementForm(request.POST or None, meeting=meeting)
     if form.is_valid():
         minutes_service.add_agreement(
@@ -250,7 +250,7 @@ def agreement_create(request, pk, item_pk):
 def decision_record(request, pk, agreement_pk, party_pk):
     """A party's own decision on an agreement; no party records another's."""
     meeting, access = get_meeting_for_user(request, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     agreement = get_object_or_404(Agreement.objects.filter(minutes__meeting=meeting), pk=agreement_pk)
     require(rules.can_record_decision_for(access, minutes, party_pk))
     party = access.parties[party_pk]
@@ -275,7 +275,7 @@ def decision_record(request, pk, agreement_pk, party_pk):
 @refuse_rule_errors
 def action_create(request, pk, item_pk):
     meeting, _access, _minutes, party = _for_writer(request, pk)
-    item = _accepted_item(meeting, item_pk)
+    item = accepted_item(meeting, item_pk)
     form = ActionForm(request.POST or None, meeting=meeting)
     if form.is_valid():
         minutes_service.add_action(meeting=meeting, item=item, party=party, by=request.user, **form.cleaned_data)
@@ -289,7 +289,7 @@ def action_create(request, pk, item_pk):
 @refuse_rule_errors
 def action_status(request, pk, action_pk):
     meeting, access = get_meeting_for_user(request, pk)
-    minutes = _minutes_of(meeting)
+    minutes = minutes_of(meeting)
     action = get_object_or_404(Action.objects.filter(minutes__meeting=meeting), pk=action_pk)
     require(rules.can_update_action(access, minutes, action))
     initial = {"status": action.status, "reason": action.drop_reason}

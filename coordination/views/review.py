@@ -4,13 +4,13 @@ and the approved minutes as a printable page, a PDF and numbered corrections."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .. import rules
 from ..forms import CorrectionForm, MinutesVersionForm, ReviewCommentForm, ReviewerForm
-from ..models import AgendaItem, Meeting, Membership, Minutes, MinutesReviewer, ReviewComment
+from ..models import Meeting, Membership, Minutes, MinutesReviewer, ReviewComment
 from ..overview import (
     compare_versions,
     printable_minutes,
@@ -29,19 +29,15 @@ from .common import (
     require,
     versions_to_compare,
 )
-from .minutes import minutes_url
+from .minutes import accepted_item, minutes_of, minutes_url
 
 Role = Membership.Role
-
-
-def _minutes_of(meeting):
-    return Minutes.objects.filter(meeting=meeting).select_related("minute_taker").first()
 
 
 def _meeting_and_minutes(request, pk, queryset=None):
     """The meeting, the user's access and its minutes (None before anyone wrote a word)."""
     meeting, access = get_meeting_for_user(request, pk, queryset)
-    return meeting, access, _minutes_of(meeting)
+    return meeting, access, minutes_of(meeting)
 
 
 def _party_of_record(access):
@@ -96,7 +92,7 @@ def minutes_reviewer(request, pk, party_pk):
         )
         messages.success(request, _("%(party)s's reviewer was saved.") % {"party": party.short_name})
         # Back where it was named from: the minutes, or the meeting's page for a party that does not see them yet.
-        if rules.can_see_minutes(access, _minutes_of(meeting)):
+        if rules.can_see_minutes(access, minutes_of(meeting)):
             return redirect(minutes_url(meeting, "review"))
         return redirect(meeting_url(meeting) + "#minutes-review")
     heading = _("Reviewer of the minutes for %(party)s") % {"party": party.short_name}
@@ -185,7 +181,7 @@ def minutes_approve(request, pk, party_pk):
 def minutes_comment(request, pk, item_pk, party_pk):
     """A reviewer's comment on one item, for their own party."""
     meeting, access, minutes = _meeting_and_minutes(request, pk)
-    item = get_object_or_404(meeting.agenda_items.filter(status=AgendaItem.Status.ACCEPTED), pk=item_pk)
+    item = accepted_item(meeting, item_pk)
     require(rules.can_comment_on_minutes_for(access, minutes, party_pk))
     party = access.parties[party_pk]
     form = ReviewCommentForm(request.POST or None, initial={"version": minutes.version})
