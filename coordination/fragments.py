@@ -9,17 +9,15 @@ A part is kept under a key of everything it depends on:
   an invitation — is an event, so the page after it finds no part of before;
 - what the viewer may see and do: their parties in the meeting with their roles (a party's drafts are in its
   members' agenda only, so no party is ever served another's part) and every right the page asks about;
-- what the clock decides (whether the answer deadline has passed), the language, and the templates themselves,
-  so that a new release never serves an old release's HTML.
+- what the clock decides (whether the answer deadline has passed), the language, and the release's templates,
+  tags and translations (overview.release_digest), so that a new release never serves an old release's HTML.
 
 The parts are rendered without the request. The one per-request value in them, the CSRF token of their forms,
 is rendered as a marker and put in on the way out.
 """
 
 import hashlib
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -28,13 +26,12 @@ from django.utils.safestring import mark_safe
 
 from . import rules
 from .models import Meeting
-from .overview import build_agenda, build_grid
+from .overview import build_agenda, build_grid, release_digest
 
 CSRF_MARKER = "\x00csrf\x00"
 # A day: changes move the key at once; this only lets parts of meetings nobody opens any more leave the cache.
 TIMEOUT = 24 * 60 * 60
 
-_templates_digest = None
 PARTS = {
     "grid": "coordination/_slot_grid.html",
     "parties": "coordination/_parties.html",
@@ -83,21 +80,7 @@ def _key(meeting, access, rights):
             sorted(rights.items()),
             meeting.deadline_passed,
             translation.get_language(),
-            _templates(),
+            release_digest(),
         )
     )
     return f"meeting-parts:{meeting.pk}:{meeting.revision}:{hashlib.sha256(viewer.encode()).hexdigest()}"
-
-
-def _templates():
-    """A digest of every template and of the template tags, read once per process: a part may include any
-    template, and the tags (answer_cells, day_flags, secrecy_marking) render HTML in Python."""
-    global _templates_digest
-    if _templates_digest is None:
-        files = sorted(Path(settings.BASE_DIR, "templates").rglob("*.html"))
-        files += sorted((Path(__file__).parent / "templatetags").glob("*.py"))
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.read_bytes())
-        _templates_digest = digest.hexdigest()[:16]
-    return _templates_digest

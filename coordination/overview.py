@@ -285,7 +285,7 @@ def dashboard_rows(user, meetings=None, *, roles=None):
     the user's (party id -> role), if already read.
     """
     if roles is None:
-        roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
+        roles = rules.roles_of(user)
     if meetings is None:
         meetings = Meeting.objects.visible_to(user).for_dashboard().order_by("-created_at")
     meetings = list(meetings)
@@ -380,17 +380,17 @@ DASHBOARD_ORDER = [
 ]
 
 
-def dashboard(user, query, *, with_drafts):
+def dashboard(user, roles, query, *, with_drafts):
     """ "Mina möten": a page of each section (``query`` names the page of each, e.g. ``held=2``), its HTML made
     once per change of the person's meetings.
 
     The sections are kept in the cache (a day, like the meeting page's parts) under everything they are made
     of: one row of sums over the person's meetings that moves with any change to any of them
     (MeetingQuerySet.state_sql), with the number of those begun by now (their minutes become due), the person's
-    roles, the day (deadlines pass, actions fall overdue), the query, the language and the templates. So a
-    page that did not change costs two queries, whether the person has one meeting or five hundred.
+    roles (``roles``: party id -> role, as the request has read them), the day (deadlines pass, actions fall
+    overdue), the query, the language and the release (release_digest). So a page that did not change costs two
+    queries, whether the person has one meeting or five hundred.
     """
-    roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
     now = timezone.now()
     state = compiled.state_of("dashboard", _dashboard_meetings, user, now) if roles else None
     content = (
@@ -401,7 +401,7 @@ def dashboard(user, query, *, with_drafts):
         timezone.localdate(now),
         sorted(query.lists()),
         translation.get_language(),
-        _templates_digest(),
+        release_digest(),
     )
     key = "dashboard:" + hashlib.sha256(repr(content).encode()).hexdigest()
     sections = cache.get(key)
@@ -427,20 +427,22 @@ def _dashboard_meetings(user, now):
 
 # A day: a change moves the key at once; this only lets pages nobody asks for again leave the cache.
 DASHBOARD_SECONDS = 24 * 60 * 60
-DASHBOARD_TEMPLATES = ("_dashboard_section.html", "_dashboard_pager.html")
 
 
 @functools.cache
-def _templates_digest():
-    """The templates the sections are made with, and the translations of their words: a new release's pages are
-    made anew, never served from the last release's cache. Read once per process."""
-    digest = hashlib.sha256()
-    for name in DASHBOARD_TEMPLATES:
-        digest.update((Path(settings.BASE_DIR) / "templates" / "coordination" / name).read_bytes())
+def release_digest():
+    """A digest of every template, the template tags (they write HTML in Python) and the translations, read once
+    per process: kept under it, a page part made by the last release is never served by a new one (the meeting
+    page's parts, fragments.py; the sections of "Mina möten", dashboard())."""
+    base = Path(settings.BASE_DIR)
+    files = sorted((base / "templates").rglob("*.html"))
+    files += sorted((Path(__file__).parent / "templatetags").glob("*.py"))
     for folder in settings.LOCALE_PATHS:
-        for catalogue in sorted(Path(folder).glob("*/LC_MESSAGES/django.mo")):
-            digest.update(catalogue.read_bytes())
-    return digest.hexdigest()
+        files += sorted(Path(folder).glob("*/LC_MESSAGES/django.mo"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _dashboard_sections(user, roles, query, *, with_drafts):

@@ -51,10 +51,7 @@ class MeetingAccess:
 
     @classmethod
     def for_user(cls, user, meeting):
-        roles = {}
-        if user.is_authenticated:
-            roles = dict(Membership.objects.filter(user=user).values_list("party_id", "role"))
-        return cls.from_roles(user, meeting, roles)
+        return cls.from_roles(user, meeting, roles_of(user))
 
     @classmethod
     def for_request(cls, request, meeting):

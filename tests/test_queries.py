@@ -95,7 +95,7 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
 ):
     client.force_login(kommun_coordinator)
     # The person's roles and one row of sums over their meetings name the page in the cache (overview.dashboard).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         assert client.get(reverse("my_meetings")).status_code == 200
     more()
     for title in ("Uppföljning", "Återkoppling"):
@@ -107,11 +107,11 @@ def test_my_meetings_does_not_grow_with_meetings_or_slots(
         agenda.propose_agenda_item(meeting=other, party=polisen, by=polis_member, title="Kameror")
     # One meeting in another section: the sections are made of the same rows, no query of their own.
     meetings.cancel_meeting(meeting=other, by=kommun_coordinator, party=kommun, reason="Behövs inte")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(reverse("my_meetings"))
     assert len(response.context["rows"]) == 3
     # Unchanged since: the sections come from the cache.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         again = client.get(reverse("my_meetings"))
     assert [s.html for s in again.context["sections"]] == [s.html for s in response.context["sections"]]
     assert_shows(response, meeting.title, "Uppföljning", "Återkoppling", "1 förslag till dagordningen väntar")
@@ -131,10 +131,10 @@ def test_my_meetings_costs_the_same_for_one_meeting_or_five_hundred(db, client, 
 
     client.force_login(build_dashboard(count))
     # Held meetings on the page (from 50 up) add the one query that reads their minutes (minutes_under_way).
-    with django_assert_num_queries(13 if count == 1 else 14):
+    with django_assert_num_queries(12 if count == 1 else 13):
         response = client.get(reverse("my_meetings"))
     # Asked again, unchanged: the person's roles and one row of sums over their meetings find it in the cache.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         again = client.get(reverse("my_meetings"))
     assert [s.html for s in again.context["sections"]] == [s.html for s in response.context["sections"]]
 
@@ -285,7 +285,7 @@ def test_the_minutes_and_my_meetings_do_not_grow_with_items_agreements_or_action
     grow_minutes("NOA")
     client.force_login(kommun_coordinator)
     minutes_url, dashboard_url = reverse("minutes", args=[held.pk]), reverse("my_meetings")
-    pages = {minutes_url: 18, dashboard_url: 15}  # the dashboard: one more, the sums its cache key is made of
+    pages = {minutes_url: 18, dashboard_url: 14}  # the dashboard: one more, the sums its cache key is made of
     for url, queries in pages.items():
         with django_assert_num_queries(queries):
             assert client.get(url).status_code == 200
@@ -408,7 +408,7 @@ def test_the_pages_of_review_do_not_grow_with_items_agreements_or_actions(
             response = client.get(url)
         assert_shows(response, f"Om {grown[-1]}")
     # What waits for the police's coordinator on "Mina möten": the review (and the sums of its cache key).
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = client.get(reverse("my_meetings"))
     assert_shows(response, "Minnesanteckningar att justera för Polisen")
     approve_by_everyone(held)

@@ -49,7 +49,7 @@ Role = Membership.Role
 @login_required
 def my_meetings(request):
     can_create = rules.can_create_meeting(request.user)
-    sections = dashboard(request.user, request.GET, with_drafts=can_create)
+    sections = dashboard(request.user, rules.request_roles(request), request.GET, with_drafts=can_create)
     context = {
         "rows": [row for section in sections for row in section.rows],
         "sections": sections,
